@@ -1,0 +1,352 @@
+"""One review of a whole site: files → parsed records → verdicts.
+
+Shared by the MkDocs plugin and every command, so the build and
+``secrecy-gate check`` can never disagree.  Git history is read once here;
+rules stay pure.  Every exception while judging a page becomes a finding
+that withholds it: no code path turns an error into "publish".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import hashlib
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import frontmatter, gitaudit, rules
+from .digest import page_digest
+from .findings import Finding, Severity, Verdict
+from .record import ReviewRecord, parse_record
+from .roster import Roster, RosterError, load_roster
+from .workdays import Calendar, load_calendar
+
+MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+
+
+@dataclass
+class GateConfig:
+    docs_dir: Path
+    roster: Path
+    calendar: Path | None = None
+    include_on_request: bool = False
+    assets: tuple[str, ...] = ()
+    today: _dt.date = field(default_factory=_dt.date.today)
+
+
+@dataclass
+class PageResult:
+    path: str
+    verdict: Verdict
+    source: str | None = None  # the exact text that was judged, as MkDocs must render it
+    document: frontmatter.Document | None = None
+    record: ReviewRecord | None = None
+    digest: str | None = None
+    repo_path: str | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.verdict.published
+
+
+@dataclass
+class FileResult:
+    path: str
+    published: bool
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass
+class SiteReview:
+    pages: dict[str, PageResult] = field(default_factory=dict)
+    files: dict[str, FileResult] = field(default_factory=dict)
+    site_findings: list[Finding] = field(default_factory=list)
+    history: gitaudit.History | None = None
+    roster: Roster | None = None
+
+    def withheld(self) -> list[PageResult]:
+        return [p for p in self.pages.values() if not p.published]
+
+    def published(self) -> list[PageResult]:
+        return [p for p in self.pages.values() if p.published]
+
+
+def is_page(path: str) -> bool:
+    return path.lower().endswith(MARKDOWN_EXTENSIONS)
+
+
+def list_docs(docs_dir: Path) -> list[str]:
+    """Every file MkDocs would see under docs_dir (dot-files excluded, as MkDocs does)."""
+    out = []
+    for p in sorted(docs_dir.rglob("*")):
+        rel = p.relative_to(docs_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.is_file():
+            out.append(rel.as_posix())
+    return out
+
+
+class Gate:
+    def __init__(self, config: GateConfig):
+        self.config = config
+
+    # -- site-wide inputs ------------------------------------------------------
+    def _site_inputs(self, review: SiteReview) -> tuple[Roster | None, Calendar, list]:
+        problems = []
+        roster = None
+        try:
+            roster = load_roster(self.config.roster)
+        except RosterError as exc:
+            problems.append(("roster.invalid", "第十条", f"名册 {self.config.roster} 无效：{exc.zh}",
+                             f"the roster {self.config.roster} is invalid: {exc.en}"))
+        calendar = Calendar()
+        try:
+            calendar = load_calendar(self.config.calendar)
+        except (ValueError, frontmatter.FrontMatterError) as exc:
+            problems.append(("calendar.invalid", "第十二条", f"工作日历无效：{exc}",
+                             f"the working-day calendar is invalid: {exc}"))
+        history = None
+        try:
+            history = gitaudit.read_history(self.config.docs_dir)
+        except gitaudit.GitUnavailable as exc:
+            review.site_findings.append(Finding("git.unavailable", "第十八条", "(site)", exc.zh, exc.en))
+        if history is not None:
+            if history.shallow:
+                problems.append(("git.shallow", "第十八条",
+                                 "仓库是浅克隆，缺少证明审查过程的完整 git 历史；请执行 git fetch --unshallow，"
+                                 "CI 中设置 fetch-depth: 0（GitHub Actions）或 GIT_DEPTH: 0（GitLab）",
+                                 "the repository is a shallow clone without the full history that proves "
+                                 "reviews; run `git fetch --unshallow`, in CI set fetch-depth: 0 "
+                                 "(GitHub Actions) or GIT_DEPTH: 0 (GitLab)"))
+            elif history.head is None:
+                problems.append(("git.no-commits", "第十八条", "仓库还没有任何提交",
+                                 "the repository has no commits yet"))
+            rp = history.repo_path(self.config.roster)
+            if rp is None or not history.is_committed(rp) or history.is_dirty(rp):
+                problems.append(("roster.uncommitted", "第十条",
+                                 f"名册 {self.config.roster} 未提交或有未提交的修改：名册变更须经提交留痕",
+                                 f"the roster {self.config.roster} is not committed or has uncommitted "
+                                 "changes; roster changes must be committed"))
+        for code, art, zh, en in problems:
+            review.site_findings.append(Finding(code, art, "(site)", zh, en))
+        review.history, review.roster = history, roster
+        return roster, calendar, problems
+
+    # -- one page --------------------------------------------------------------
+    def _judge_page(self, path: str, raw: bytes, roster: Roster, calendar: Calendar,
+                    history: gitaudit.History | None, site_problem) -> PageResult:
+        result = PageResult(path, Verdict(path))
+        try:
+            doc = frontmatter.parse(raw)
+        except frontmatter.FrontMatterError as exc:
+            result.verdict.findings.append(Finding(
+                exc.code, "第二条", path, exc.zh, exc.en,
+                "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（secrecy-gate new 可生成）",
+                "start the page with YAML front matter between --- lines holding a review record "
+                "(`secrecy-gate new` writes one)", "front matter", exc.line))
+            return result
+        result.document = doc
+        result.source = frontmatter.decode(raw)
+        record, findings = parse_record(doc.meta, path)
+        result.verdict.findings.extend(findings)
+        if record is None:
+            return result
+        result.record = record
+        result.digest = page_digest(doc.meta, doc.body)
+        evidence = rules.GitEvidence()
+        abs_path = self.config.docs_dir / path
+        if site_problem:
+            evidence.problem = site_problem
+        elif history is not None:
+            rp = history.repo_path(abs_path)
+            result.repo_path = rp
+            evidence.committed = rp is not None and history.is_committed(rp)
+            evidence.dirty = rp is not None and history.is_dirty(rp)
+            if evidence.committed and not evidence.dirty:
+                evidence.introductions = history.introductions(rp)
+            evidence.is_ancestor = history.is_ancestor
+        ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
+                                calendar, rules.Options(self.config.include_on_request,
+                                                        self.config.today))
+        result.verdict.findings.extend(rules.evaluate(ctx))
+        result.verdict.findings.extend(self._attachments(path, record))
+        return result
+
+    def _attachments(self, page: str, record: ReviewRecord) -> Iterable[Finding]:
+        for i, att in enumerate(record.get("attachments") or []):
+            target = resolve(page, att["path"])
+            fld = f"review.attachments[{i}]"
+            fpath = self.config.docs_dir / target if target else None
+            if fpath is None or not fpath.is_file():
+                yield Finding("attachment.missing", "第十条", page,
+                              f"附件 {att['path']} 不存在", f"attachment {att['path']} does not exist",
+                              "核对附件路径（相对于页面）", "check the path, relative to the page", fld)
+                continue
+            actual = hashlib.sha256(fpath.read_bytes()).hexdigest()
+            if actual != att["sha256"]:
+                yield Finding("attachment.hash-mismatch", "第十条", page,
+                              f"附件 {att['path']} 与审查时的内容不一致（sha256 不符），附件与页面均不发布",
+                              f"attachment {att['path']} differs from the reviewed file (sha256 mismatch)",
+                              "附件变更须重新审查：更新 sha256 后重新签署",
+                              "a changed attachment needs a new review: update sha256 and sign again", fld)
+
+    # -- the whole site -------------------------------------------------------------
+    def review(self, paths: Iterable[str] | None = None) -> SiteReview:
+        review = SiteReview()
+        roster, calendar, problems = self._site_inputs(review)
+        site_problem = None
+        if review.site_findings:
+            first = review.site_findings[0]
+            site_problem = (first.code, first.message_zh, first.message_en)
+        all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
+        try:
+            for path in all_paths:
+                if not is_page(path):
+                    continue
+                try:
+                    raw = (self.config.docs_dir / path).read_bytes()
+                    if roster is None:
+                        result = PageResult(path, Verdict(path, [
+                            f for f in review.site_findings if f.code.startswith("roster")]))
+                        review.pages[path] = result
+                        continue
+                    review.pages[path] = self._judge_page(path, raw, roster, calendar,
+                                                          review.history, site_problem)
+                except Exception as exc:  # noqa: BLE001 - fail closed: an error withholds
+                    review.pages[path] = PageResult(path, Verdict(path, [Finding(
+                        "internal.error", "第二条", path, f"审查时出错，页面不予发布：{exc!r}",
+                        f"an error occurred while reviewing the page; it is withheld: {exc!r}",
+                        "请报告此错误", "please report this error")]))
+            self._cross_page(review, all_paths)
+        finally:
+            if review.history is not None:
+                review.history.close()
+        return review
+
+    def _cross_page(self, review: SiteReview, all_paths: list[str]) -> None:
+        # 第二条: an include pulls text into a page that its review never saw.
+        changed = True
+        while changed:
+            changed = False
+            for page in review.published():
+                for finding in includes_unreviewed(page, review, self.config.docs_dir):
+                    page.verdict.findings.append(finding)
+                    changed = True
+                    break
+        published = {p.path: p for p in review.published()}
+        for path in all_paths:
+            if is_page(path):
+                continue
+            review.files[path] = self._judge_file(path, published)
+        for page in review.published():
+            page.verdict.findings.extend(links_to_withheld(page, review))
+
+    def _judge_file(self, path: str, published: dict[str, PageResult]) -> FileResult:
+        for pattern in self.config.assets:
+            if fnmatch.fnmatchcase(path, pattern):
+                return FileResult(path, True, f"匹配 assets 规则 {pattern}", f"matches asset glob {pattern}")
+        digest = None
+        for page in published.values():
+            for att in (page.record.get("attachments") or []) if page.record else []:
+                if resolve(page.path, att["path"]) == path:
+                    if digest is None:
+                        digest = hashlib.sha256((self.config.docs_dir / path).read_bytes()).hexdigest()
+                    if digest == att["sha256"]:
+                        return FileResult(path, True, f"{page.path} 的审查附件",
+                                          f"reviewed attachment of {page.path}")
+        return FileResult(path, False,
+                          "未列入任何已发布页面的 review.attachments，也不匹配 assets 规则",
+                          "not listed in any published page's review.attachments and matches no asset glob")
+
+
+def resolve(page: str, target: str) -> str | None:
+    """A link target as written in ``page`` → docs-relative path, or None if outside."""
+    target = target.split("#", 1)[0].split("?", 1)[0]
+    if not target or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("//"):
+        return None
+    if target.startswith("/"):
+        joined = target.lstrip("/")
+    else:
+        joined = posixpath.join(posixpath.dirname(page), target)
+    norm = posixpath.normpath(joined)
+    if norm.startswith("../") or norm == "..":
+        return None
+    return norm
+
+
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
+                   r"|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)"
+                   r"|(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+
+
+def links_to_withheld(page: PageResult, review: SiteReview) -> Iterable[Finding]:
+    """A published page that links to a withheld page or file is reported by name."""
+    if not page.document:
+        return
+    seen = set()
+    for m in _LINK.finditer(page.document.body):
+        target = resolve(page.path, m.group(1) or m.group(2) or m.group(3))
+        if target is None or target in seen:
+            continue
+        seen.add(target)
+        other = review.pages.get(target)
+        withheld_file = review.files.get(target)
+        if (other is not None and not other.published) or (withheld_file and not withheld_file.published):
+            yield Finding("link.to-withheld", "第二条", page.path,
+                          f"链接指向未发布的 {target}：该链接在网站上无法打开",
+                          f"links to {target}, which is withheld; the link will not resolve",
+                          "删除该链接，或待目标页面审查通过后再发布",
+                          "remove the link or wait until the target is published",
+                          target, severity=Severity.WARNING)
+
+
+# Include directives of pymdownx.snippets, markdown-include and macros/jinja.
+_INCLUDE = re.compile(
+    r"^[ \t]*;?-{1,}8<-{1,}[ \t]*[\"']([^\"']+)[\"']"          # --8<-- "file"
+    r"|^[ \t]*;?-{1,}8<-{1,}[ \t]*$"                           # --8<-- block start/end
+    r"|\{!\s*([^!]+?)\s*!\}"                                    # {! file !}
+    r"|\{%-?\s*include(?:_markdown)?\s+[\"']([^\"']+)[\"']"     # {% include "file" %}
+    r"|\{\{[^}]*include[^}]*\(\s*[\"']([^\"']+)[\"']",          # {{ include_file('x') }}
+    re.MULTILINE)
+
+
+def _include_targets(body: str) -> Iterable[str]:
+    in_block = False
+    for line in body.splitlines():
+        stripped = line.strip()
+        if re.fullmatch(r";?-{1,}8<-{1,}", stripped):
+            in_block = not in_block
+            yield ""  # a block include: its file list follows
+            continue
+        if in_block:
+            if stripped and not stripped.startswith(";"):
+                yield stripped.split(":", 1)[0] if not stripped.startswith("http") else stripped
+            continue
+        for m in _INCLUDE.finditer(line):
+            t = next((g for g in m.groups() if g), None)
+            if t:
+                yield t.split(":", 1)[0] if not t.startswith("http") else t
+
+
+def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path) -> Iterable[Finding]:
+    """第二条: an included file's text must itself be a published, reviewed page."""
+    if not page.document:
+        return
+    for target in _include_targets(page.document.body):
+        if not target:
+            continue
+        candidates = {resolve(page.path, target), posixpath.normpath(target.lstrip("/"))}
+        ok = any(c and c in review.pages and review.pages[c].published for c in candidates)
+        if not ok:
+            yield Finding("include.unreviewed", "第二条", page.path,
+                          f"页面引入了未发布或未经审查的文件 {target}：被引入的文字未经本页审查",
+                          f"the page includes {target}, which is not a published, reviewed page",
+                          "删除该引入指令，或把被引入内容直接写入本页并重新送审",
+                          "remove the include, or put the text into this page and have it reviewed",
+                          target)
+            return

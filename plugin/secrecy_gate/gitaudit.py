@@ -1,0 +1,268 @@
+"""Git history as the audit trail (SPEC §4; 第十条 程序, 第十八条 责任).
+
+One reader, called once per build: a single ``git log`` over the whole
+history with raw (and, for merges, combined) diffs gives, for every commit
+that changed a page, the page's blob before and after.  Blobs are read
+through one ``git cat-file --batch`` process, and only when an audit needs
+them.  Nothing here decides a verdict: ``rules.py`` does, from the evidence.
+
+An entry (signature or consent) is *introduced* by a commit when it is in
+the page's blob at that commit and in none of its parents' blobs.  The git
+author of every introducing commit must be the person the entry names.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import frontmatter
+from .record import entry_key
+
+NULL_SHA = "0" * 40
+
+
+class GitUnavailable(RuntimeError):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    email: str
+    name: str
+    time: int
+    index: int  # position in --topo-order output: children before parents
+
+
+@dataclass(frozen=True)
+class Change:
+    commit: str
+    parent_blobs: tuple[str, ...]  # NULL_SHA where the path did not exist
+    blob: str  # NULL_SHA when the commit deleted the path
+
+
+@dataclass
+class History:
+    """Everything the audit needs, read from git once."""
+
+    root: Path
+    head: str | None
+    shallow: bool
+    commits: dict[str, Commit] = field(default_factory=dict)
+    changes: dict[str, list[Change]] = field(default_factory=dict)  # repo path -> changes
+    head_blobs: dict[str, str] = field(default_factory=dict)  # repo path -> blob at HEAD
+    dirty: set[str] = field(default_factory=set)  # repo paths differing from HEAD
+    _reader: "BlobReader | None" = None
+    _entries_cache: dict[str, frozenset] = field(default_factory=dict)
+
+    # -- paths -------------------------------------------------------------
+    def repo_path(self, path: Path) -> str | None:
+        try:
+            rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(self.root))
+        except ValueError:
+            return None
+        return PurePosixPath(*rel.parts).as_posix()
+
+    def is_committed(self, repo_path: str) -> bool:
+        return repo_path in self.head_blobs
+
+    def is_dirty(self, repo_path: str) -> bool:
+        return repo_path in self.dirty
+
+    # -- ancestry ----------------------------------------------------------
+    def is_ancestor(self, a: str, b: str) -> bool:
+        """True when commit ``a`` is a proper ancestor of ``b``."""
+        ca, cb = self.commits.get(a), self.commits.get(b)
+        if ca is None or cb is None or a == b or ca.index <= cb.index:
+            return False
+        seen, stack = {b}, [b]
+        while stack:
+            for p in self.commits[stack.pop()].parents:
+                if p == a:
+                    return True
+                cp = self.commits.get(p)
+                # Ancestors of p come after p in topo order; once past a, a is unreachable.
+                if cp is not None and cp.index < ca.index and p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        return False
+
+    # -- entries -----------------------------------------------------------
+    def blob_text(self, blob: str) -> bytes | None:
+        if blob == NULL_SHA:
+            return None
+        if self._reader is None:
+            self._reader = BlobReader(self.root)
+        return self._reader.read(blob)
+
+    def entries(self, blob: str) -> frozenset:
+        """Signature and consent entries present in a page blob."""
+        if blob in self._entries_cache:
+            return self._entries_cache[blob]
+        found: set = set()
+        raw = self.blob_text(blob)
+        if raw is not None:
+            try:
+                review = frontmatter.parse(raw).meta.get("review")
+            except frontmatter.FrontMatterError:
+                review = None
+            if isinstance(review, dict):
+                for key in ("signatures", "consents"):
+                    items = review.get(key)
+                    if isinstance(items, list):
+                        found.update(entry_key(e) for e in items if isinstance(e, dict))
+        result = frozenset(found)
+        self._entries_cache[blob] = result
+        return result
+
+    def introductions(self, repo_path: str) -> dict[tuple, list[Commit]]:
+        """For each entry ever in the page: the commits that introduced it."""
+        out: dict[tuple, list[Commit]] = {}
+        for ch in self.changes.get(repo_path, []):
+            if ch.blob == NULL_SHA:
+                continue
+            new = self.entries(ch.blob)
+            if not new:
+                continue
+            before: set = set()
+            for pb in ch.parent_blobs:
+                before |= self.entries(pb)
+            for key in new - before:
+                out.setdefault(key, []).append(self.commits[ch.commit])
+        return out
+
+    def touching(self, repo_path: str) -> list[Commit]:
+        """Commits that changed the page, oldest first."""
+        cs = [self.commits[c.commit] for c in self.changes.get(repo_path, [])]
+        return sorted(cs, key=lambda c: -c.index)
+
+    def close(self):
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+class BlobReader:
+    """One ``git cat-file --batch`` process for all blob reads."""
+
+    def __init__(self, root: Path):
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
+        self._lock = threading.Lock()
+
+    def read(self, sha: str) -> bytes | None:
+        with self._lock:
+            assert self._proc.stdin and self._proc.stdout
+            self._proc.stdin.write(sha.encode() + b"\n")
+            self._proc.stdin.flush()
+            header = self._proc.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                return None
+            size = int(header[2])
+            data = self._proc.stdout.read(size)
+            self._proc.stdout.read(1)
+            return data
+
+    def close(self):
+        try:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - closing a helper process must not mask results
+            self._proc.kill()
+
+
+def _git_env() -> dict:
+    env = dict(os.environ)
+    # Reading history must not depend on the user's pager, locale or replace refs.
+    env.update({"GIT_PAGER": "cat", "LC_ALL": "C", "GIT_NO_REPLACE_OBJECTS": "1"})
+    return env
+
+
+def _git(root: Path, *args: str) -> bytes:
+    try:
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, env=_git_env(),
+                              check=False)
+    except FileNotFoundError:
+        raise GitUnavailable("找不到 git 命令", "the git command was not found") from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitUnavailable(f"git {args[0]} 失败：{err}", f"git {args[0]} failed: {err}")
+    return proc.stdout
+
+
+def find_root(start: Path) -> Path:
+    try:
+        out = _git(start, "rev-parse", "--show-toplevel")
+    except GitUnavailable:
+        raise GitUnavailable(
+            f"{start} 不在 git 仓库中：审查记录只能由 git 历史证明",
+            f"{start} is not inside a git repository; only git history can prove a review",
+        ) from None
+    return Path(out.decode().strip())
+
+
+def read_history(start: Path) -> History:
+    """Read the whole audit trail once.  Raises GitUnavailable."""
+    root = find_root(start)
+    shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
+    try:
+        head = _git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}").decode().strip()
+    except GitUnavailable:
+        head = None
+    hist = History(root=root, head=head, shallow=shallow)
+    hist.dirty = _dirty_paths(root)
+    if head is None:
+        return hist
+    for entry in _git(root, "ls-tree", "-r", "-z", "--full-tree", "HEAD").split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            hist.head_blobs[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    log = _git(root, "log", "--topo-order", "--root", "--raw", "--no-abbrev", "--no-renames",
+               "-c", "-z", "--format=%x1e%H%x1f%P%x1f%ae%x1f%an%x1f%at", "HEAD")
+    _parse_log(log, hist)
+    return hist
+
+
+def _dirty_paths(root: Path) -> set[str]:
+    out = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    dirty = set()
+    for item in out.split(b"\0"):
+        if len(item) > 3:
+            dirty.add(item[3:].decode("utf-8", "surrogateescape"))
+    return dirty
+
+
+def _parse_log(log: bytes, hist: History) -> None:
+    for index, record in enumerate(log.split(b"\x1e")[1:]):
+        header, _, rest = record.partition(b"\0")
+        sha, parents, email, name, when = header.decode("utf-8", "replace").split("\x1f")
+        commit = Commit(sha, tuple(parents.split()), email.strip().lower(), name,
+                        int(when or 0), index)
+        hist.commits[sha] = commit
+        tokens = rest.split(b"\0")
+        i = 0
+        while i < len(tokens):
+            meta = tokens[i].lstrip(b"\n")
+            if meta.startswith(b":") and i + 1 < len(tokens):
+                path = tokens[i + 1].decode("utf-8", "surrogateescape")
+                fields = meta.lstrip(b":").split()
+                nparents = len(meta) - len(meta.lstrip(b":"))
+                blobs = [f.decode() for f in fields[nparents + 1: 2 * nparents + 2]]
+                hist.changes.setdefault(path, []).append(
+                    Change(sha, tuple(blobs[:nparents]), blobs[nparents]))
+                i += 2
+            else:
+                i += 1

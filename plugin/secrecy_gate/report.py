@@ -1,0 +1,77 @@
+"""Human-readable output of a site review: build log lines and summaries."""
+
+from __future__ import annotations
+
+import logging
+
+from .findings import Outcome, Severity
+from .gate import PageResult, SiteReview
+
+_LABEL = {
+    "zh": {Outcome.PUBLISH: "发布", Outcome.PUBLISH_REDACTED: "删减后发布", Outcome.WITHHOLD: "不发布"},
+    "en": {Outcome.PUBLISH: "publish", Outcome.PUBLISH_REDACTED: "publish redacted",
+           Outcome.WITHHOLD: "withhold"},
+}
+
+
+def label(outcome: Outcome, lang: str = "zh") -> str:
+    return _LABEL[lang][outcome]
+
+
+def first_reason(page: PageResult, lang: str = "zh") -> str:
+    f = page.verdict.first_reason
+    if f is None:
+        return ""
+    msg = f.message_en if lang == "en" else f.message_zh
+    return f"{msg} ({f.article}, {f.code})" if lang == "en" else f"{msg}（{f.article}，{f.code}）"
+
+
+def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> None:
+    """Log findings: withholding problems and warnings at WARNING (so --strict counts them)."""
+    for f in review.site_findings:
+        log.warning(f.render(lang))
+    for page in sorted(review.pages.values(), key=lambda p: p.path):
+        for f in page.verdict.findings:
+            if f.severity is Severity.DECISION:
+                log.info(f.render(lang))
+            elif page.verdict.first_reason is f or f.severity is Severity.WARNING:
+                log.warning(f.render(lang))
+            else:
+                log.debug(f.render(lang))
+
+
+def summary_lines(review: SiteReview, lang: str = "zh") -> list[str]:
+    pages = sorted(review.pages.values(), key=lambda p: p.path)
+    pub = [p for p in pages if p.verdict.outcome is Outcome.PUBLISH]
+    red = [p for p in pages if p.verdict.outcome is Outcome.PUBLISH_REDACTED]
+    wh = [p for p in pages if p.verdict.outcome is Outcome.WITHHOLD]
+    files = sorted(review.files.values(), key=lambda f: f.path)
+    if lang == "en":
+        lines = [f"secrecy-gate: {len(pub)} published, {len(red)} published redacted, "
+                 f"{len(wh)} withheld, {sum(f.published for f in files)} files copied, "
+                 f"{sum(not f.published for f in files)} files withheld"]
+    else:
+        lines = [f"secrecy-gate 保密审查：发布 {len(pub)} 页，删减后发布 {len(red)} 页，不发布 {len(wh)} 页；"
+                 f"复制文件 {sum(f.published for f in files)} 个，不复制 {sum(not f.published for f in files)} 个"]
+    for p in pub + red:
+        lines.append(f"  + {p.path}  [{label(p.verdict.outcome, lang)}]")
+    for p in wh:
+        lines.append(f"  - {p.path}  [{label(p.verdict.outcome, lang)}] {first_reason(p, lang)}")
+    for f in files:
+        mark = "+" if f.published else "-"
+        lines.append(f"  {mark} {f.path}  [{f.reason_en if lang == 'en' else f.reason_zh}]")
+    return lines
+
+
+def log_summary(review: SiteReview, log: logging.Logger, lang: str = "zh") -> None:
+    for line in summary_lines(review, lang):
+        log.info(line)
+
+
+def fail_message(problems: list[PageResult], lang: str = "zh") -> str:
+    names = "\n".join(f"  - {p.path}: {first_reason(p, lang)}" for p in problems)
+    if lang == "en":
+        return (f"secrecy-gate: {len(problems)} page(s) withheld because of findings "
+                f"(fail_on_withheld is true):\n{names}\nFix them or set fail_on_withheld: false.")
+    return (f"secrecy-gate：{len(problems)} 个页面因审查问题不予发布（fail_on_withheld 为 true），构建中止：\n"
+            f"{names}\n请处理上述问题，或设置 fail_on_withheld: false。")

@@ -1,0 +1,406 @@
+"""The rules of SPEC §3, one small pure function per rule, each citing its article.
+
+A rule takes a ``PageContext`` (the parsed record, the roster, the digest of
+the page as it is, and the git evidence already read) and yields findings.
+No rule reads files or calls git.  ``grep 第十条`` finds where an article is
+enforced.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .findings import Finding, Severity
+from .record import ReviewRecord
+from .roster import Roster
+from .schema import SENSITIVE_ITEMS, STEP_NAMES_ZH, STEPS
+from .workdays import Calendar, CalendarUnknown
+
+# 第十二条: 本市受理审查的机关应在五个工作日内答复
+ESCALATION_WORKDAYS = 5
+
+
+@dataclass(frozen=True)
+class Options:
+    include_on_request: bool = False
+    today: _dt.date = field(default_factory=_dt.date.today)
+
+
+@dataclass
+class GitEvidence:
+    """What git history proves about one page (filled by ``gate.py``)."""
+
+    problem: tuple[str, str, str] | None = None  # (code, zh, en): history unusable
+    committed: bool = False
+    dirty: bool = False
+    introductions: dict = field(default_factory=dict)  # entry key -> [Commit]
+    is_ancestor: Callable[[str, str], bool] = lambda a, b: False
+
+
+@dataclass
+class PageContext:
+    path: str
+    meta: dict
+    body: str
+    record: ReviewRecord
+    roster: Roster
+    digest: str
+    git: GitEvidence
+    calendar: Calendar = field(default_factory=Calendar)
+    options: Options = field(default_factory=Options)
+
+
+Rule = Callable[[PageContext], Iterable[Finding]]
+
+
+def _finding(ctx: PageContext, code: str, article: str, zh: str, en: str, fix_zh: str = "",
+             fix_en: str = "", fld: str = "", severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(code, article, ctx.path, zh, en, fix_zh, fix_en, fld, None, severity)
+
+
+# -- 第五条: the review opinion ------------------------------------------------
+
+def disclosure_decision(ctx: PageContext) -> Iterator[Finding]:
+    """第五条: 不予公开 is never published; 依申请公开 is not published proactively."""
+    if ctx.record.disclosure == "不予公开":
+        yield _finding(ctx, "decision.withheld", "第五条",
+                       "审查意见为“不予公开”，页面不发布", "the review decided 不予公开 (withheld)",
+                       "无需处理；如需公开，须修改审查意见并重新履行第十条程序",
+                       "nothing to do; to publish, change the decision and repeat the 第十条 review",
+                       "review.disclosure", Severity.DECISION)
+    elif ctx.record.disclosure == "依申请公开" and not ctx.options.include_on_request:
+        yield _finding(ctx, "decision.on-request", "第五条",
+                       "审查意见为“依申请公开”，不主动公开", "the review decided 依申请公开 (on request only)",
+                       "无需处理；内部构建可设置 include_on_request: true",
+                       "nothing to do; an internal build may set include_on_request: true",
+                       "review.disclosure", Severity.DECISION)
+
+
+# -- 第六条, 第十四条: classified information ------------------------------------
+
+def classified_without_declassification(ctx: PageContext) -> Iterator[Finding]:
+    """第六条(一)(二), 第十四条: a classified page needs a declassification record."""
+    rec = ctx.record
+    if rec.classification == "非密":
+        return
+    decl = rec.get("declassification")
+    if not decl:
+        yield _finding(ctx, "classified.not-declassified", "第六条、第十四条",
+                       f"密级为“{rec.classification}”且没有解密记录，不得公开",
+                       f"classified as {rec.classification} with no declassification record",
+                       "先依法履行解密程序，在 review.declassification 中填写 {date, authority, document}",
+                       "complete declassification first and record review.declassification "
+                       "{date, authority, document}", "review.declassification")
+        return
+    if _dt.date.fromisoformat(decl["date"]) > ctx.options.today:
+        yield _finding(ctx, "classified.declassification-future", "第十四条",
+                       f"解密日期 {decl['date']} 尚未到来", f"declassification date {decl['date']} is in the future",
+                       "解密生效后再发布", "publish after the declassification takes effect",
+                       "review.declassification.date")
+
+
+# -- 第七条: third parties ---------------------------------------------------
+
+def third_party_without_consent(ctx: PageContext) -> Iterator[Finding]:
+    """第七条: 商业秘密/个人隐私 of a third party need consent or a public-interest approval."""
+    tp = ctx.record.get("third_party") or {}
+    if not tp.get("involved"):
+        return
+    if not tp.get("kind"):
+        yield _finding(ctx, "third-party.kind", "第七条",
+                       "涉及第三方但未写明类别（商业秘密/个人隐私）",
+                       "a third party is involved but third_party.kind is not given",
+                       "在 third_party.kind 中写明 商业秘密 或 个人隐私",
+                       "list 商业秘密 and/or 个人隐私 in third_party.kind", "review.third_party.kind")
+    if not tp.get("consent") and not ctx.record.get("public_interest"):
+        yield _finding(ctx, "third-party.no-consent", "第七条",
+                       "涉及第三方合法权益，既无第三方同意，也无政府信息主管机构和保密工作机构的公共利益审核同意",
+                       "a third party is involved and there is neither its consent nor a "
+                       "public-interest approval by the information office and the secrecy office",
+                       "填写 third_party.consent {party, date, document}，或 public_interest "
+                       "{info_office, secrecy_office, reason}",
+                       "record third_party.consent {party, date, document} or public_interest "
+                       "{info_office, secrecy_office, reason}", "review.third_party")
+
+
+# -- 第八条: matters needing particular care ---------------------------------
+
+def sensitive_items_answered(ctx: PageContext) -> Iterator[Finding]:
+    """第八条(一)-(五): every item answered; any true item explained in sensitive_note."""
+    sensitive = ctx.record.get("sensitive") or {}
+    missing = [k for k in SENSITIVE_ITEMS if k not in sensitive]
+    for key in missing:
+        yield _finding(ctx, "sensitive.unanswered", "第八条",
+                       f"第八条{SENSITIVE_ITEMS[key]}未作答", f"第八条 item {key} is not answered",
+                       f"在 review.sensitive.{key} 填写 true 或 false",
+                       f"answer review.sensitive.{key} with true or false", f"review.sensitive.{key}")
+    flagged = [k for k in SENSITIVE_ITEMS if sensitive.get(k) is True]
+    if flagged and not ctx.record.get("sensitive_note"):
+        yield _finding(ctx, "sensitive.no-note", "第八条",
+                       "存在第八条情形（" + "、".join(SENSITIVE_ITEMS[k] for k in flagged)
+                       + "），但未在 sensitive_note 中说明如何处理",
+                       f"第八条 items {', '.join(flagged)} are true but sensitive_note does not "
+                       "say how they were handled",
+                       "在 review.sensitive_note 中说明保密审核的处理情况",
+                       "explain in review.sensitive_note how the matter was reviewed",
+                       "review.sensitive_note")
+
+
+# -- 第十条: the four steps ----------------------------------------------------
+
+def four_signatures_in_order(ctx: PageContext) -> Iterator[Finding]:
+    """第十条: 初步意见 → 负责人审查意见 → 保密审查机构审查意见 → 分管领导审查批准."""
+    rec, roster = ctx.record, ctx.roster
+    sigs = rec.signatures
+    for i, step in enumerate(STEPS):
+        if i >= len(sigs):
+            people = "、".join(p.name for p in _eligible(ctx, step)) or "（名册中无人）"
+            yield _finding(ctx, "signature.missing", "第十条",
+                           f"缺少第{i + 1}步“{STEP_NAMES_ZH[step]}”的签署（共需四步，已有{len(sigs)}步）",
+                           f"step {i + 1} of 4 ({step}) is not signed yet",
+                           f"请 {people} 运行 secrecy-gate sign PAGE --step {step} --opinion 意见",
+                           f"one of {people} runs `secrecy-gate sign PAGE --step {step} --opinion …`",
+                           f"review.signatures[{i}]")
+            break
+        if sigs[i].step != step:
+            yield _finding(ctx, "signature.order", "第十条",
+                           f"第{i + 1}个签署应为 {step}，实为 {sigs[i].step}：四个步骤必须依次进行",
+                           f"signature {i + 1} must be {step} but is {sigs[i].step}; steps go in order",
+                           "删除次序错误的签署，按第十条次序重新签署",
+                           "remove the out-of-order signatures and sign again in 第十条 order",
+                           f"review.signatures[{i}].step")
+            return
+    if len(sigs) > len(STEPS):
+        yield _finding(ctx, "signature.extra", "第十条",
+                       f"签署多于四个（{len(sigs)} 个）", f"more than four signatures ({len(sigs)})",
+                       "只保留四个步骤各一个签署", "keep one signature per step", "review.signatures")
+    names = [s.name for s in sigs]
+    for i, sig in enumerate(sigs[: len(STEPS)]):
+        fld = f"review.signatures[{i}]"
+        person = roster.person(sig.name)
+        if person is None:
+            yield _finding(ctx, "signature.unknown-signer", "第十条",
+                           f"签署人“{sig.name}”不在名册中", f"signer {sig.name!r} is not in the roster",
+                           "由名册中有权签署该步骤的人员签署", "have a roster person for this step sign",
+                           f"{fld}.name")
+            continue
+        if not person.may(sig.step):
+            yield _finding(ctx, "signature.unauthorised", "第十条",
+                           f"{sig.name} 无权签署“{STEP_NAMES_ZH.get(sig.step, sig.step)}”",
+                           f"{sig.name} is not authorised for step {sig.step}",
+                           "由名册中有权签署该步骤的人员签署，或经批准后修改名册",
+                           "have an authorised person sign, or amend the roster through review",
+                           f"{fld}.name")
+        if sig.step in ("originator", "originator_head") and person.agency != rec.get("lead_agency"):
+            yield _finding(ctx, "signature.wrong-agency", "第十条、第十一条",
+                           f"{sig.name} 不属于主办机关 {rec.get('lead_agency')}，不能代表信息产生机构签署",
+                           f"{sig.name} does not belong to the lead agency {rec.get('lead_agency')}",
+                           "由主办机关（信息产生机构）的人员签署", "have staff of the lead agency sign",
+                           f"{fld}.name")
+        if names.count(sig.name) > 1 and names.index(sig.name) != i:
+            yield _finding(ctx, "signature.same-person", "第十条",
+                           f"{sig.name} 签署了多个步骤：四个步骤须由四个不同的人签署",
+                           f"{sig.name} signed more than one step; four different people must sign",
+                           "由另一名有权人员签署该步骤", "have another authorised person sign this step",
+                           f"{fld}.name")
+        if sig.date > ctx.options.today:
+            yield _finding(ctx, "signature.future-date", "第十条",
+                           f"签署日期 {sig.date} 晚于今天", f"signature date {sig.date} is in the future",
+                           "用 secrecy-gate sign 重新签署", "sign again with `secrecy-gate sign`",
+                           f"{fld}.date")
+        if i and sig.date < sigs[i - 1].date:
+            yield _finding(ctx, "signature.date-order", "第十条",
+                           f"第{i + 1}步签署日期 {sig.date} 早于上一步 {sigs[i - 1].date}",
+                           f"step {i + 1} is dated {sig.date}, before step {i} ({sigs[i - 1].date})",
+                           "按次序重新签署", "sign again in order", f"{fld}.date")
+    if len(sigs) >= len(STEPS) and sigs[3].step == "leader" and sigs[3].opinion != rec.disclosure:
+        yield _finding(ctx, "signature.leader-opinion", "第十条",
+                       f"分管领导批准意见“{sigs[3].opinion}”与 disclosure“{rec.disclosure}”不一致",
+                       f"the leader approved {sigs[3].opinion} but disclosure says {rec.disclosure}",
+                       "使 review.disclosure 与批准意见一致后重新履行审查程序",
+                       "make review.disclosure match the approval and repeat the review",
+                       "review.signatures[3].opinion")
+
+
+def _eligible(ctx: PageContext, step: str):
+    agency = ctx.record.get("lead_agency") if step in ("originator", "originator_head") else None
+    return ctx.roster.eligible(step, agency)
+
+
+# -- 第十条, 第十八条: digests --------------------------------------------------
+
+def signatures_match_content(ctx: PageContext) -> Iterator[Finding]:
+    """第十条, 第十八条: a signature approves the exact content; any later change voids it."""
+    for kind, entries in (("signatures", ctx.record.signatures), ("consents", ctx.record.consents)):
+        for i, entry in enumerate(entries):
+            if entry.digest != ctx.digest:
+                yield _finding(ctx, "digest.stale", "第十条、第十八条",
+                               f"{entry.name} 签署后页面内容或审查记录已被修改，该签署失效",
+                               f"the page changed after {entry.name} signed; the signature is void",
+                               "修改后须重新送审：由起草人运行 secrecy-gate sign --step originator 重新开始",
+                               "changed pages are reviewed again: the originator signs anew with "
+                               "`secrecy-gate sign --step originator`", f"review.{kind}[{i}].digest")
+
+
+# -- 第十一条: co-agencies ---------------------------------------------------
+
+def co_agencies_consented(ctx: PageContext) -> Iterator[Finding]:
+    """第十一条: 以文字形式征得其他机关单位同意后方可予以公开."""
+    rec, roster = ctx.record, ctx.roster
+    lead = rec.get("lead_agency")
+    if lead not in roster.agencies:
+        yield _finding(ctx, "agency.unknown", "第十一条",
+                       f"主办机关 {lead!r} 不在名册中", f"lead agency {lead!r} is not in the roster",
+                       "使用 reviews/roster.yml 中 agencies 的编号", "use an agency id from reviews/roster.yml",
+                       "review.lead_agency")
+    co = rec.get("co_agencies") or []
+    for agency in co:
+        if agency not in roster.agencies:
+            yield _finding(ctx, "agency.unknown", "第十一条",
+                           f"协办机关 {agency!r} 不在名册中", f"co-agency {agency!r} is not in the roster",
+                           "使用 reviews/roster.yml 中 agencies 的编号", "use an agency id from the roster",
+                           "review.co_agencies")
+    consents = {c.agency: c for c in rec.consents}
+    for i, c in enumerate(rec.consents):
+        fld = f"review.consents[{i}]"
+        if c.agency not in co:
+            yield _finding(ctx, "consent.unexpected", "第十一条",
+                           f"同意意见来自 {c.agency}，但该机关不在 co_agencies 中",
+                           f"a consent from {c.agency}, which is not among co_agencies",
+                           "把该机关列入 co_agencies 或删除此同意意见", "list the agency or remove the consent",
+                           fld)
+        person = roster.person(c.name)
+        if person is None or person.agency != c.agency or not person.may("consent"):
+            yield _finding(ctx, "consent.unauthorised", "第十一条",
+                           f"{c.name} 无权代表 {c.agency} 出具同意意见",
+                           f"{c.name} may not consent on behalf of {c.agency}",
+                           "由名册中该机关具有 consent 权限的人员运行 secrecy-gate consent",
+                           "a roster person of that agency with the consent step runs `secrecy-gate consent`",
+                           f"{fld}.name")
+    for agency in co:
+        if agency not in consents:
+            who = "、".join(p.name for p in roster.eligible("consent", agency)) or "（名册中无人）"
+            yield _finding(ctx, "consent.missing", "第十一条",
+                           f"缺少协办机关 {roster.agencies.get(agency, agency)} 的书面同意",
+                           f"no written consent from co-agency {agency}",
+                           f"请 {who} 运行 secrecy-gate consent PAGE --agency {agency}",
+                           f"one of {who} runs `secrecy-gate consent PAGE --agency {agency}`",
+                           "review.consents")
+
+
+# -- 第十二条: escalations ----------------------------------------------------
+
+def escalations_answered(ctx: PageContext) -> Iterator[Finding]:
+    """第十二条: an escalated question needs an answer; late answers need a reason."""
+    for i, esc in enumerate(ctx.record.get("escalations") or []):
+        fld = f"review.escalations[{i}]"
+        asked = _dt.date.fromisoformat(esc["date"])
+        answer = esc.get("answer")
+        if not answer:
+            yield _finding(ctx, "escalation.unanswered", "第十二条",
+                           f"已报 {esc['to']} 审定的问题尚未答复：{esc['question']}",
+                           f"the question escalated to {esc['to']} has no answer yet",
+                           "收到答复后填写 answer {date, by, conclusion}",
+                           "record answer {date, by, conclusion} when it arrives", f"{fld}.answer")
+            continue
+        answered = _dt.date.fromisoformat(answer["date"])
+        if answered < asked:
+            yield _finding(ctx, "escalation.answer-before-question", "第十二条",
+                           f"答复日期 {answered} 早于提问日期 {asked}",
+                           f"answer date {answered} is before the question date {asked}",
+                           "核对日期", "check the dates", f"{fld}.answer.date")
+            continue
+        try:
+            due = ctx.calendar.add_workdays(asked, ESCALATION_WORKDAYS)
+        except CalendarUnknown as exc:
+            yield _finding(ctx, "calendar.unknown", "第十二条", exc.zh, exc.en,
+                           "补充 reviews/calendar.yml", "extend reviews/calendar.yml", f"{fld}.date")
+            continue
+        if answered > due and not esc.get("delay_reason"):
+            yield _finding(ctx, "escalation.late-no-reason", "第十二条",
+                           f"答复于 {answered}，超过五个工作日期限（{due}），但未说明逾期原因",
+                           f"answered {answered}, after the 5-working-day limit ({due}), "
+                           "with no delay_reason", "在 delay_reason 中说明逾期原因",
+                           "give the reason in delay_reason", f"{fld}.delay_reason")
+
+
+# -- 第十条, 第十八条: the git audit ---------------------------------------------
+
+def proven_by_git(ctx: PageContext) -> Iterator[Finding]:
+    """第十条, 第十八条: each entry was committed by its signer, in step order."""
+    git = ctx.git
+    if git.problem:
+        code, zh, en = git.problem
+        yield _finding(ctx, code, "第十八条", zh, en,
+                       "在完整的 git 仓库中构建（CI 中取完整历史，如 fetch-depth: 0）",
+                       "build in a full git clone (in CI fetch the whole history, e.g. fetch-depth: 0)")
+        return
+    if not git.committed:
+        yield _finding(ctx, "git.untracked", "第十八条",
+                       "页面尚未提交到 git，无法证明审查过程", "the page is not committed to git",
+                       "git add 并 git commit 该页面", "git add and commit the page")
+        return
+    if git.dirty:
+        yield _finding(ctx, "git.uncommitted", "第十八条",
+                       "页面有未提交的修改：发布的必须是已审查并提交的版本",
+                       "the page has uncommitted changes; only the committed, reviewed version may be published",
+                       "提交修改（并重新送审）或用 git restore 撤销",
+                       "commit the change (and have it reviewed) or discard it with git restore")
+        return
+    intro = []
+    entries = [("signatures", e) for e in ctx.record.signatures] + \
+              [("consents", e) for e in ctx.record.consents]
+    counters = {"signatures": 0, "consents": 0}
+    for kind, entry in entries:
+        i = counters[kind]
+        counters[kind] += 1
+        fld = f"review.{kind}[{i}]"
+        commits = git.introductions.get(entry.raw, [])
+        if not commits:
+            yield _finding(ctx, "git.entry-unproven", "第十八条",
+                           f"{entry.name} 的签署在 git 历史中找不到引入它的提交",
+                           f"no commit in git history introduced {entry.name}'s entry",
+                           f"由 {entry.name} 本人用 secrecy-gate {'sign' if kind == 'signatures' else 'consent'} 签署并提交",
+                           f"{entry.name} signs with `secrecy-gate` and commits it", fld)
+            continue
+        forged = [c for c in commits if not ctx.roster.owns_email(entry.name, c.email)]
+        for c in forged:
+            yield _finding(ctx, "git.forged", "第十八条",
+                           f"{entry.name} 的签署由 {c.name} <{c.email}> 在提交 {c.sha[:10]} 中写入，"
+                           "不是签署人本人：他人不得代签",
+                           f"{entry.name}'s entry was written by {c.name} <{c.email}> in commit "
+                           f"{c.sha[:10]}, not by the signer", f"删除该签署，由 {entry.name} 本人签署",
+                           f"remove the entry; {entry.name} signs in person", fld)
+        if kind == "signatures":
+            intro.append((i, commits))
+    for (i, before), (j, after) in zip(intro, intro[1:]):
+        if j != i + 1:
+            continue
+        if not all(git.is_ancestor(a.sha, b.sha) for a in before for b in after):
+            yield _finding(ctx, "git.order", "第十条",
+                           f"第{j + 1}步签署的提交不在第{i + 1}步之后：审查程序必须依次进行",
+                           f"step {j + 1} was not committed after step {i + 1}",
+                           "按第十条次序重新签署", "sign again in 第十条 order",
+                           f"review.signatures[{j}]")
+
+
+RULES: tuple[Rule, ...] = (
+    disclosure_decision,
+    classified_without_declassification,
+    third_party_without_consent,
+    sensitive_items_answered,
+    four_signatures_in_order,
+    signatures_match_content,
+    co_agencies_consented,
+    escalations_answered,
+    proven_by_git,
+)
+
+
+def evaluate(ctx: PageContext, rules: Iterable[Rule] = RULES) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(rule(ctx))
+    return findings

@@ -1,0 +1,244 @@
+"""Writing signatures (第十条) and consents (第十一条) into a page's record.
+
+The signer is the current git author (``git var GIT_AUTHOR_IDENT``).  The
+entry is added with ruamel.yaml round-trip editing, so comments, key order
+and quoting of the rest of the front matter survive; the body is untouched
+byte for byte.  The result is re-read with the strict reader and its digest
+checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from . import frontmatter
+from .digest import page_digest
+from .gate import Gate, GateConfig
+from .record import canonical_value
+from .roster import Person
+from .schema import STEP_NAMES_ZH, STEPS
+
+# Findings that mean the record itself is not ready to be signed.
+_INCOMPLETE = ("front-matter.", "record.", "sensitive.", "third-party.kind", "agency.unknown")
+
+
+class SignError(RuntimeError):
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh}\n{en}")
+        self.zh = zh
+        self.en = en
+
+
+@dataclass
+class SignResult:
+    page: Path
+    entry: dict
+    dropped: int
+    commit: str | None
+
+
+def git_author(cwd: Path) -> tuple[str, str]:
+    proc = subprocess.run(["git", "var", "GIT_AUTHOR_IDENT"], cwd=cwd, capture_output=True,
+                          text=True, check=False)
+    m = re.match(r"^(.*) <([^>]*)> \d+ [+-]\d{4}$", proc.stdout.strip())
+    if proc.returncode != 0 or not m:
+        raise SignError("无法确定签署人：请先设置 git user.name 与 user.email",
+                        "cannot tell who signs: set git user.name and user.email first")
+    return m.group(1), m.group(2).strip().lower()
+
+
+def _yaml() -> YAML:
+    y = YAML()
+    y.preserve_quotes = True
+    y.width = 4096
+    return y
+
+
+def _detect_indent(fm: str) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) as the file already writes them."""
+    lines = fm.splitlines()
+    for prev, line in zip(lines, lines[1:]):
+        pm = re.match(r"^( *)[^\s#-][^:]*:\s*$", prev)
+        lm = re.match(r"^( *)- ", line)
+        if pm and lm:
+            offset = len(lm.group(1)) - len(pm.group(1))
+            return 2, offset + 2, offset
+    return 2, 4, 2
+
+
+def _rewrite(text: str, mutate) -> str:
+    fm, _, _ = frontmatter.split(text)
+    head_end = text.index("\n") + 1  # just after the opening --- fence
+    tail_start = head_end + len(fm)
+    y = _yaml()
+    y.indent(*_detect_indent(fm))
+    data = y.load(fm)
+    mutate(data)
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return text[:head_end] + buf.getvalue() + text[tail_start:]
+
+
+def _flow(entry: dict) -> CommentedMap:
+    m = CommentedMap(entry)
+    m.fa.set_flow_style()
+    return m
+
+
+def _prepare(page: Path, gate_config: GateConfig):
+    review = Gate(gate_config).review([page.resolve().relative_to(gate_config.docs_dir.resolve()).as_posix()])
+    (result,) = review.pages.values()
+    blocking = [f for f in result.verdict.findings if f.code.startswith(_INCOMPLETE)]
+    if review.roster is None:
+        raise SignError("名册无效，无法签署", "the roster is invalid; nothing can be signed")
+    if blocking or result.record is None:
+        lines_zh = "\n".join("  " + f.render("zh") for f in blocking)
+        lines_en = "\n".join("  " + f.render("en") for f in blocking)
+        raise SignError(f"审查记录不完整，拒绝签署：\n{lines_zh}",
+                        f"the review record is incomplete; refusing to sign:\n{lines_en}")
+    return result, review.roster
+
+
+def _signer(roster, cwd: Path) -> Person:
+    name, email = git_author(cwd)
+    person = roster.who_is(email)
+    if person is None:
+        raise SignError(f"git 身份 {name} <{email}> 不在名册中，不能签署",
+                        f"the git identity {name} <{email}> is not in the roster")
+    return person
+
+
+def sign(page: Path, step: str, opinion: str, comment: str | None, gate_config: GateConfig,
+         commit: bool = True, today: _dt.date | None = None) -> SignResult:
+    if step not in STEPS:
+        raise SignError(f"步骤只能是 {', '.join(STEPS)}", f"step must be one of {', '.join(STEPS)}")
+    opinion = canonical_value("opinion", opinion)
+    result, roster = _prepare(page, gate_config)
+    record = result.record
+    person = _signer(roster, page.parent)
+    if not person.may(step):
+        raise SignError(f"{person.name} 无权签署“{STEP_NAMES_ZH[step]}”（第十条）",
+                        f"{person.name} is not authorised for step {step} (第十条)")
+    if step in ("originator", "originator_head") and person.agency != record.get("lead_agency"):
+        raise SignError(f"{person.name} 不属于主办机关 {record.get('lead_agency')}（第十条、第十一条）",
+                        f"{person.name} is not staff of the lead agency {record.get('lead_agency')}")
+    if opinion not in ("主动公开", "依申请公开", "删减后公开", "不予公开"):
+        raise SignError("意见只能是 主动公开|依申请公开|删减后公开|不予公开",
+                        "opinion must be one of proactive|on_request|redacted|withheld")
+    if step == "leader" and opinion != record.disclosure:
+        raise SignError(f"批准意见“{opinion}”与 review.disclosure“{record.disclosure}”不一致（第十条）",
+                        f"the approval {opinion} differs from review.disclosure {record.disclosure}")
+    digest = result.digest
+    valid = [s for s in record.signatures if s.digest == digest]
+    stale = len(record.signatures) - len(valid)
+    drop_stale = False
+    if stale:
+        if step != "originator":
+            raise SignError("页面在签署后被修改，原有签署已失效：须由起草人重新开始（--step originator）",
+                            "the page changed after it was signed; the originator must start over "
+                            "(--step originator)")
+        drop_stale = True
+        valid = []
+    index = STEPS.index(step)
+    if len(valid) != index:
+        done = ", ".join(s.step for s in valid) or "无/none"
+        raise SignError(f"第十条程序须依次进行：已签 {done}，下一步是 {STEPS[len(valid)] if len(valid) < 4 else '（已完成）'}",
+                        f"第十条 steps go in order: signed {done}; next is "
+                        f"{STEPS[len(valid)] if len(valid) < 4 else '(complete)'}")
+    if any(s.name == person.name for s in valid):
+        raise SignError(f"{person.name} 已签署其他步骤：四个步骤须由不同的人签署（第十条）",
+                        f"{person.name} already signed another step; four different people sign")
+    entry = {"step": step, "name": person.name, "date": today or _dt.date.today(),
+             "opinion": opinion}
+    if comment:
+        entry["comment"] = comment
+    entry["digest"] = digest
+
+    def mutate(data):
+        rv = data["review"]
+        if drop_stale:
+            rv["signatures"] = CommentedSeq()
+            if rv.get("consents"):
+                rv["consents"] = CommentedSeq()
+        if rv.get("signatures") is None:
+            rv["signatures"] = CommentedSeq()
+        rv["signatures"].append(_flow(entry))
+
+    return _write(page, result, mutate, entry, stale if drop_stale else 0, commit,
+                  f"保密审查 第十条 {STEP_NAMES_ZH[step]}：{person.name}（{opinion}）")
+
+
+def consent(page: Path, agency: str, comment: str | None, gate_config: GateConfig,
+            commit: bool = True, today: _dt.date | None = None) -> SignResult:
+    result, roster = _prepare(page, gate_config)
+    record = result.record
+    person = _signer(roster, page.parent)
+    if agency not in (record.get("co_agencies") or []):
+        raise SignError(f"{agency} 不在本页的 co_agencies 中（第十一条）",
+                        f"{agency} is not among this page's co_agencies (第十一条)")
+    if person.agency != agency or not person.may("consent"):
+        raise SignError(f"{person.name} 无权代表 {agency} 出具同意意见（第十一条）",
+                        f"{person.name} may not consent for {agency} (第十一条)")
+    if any(c.agency == agency and c.digest == result.digest for c in record.consents):
+        raise SignError(f"{agency} 已对当前内容出具同意意见", f"{agency} already consented to this content")
+    entry = {"agency": agency, "name": person.name, "date": today or _dt.date.today()}
+    if comment:
+        entry["comment"] = comment
+    entry["digest"] = result.digest
+
+    def mutate(data):
+        rv = data["review"]
+        if rv.get("consents") is None:
+            rv["consents"] = CommentedSeq()
+        kept = [c for c in rv["consents"] if c.get("agency") != agency]
+        stale = len(rv["consents"]) - len(kept)
+        if stale:
+            rv["consents"] = CommentedSeq(kept)
+        rv["consents"].append(_flow(entry))
+
+    return _write(page, result, mutate, entry, 0, commit,
+                  f"保密审查 第十一条 协办机关同意：{person.name}（{agency}）")
+
+
+def _write(page: Path, result, mutate, entry: dict, dropped: int, commit: bool,
+           message: str) -> SignResult:
+    original = page.read_bytes()
+    text = frontmatter.decode(original)
+    if text != result.source:
+        raise SignError("页面在签署过程中被修改，请重试", "the page changed while signing; try again")
+    new_text = _rewrite(text, mutate)
+    doc = frontmatter.parse(new_text)
+    if page_digest(doc.meta, doc.body) != entry["digest"] or doc.body != result.document.body:
+        raise SignError("写入签署后内容摘要不一致，已放弃写入（请报告此错误）",
+                        "the digest changed while writing the entry; nothing written (please report)")
+    newline = "\r\n" if b"\r\n" in original.split(b"\n", 1)[0] + b"\n" else "\n"
+    if newline == "\r\n":
+        new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
+    page.write_bytes(new_text.encode("utf-8"))
+    sha = None
+    if commit:
+        sha = _commit(page, message, entry)
+    return SignResult(page, entry, dropped, sha)
+
+
+def _commit(page: Path, message: str, entry: dict) -> str:
+    cwd = page.parent
+    body = "\n".join(f"{k}: {v}" for k, v in entry.items())
+    for args in (["git", "add", "--", page.name],
+                 ["git", "commit", "-q", "--only", "-m", message, "-m", body, "--", page.name]):
+        proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SignError(f"已写入签署，但 git 提交失败：{proc.stderr.strip()}",
+                            f"the entry was written but git commit failed: {proc.stderr.strip()}")
+    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                         check=False)
+    return out.stdout.strip()
+
