@@ -83,8 +83,8 @@ def disclosure_decision(ctx: PageContext) -> Iterator[Finding]:
 def classified_without_declassification(ctx: PageContext) -> Iterator[Finding]:
     """第六条(一)(二), 第十四条: a classified page needs a declassification record."""
     rec = ctx.record
-    if rec.classification == "非密":
-        return
+    if rec.classification == "非密" or rec.disclosure == "不予公开":
+        return  # a 不予公开 page is withheld by its own decision; nothing to fix
     decl = rec.get("declassification")
     if not decl:
         yield _finding(ctx, "classified.not-declassified", "第六条、第十四条",
@@ -106,7 +106,7 @@ def classified_without_declassification(ctx: PageContext) -> Iterator[Finding]:
 def third_party_without_consent(ctx: PageContext) -> Iterator[Finding]:
     """第七条: 商业秘密/个人隐私 of a third party need consent or a public-interest approval."""
     tp = ctx.record.get("third_party") or {}
-    if not tp.get("involved"):
+    if not tp.get("involved") or ctx.record.disclosure == "不予公开":
         return
     if not tp.get("kind"):
         yield _finding(ctx, "third-party.kind", "第七条",
