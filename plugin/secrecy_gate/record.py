@@ -139,7 +139,15 @@ def parse_record(meta: dict, page: str) -> tuple[ReviewRecord | None, list[Findi
     data = to_jsonable(meta)
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
     if errors:
-        return None, [_explain(e, page) for e in errors]
+        findings, seen = [], set()
+        for e in errors:
+            if e.instance is None and e.validator == "enum":
+                continue  # an empty value is reported once, as empty
+            f = _explain(e, page)
+            if (f.code, f.field) not in seen:
+                seen.add((f.code, f.field))
+                findings.append(f)
+        return None, findings
     review = _normalise(data["review"])
     sigs = []
     for raw, s in zip(meta["review"].get("signatures") or [], review.get("signatures") or []):
