@@ -168,7 +168,8 @@ class Gate:
             evidence.committed = rp is not None and history.is_committed(rp)
             evidence.dirty = rp is not None and history.is_dirty(rp)
             if evidence.committed and not evidence.dirty:
-                evidence.introductions = history.introductions(rp)
+                expected = frozenset(e.raw for e in (*record.signatures, *record.consents))
+                evidence.introductions = history.introductions(rp, expected)
             evidence.is_ancestor = history.is_ancestor
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
                                 calendar, rules.Options(self.config.include_on_request,
@@ -205,6 +206,10 @@ class Gate:
             site_problem = (first.code, first.message_zh, first.message_en)
         all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
         try:
+            if review.history is not None and site_problem is None:
+                history = review.history
+                history.prefetch(history.repo_path(self.config.docs_dir / p)
+                                 for p in all_paths if is_page(p))
             for path in all_paths:
                 if not is_page(path):
                     continue

@@ -13,11 +13,15 @@ author of every introducing commit must be the person the entry names.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
+import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+import yaml
 
 from . import frontmatter
 from .record import entry_key
@@ -103,38 +107,55 @@ class History:
             self._reader = BlobReader(self.root)
         return self._reader.read(blob)
 
-    def entries(self, blob: str) -> frozenset:
-        """Signature and consent entries present in a page blob."""
-        if blob in self._entries_cache:
-            return self._entries_cache[blob]
-        found: set = set()
+    def entries(self, blob: str, exact: bool = False) -> frozenset:
+        """Signature and consent entries present in a page blob.
+
+        The fast reading (``entries_fast``) is used only where it is sure;
+        ``exact`` forces the full YAML parse.
+        """
+        key = (blob, exact)
+        if key in self._entries_cache:
+            return self._entries_cache[key]
         raw = self.blob_text(blob)
-        if raw is not None:
-            try:
-                review = frontmatter.parse(raw).meta.get("review")
-            except frontmatter.FrontMatterError:
-                review = None
-            if isinstance(review, dict):
-                for key in ("signatures", "consents"):
-                    items = review.get(key)
-                    if isinstance(items, list):
-                        found.update(entry_key(e) for e in items if isinstance(e, dict))
-        result = frozenset(found)
-        self._entries_cache[blob] = result
+        result = entries_of(raw, exact) if raw is not None else frozenset()
+        self._entries_cache[key] = result
         return result
 
-    def introductions(self, repo_path: str) -> dict[tuple, list[Commit]]:
-        """For each entry ever in the page: the commits that introduced it."""
+    def prefetch(self, repo_paths) -> None:
+        """Read every blob these pages ever had, in one pipelined ``cat-file``."""
+        wanted = []
+        seen = set()
+        for rp in repo_paths:
+            for ch in self.changes.get(rp, []):
+                for b in (ch.blob, *ch.parent_blobs):
+                    if b != NULL_SHA and b not in seen and (b, False) not in self._entries_cache:
+                        seen.add(b)
+                        wanted.append(b)
+        if not wanted:
+            return
+        for sha, raw in read_blobs(self.root, wanted):
+            self._entries_cache[(sha, False)] = entries_of(raw, False) if raw is not None else frozenset()
+
+    def introductions(self, repo_path: str, expected: frozenset | None = None) -> dict[tuple, list[Commit]]:
+        """For each entry ever in the page: the commits that introduced it.
+
+        ``expected`` is the entry set of the page as the strict reader sees it
+        now; if the fast reading of the HEAD blob disagrees, every version of
+        this page is read with the full parser instead.
+        """
+        exact = False
+        if expected is not None and repo_path in self.head_blobs:
+            exact = self.entries(self.head_blobs[repo_path]) != expected
         out: dict[tuple, list[Commit]] = {}
         for ch in self.changes.get(repo_path, []):
             if ch.blob == NULL_SHA:
                 continue
-            new = self.entries(ch.blob)
+            new = self.entries(ch.blob, exact)
             if not new:
                 continue
             before: set = set()
             for pb in ch.parent_blobs:
-                before |= self.entries(pb)
+                before |= self.entries(pb, exact)
             for key in new - before:
                 out.setdefault(key, []).append(self.commits[ch.commit])
         return out
@@ -148,6 +169,127 @@ class History:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+_ENTRY_KEYS = frozenset({"step", "name", "date", "opinion", "comment", "digest", "agency"})
+_ENTRY_LINE = re.compile(r"^( *)- \{([^{}\[\]\\#&*!|>%@`]*)\}[ \t]*$")
+_SECTION = re.compile(r"^( +)(signatures|consents):[ \t]*(\[\])?[ \t]*$")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+_TS_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def entries_fast(raw: bytes) -> frozenset | None:
+    """Entries written in the one-line flow form ``secrecy-gate sign`` writes.
+
+    Returns None ("not sure") for anything else — quotes, escapes, anchors,
+    block-style entries, values YAML would not read as plain strings or
+    dates, an entry-like line outside ``signatures:``/``consents:`` — and the
+    caller then parses the YAML in full.
+    """
+    try:
+        fm, _, _ = frontmatter.split(frontmatter.decode(raw))
+    except frontmatter.FrontMatterError:
+        return None
+    found = set()
+    section_indent = None
+    for line in fm.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        m = _SECTION.match(line)
+        if m:
+            section_indent = None if m.group(3) else len(m.group(1))
+            continue
+        e = _ENTRY_LINE.match(line)
+        if e and section_indent is not None and len(e.group(1)) >= section_indent:
+            entry = {}
+            for part in e.group(2).split(", "):
+                k, sep, v = part.strip().partition(": ")
+                v = v.strip()
+                if not sep or k not in _ENTRY_KEYS or k in entry or not v or ": " in v:
+                    return None
+                if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+                    if v[0] in v[1:-1]:
+                        return None
+                    entry[k] = v[1:-1]  # a quoted scalar without escapes is that string
+                    continue
+                if v[0] in "\"'" or v[-1] in "\"'":
+                    return None
+                tag = _RESOLVER.resolve(yaml.ScalarNode, v, (True, False))
+                if tag == _TS_TAG and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                    try:
+                        _dt.date.fromisoformat(v)
+                    except ValueError:
+                        return None
+                elif tag != _STR_TAG:
+                    return None
+                entry[k] = v
+            found.add(tuple(sorted(entry.items())))
+            continue
+        if section_indent is not None and len(line) - len(line.lstrip(" ")) > section_indent:
+            return None  # something other than a one-line entry inside the section
+        section_indent = None
+        if "digest" in line or "step:" in line or "agency:" in line and "{" in line:
+            return None
+    return frozenset(found)
+
+
+def entries_exact(raw: bytes) -> frozenset | None:
+    """Entries by the full strict YAML parse; None when the page does not parse."""
+    try:
+        review = frontmatter.parse(raw).meta.get("review")
+    except frontmatter.FrontMatterError:
+        return None
+    found: set = set()
+    if isinstance(review, dict):
+        for key in ("signatures", "consents"):
+            items = review.get(key)
+            if isinstance(items, list):
+                found.update(entry_key(e) for e in items if isinstance(e, dict))
+    return frozenset(found)
+
+
+def entries_of(raw: bytes, exact: bool) -> frozenset:
+    if not exact:
+        fast = entries_fast(raw)
+        if fast is not None:
+            return fast
+    full = entries_exact(raw)
+    if full is None:
+        # A version that does not parse still "contains" what is written in it:
+        # attribute such entries to its author rather than to whoever fixed the YAML.
+        return entries_fast(raw) or frozenset()
+    return full
+
+
+def read_blobs(root: Path, shas: list[str]):
+    """Yield (sha, bytes) for each blob, one ``git cat-file --batch`` fully pipelined."""
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
+
+    def feed():
+        try:
+            proc.stdin.write("".join(s + "\n" for s in shas).encode())
+        finally:
+            proc.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        out = proc.stdout
+        for sha in shas:
+            header = out.readline().split()
+            if len(header) == 3 and header[1] == b"blob":
+                data = out.read(int(header[2]))
+                out.read(1)
+                yield sha, data
+            else:
+                yield sha, None
+    finally:
+        writer.join()
+        proc.stdout.close()
+        proc.wait()
 
 
 class BlobReader:
