@@ -1,0 +1,232 @@
+"""Benchmark: the gate's cost on top of a plain MkDocs build of the same site.
+
+Generates, in seconds, a realistic signed portal with ``git fast-import``
+(digests computed by the package itself), then builds it alternately with
+plain MkDocs (plugin removed) and with the gate, prints medians and ratios.
+The last line is machine-readable:
+
+    pages=N plain_s=… gated_s=… ratio=… check_s=… peak_mb=…
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from secrecy_gate.digest import page_digest
+from secrecy_gate.frontmatter import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = {
+    "editor": ("示例网站编辑", "editor@example.gov.cn"),
+    "originator": ("示例起草人", "drafter@example.gov.cn"),
+    "originator_head": ("示例科室负责人", "head@example.gov.cn"),
+    "secrecy_office": ("示例保密审查员", "secrecy@example.gov.cn"),
+    "leader": ("示例分管领导", "leader@example.gov.cn"),
+}
+STEPS = ("originator", "originator_head", "secrecy_office", "leader")
+PARA = ("为进一步做好政府信息公开工作，根据《中华人民共和国政府信息公开条例》有关规定，结合本市实际，"
+        "现就有关事项通知如下。各单位要高度重视，明确责任分工，认真组织实施，确保各项工作落到实处。")
+
+
+def record(i: int, disclosure: str, signatures: list[str], title: str) -> str:
+    sigs = "".join(f"\n    - {s}" for s in signatures) if signatures else " []"
+    return (f"---\ntitle: {title}\ndocument:\n  index_no: 620600-2026-{i:05d}\n"
+            f"  issuer: 武威市人民政府办公室\n  written: 2026-03-{1 + i % 28:02d}\n"
+            f"review:\n  classification: 非密\n  disclosure: {disclosure}\n"
+            f"  basis: 《中华人民共和国政府信息公开条例》第二十条\n  reason: 本机关制定的规范性文件，应当主动公开\n"
+            f"  sensitive:\n    economic_data: false\n    historical_events: false\n"
+            f"    pending_cases: false\n    cautious_matters: false\n    other_risks: false\n"
+            f"  third_party: {{involved: false}}\n  lead_agency: wuwei-gov-office\n"
+            f"  co_agencies: []\n  consents: []\n  signatures:{sigs}\n---\n")
+
+
+def body(i: int, version: int, rng: random.Random) -> str:
+    paras = "\n\n".join(f"{k + 1}. {PARA}（第{i}号文件第{k + 1}项，版本{version}）"
+                        for k in range(rng.randint(6, 14)))
+    return f"\n# 关于第{i}号事项的通知\n\n各县、区人民政府，市政府各部门：\n\n{paras}\n\n武威市人民政府办公室\n"
+
+
+class FastImport:
+    def __init__(self, repo: Path):
+        self.proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=repo,
+                                     stdin=subprocess.PIPE)
+        self.buf = io.BytesIO()
+        self.mark = 0
+        self.time = 1767225600  # 2026-01-01
+        self.last = None
+
+    def commit(self, who: str, message: str, files: dict[str, bytes]):
+        name, email = PEOPLE[who]
+        self.mark += 1
+        self.time += 60
+        w = self.buf.write
+        w(f"commit refs/heads/main\nmark :{self.mark}\n".encode())
+        ident = f"{name} <{email}> {self.time} +0800\n".encode()
+        w(b"author " + ident + b"committer " + ident)
+        msg = message.encode()
+        w(f"data {len(msg)}\n".encode() + msg + b"\n")
+        if self.last:
+            w(f"from :{self.last}\n".encode())
+        for path, data in files.items():
+            w(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+        w(b"\n")
+        self.last = self.mark
+        if self.buf.tell() > 8 << 20:
+            self.flush()
+
+    def flush(self):
+        self.proc.stdin.write(self.buf.getvalue())
+        self.buf = io.BytesIO()
+
+    def close(self):
+        self.buf.write(b"done\n")
+        self.flush()
+        self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise SystemExit("git fast-import failed")
+
+
+def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: bool):
+    """The page after each of its four signature commits."""
+    sigs: list[str] = []
+    page = record(i, disclosure, sigs, title) + text_body
+    yield "editor", page
+    if not sign:
+        return
+    meta_doc = parse(page)
+    digest = page_digest(meta_doc.meta, meta_doc.body)
+    for step in STEPS:
+        name = PEOPLE[step][0]
+        sigs.append(f"{{step: {step}, name: {name}, date: 2026-03-28, opinion: {disclosure}, "
+                    f"digest: \"{digest}\"}}")
+        yield step, record(i, disclosure, sigs, title) + text_body
+
+
+def generate(repo: Path, pages: int, edits: int, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    repo.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    fi = FastImport(repo)
+    sections = max(1, pages // 200)
+    roster = (ROOT / "reviews" / "roster.yml").read_bytes()
+    base = {"reviews/roster.yml": roster, ".gitignore": b"site/\n"}
+    nav = ["  - 首页: index.md"]
+    index_body = "# 政府信息公开\n\n" + "\n".join(f"- [第{s + 1}栏目](s{s:02d}/index.md)" for s in range(sections))
+    section_lists = {s: [] for s in range(sections)}
+    for s in range(sections):
+        nav.append(f"  - 第{s + 1}栏目: s{s:02d}/index.md")
+    fi.commit("editor", "站点初始化", base)
+    withheld = 0
+    first_version = {}
+    for i in range(pages):
+        s = i % sections
+        title = f"关于第{i}号事项的通知"
+        path = f"content/s{s:02d}/doc{i:05d}.md"
+        kind = rng.random()
+        disclosure, sign = "主动公开", True
+        if kind < 0.03:
+            sign = False  # a draft
+        elif kind < 0.05:
+            disclosure = "不予公开"
+        if not sign or disclosure != "主动公开":
+            withheld += 1
+        section_lists[s].append(f"- [{title}](doc{i:05d}.md)")
+        text_body = body(i, 1, rng)
+        first_version[i] = (path, disclosure, title, sign)
+        for who, page in signed_versions(i, disclosure, text_body, title, sign):
+            fi.commit(who, f"{who}: {path}", {path: page.encode()})
+    # Some pages edited later and signed again.
+    for i in rng.sample(range(pages), min(edits, pages)):
+        path, disclosure, title, sign = first_version[i]
+        if not sign:
+            continue
+        text_body = body(i, 2, rng)
+        for who, page in signed_versions(i, disclosure, text_body, title, True):
+            fi.commit(who, f"{who}: {path} (revised)", {path: page.encode()})
+    # Section pages and the home page, signed as well.
+    for s in range(sections):
+        text_body = f"\n# 第{s + 1}栏目\n\n" + "\n".join(section_lists[s]) + "\n"
+        for who, page in signed_versions(100000 + s, "主动公开", text_body, f"第{s + 1}栏目", True):
+            fi.commit(who, f"{who}: section {s}", {f"content/s{s:02d}/index.md": page.encode()})
+    for who, page in signed_versions(200000, "主动公开", "\n" + index_body + "\n", "首页", True):
+        fi.commit(who, f"{who}: home", {"content/index.md": page.encode()})
+    config = ("site_name: 基准测试门户\nsite_url: https://bench.example.gov.cn/\ndocs_dir: content\n"
+              "nav:\n" + "\n".join(nav) + "\n")
+    plain = config + "plugins:\n  - search\n"
+    gated = config + "plugins:\n  - search\n  - secrecy-gate:\n      fail_on_withheld: false\n"
+    fi.commit("editor", "mkdocs.yml", {"mkdocs.yml": gated.encode(), "mkdocs-plain.yml": plain.encode()})
+    fi.close()
+    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True)
+    commits = int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, check=True,
+                                 capture_output=True, text=True).stdout)
+    return {"commits": commits, "withheld": withheld}
+
+
+def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=2000)
+    ap.add_argument("--edits", type=int, default=None, help="pages edited and re-signed (default pages/10)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", type=Path, default=None, help="generate into this directory and keep it")
+    args = ap.parse_args()
+    edits = args.pages // 10 if args.edits is None else args.edits
+    tmp = Path(tempfile.mkdtemp(prefix="sg-bench-"))
+    repo = args.keep or tmp / "portal"
+    try:
+        t0 = time.perf_counter()
+        info = generate(repo, args.pages, edits)
+        gen_s = time.perf_counter() - t0
+        print(f"generated {args.pages} pages, {info['commits']} commits, {info['withheld']} withheld "
+              f"in {gen_s:.1f}s at {repo}", flush=True)
+        py = sys.executable
+        plain_t, gated_t, plain_m, gated_m = [], [], [], []
+        for r in range(args.runs):
+            t, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs-plain.yml", "-d", str(tmp / "plain")], repo)
+            plain_t.append(t), plain_m.append(m)
+            t, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml", "-d", str(tmp / "gated")], repo)
+            gated_t.append(t), gated_m.append(m)
+            print(f"run {r + 1}: plain {plain_t[-1]:.2f}s {plain_m[-1]:.0f}MB, "
+                  f"gated {gated_t[-1]:.2f}s {gated_m[-1]:.0f}MB", flush=True)
+        check_t, _ = [], None
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            subprocess.run([py, "-m", "secrecy_gate.cli", "check", "--format", "json"], cwd=repo,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            check_t.append(time.perf_counter() - t0)
+        plain_s, gated_s = statistics.median(plain_t), statistics.median(gated_t)
+        peak = max(gated_m)
+        print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}")
+        print(f"check median {statistics.median(check_t):.2f}s; peak RSS plain {max(plain_m):.0f}MB, "
+              f"gated {peak:.0f}MB (×{peak / max(plain_m):.2f})")
+        print(f"pages={args.pages} plain_s={plain_s:.2f} gated_s={gated_s:.2f} "
+              f"ratio={gated_s / plain_s:.3f} check_s={statistics.median(check_t):.2f} peak_mb={peak:.0f}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
