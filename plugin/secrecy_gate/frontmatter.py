@@ -38,7 +38,6 @@ class FrontMatterError(ValueError):
 class Document:
     meta: dict
     body: str
-    front_matter_text: str
     body_line: int  # 1-based line number where the body starts
 
 
@@ -200,7 +199,7 @@ def parse(raw: bytes | str) -> Document:
                 f"前置信息的键 {key!r} 不是字符串",
                 f"front matter key {key!r} is not a string",
             )
-    return Document(meta=meta, body=body, front_matter_text=fm, body_line=body_line)
+    return Document(meta=meta, body=body, body_line=body_line)
 
 
 def to_jsonable(value):

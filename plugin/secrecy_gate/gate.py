@@ -142,7 +142,8 @@ class Gate:
                     history: gitaudit.History | None, site_problem) -> PageResult:
         result = PageResult(path, Verdict(path))
         try:
-            doc = frontmatter.parse(raw)
+            text = frontmatter.decode(raw)
+            doc = frontmatter.parse(text)
         except frontmatter.FrontMatterError as exc:
             result.verdict.findings.append(Finding(
                 exc.code, "第二条", path, exc.zh, exc.en,
@@ -151,7 +152,7 @@ class Gate:
                 "(`secrecy-gate new` writes one)", "front matter", exc.line))
             return result
         result.document = doc
-        result.source = frontmatter.decode(raw)
+        result.source = text
         record, findings = parse_record(doc.meta, path)
         result.verdict.findings.extend(findings)
         if record is None:

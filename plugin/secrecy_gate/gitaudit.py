@@ -133,8 +133,11 @@ class History:
                         wanted.append(b)
         if not wanted:
             return
+        # Successive versions of a page repeat most of their entries: keep one copy of each.
+        interned: dict = {}
         for sha, raw in read_blobs(self.root, wanted):
-            self._entries_cache[(sha, False)] = entries_of(raw, False) if raw is not None else frozenset()
+            found = entries_of(raw, False) if raw is not None else frozenset()
+            self._entries_cache[(sha, False)] = frozenset(interned.setdefault(e, e) for e in found)
 
     def introductions(self, repo_path: str, expected: frozenset | None = None) -> dict[tuple, list[Commit]]:
         """For each entry ever in the page: the commits that introduced it.
