@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import posixpath
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import mkdocs
 from mkdocs.config import config_options as c
@@ -103,8 +104,12 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             page = review.pages.get(f.src_uri)
             if page is not None:
                 if page.published:
-                    # Render exactly the text that was judged, not whatever is on disk later.
-                    f.content_string = page.source
+                    # Render exactly the text that was judged, not whatever is on disk later;
+                    # newlines as MkDocs reads files, and a final one: MkDocs' front matter
+                    # pattern needs both, or it renders the review record as page text.
+                    f.content_string = page.source.replace("\r\n", "\n").replace("\r", "\n")
+                    if not f.content_string.endswith("\n"):
+                        f.content_string += "\n"
                     self.approved.add(f.src_uri)
                 else:
                     f.inclusion = InclusionLevel.DRAFT if self.preview else InclusionLevel.EXCLUDED
@@ -118,6 +123,13 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             withheld = {p.path for p in review.withheld()} | {
                 r.path for r in review.files.values() if not r.published}
             config.nav = prune_nav(config.nav, withheld)
+        # MkDocs renders extra_templates from docs_dir even when their file is excluded.
+        unreviewed = [t for t in config.extra_templates
+                      if PurePath(t).as_posix() not in self.approved]
+        if unreviewed and not self.preview:
+            config.extra_templates = [t for t in config.extra_templates if t not in unreviewed]
+            log.warning(f"secrecy-gate：extra_templates {unreviewed} 未经审查，不予渲染 / "
+                        f"unreviewed extra_templates {unreviewed} are not rendered")
         report.log_review(review, log, self.config.language)
         problems = [p for p in review.withheld() if not p.verdict.by_decision_only]
         if problems and self.config.fail_on_withheld and not self.preview:
@@ -205,11 +217,9 @@ def _nav_target(value: str) -> str:
 def _inside(path: str | None, directory: Path) -> bool:
     if not path:
         return False
-    try:
-        Path(path).resolve().relative_to(directory.resolve())
-        return True
-    except ValueError:
-        return False
+    # Not resolved: a symlink in docs_dir is a docs file wherever it points to.
+    p, d = os.path.abspath(path), os.path.abspath(directory)
+    return p == d or p.startswith(d.rstrip(os.sep) + os.sep)
 
 
 def _loopback(config) -> bool:
