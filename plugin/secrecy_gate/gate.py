@@ -316,7 +316,7 @@ _INCLUDE = re.compile(
     r"^[ \t]*;?-{1,}8<-{1,}[ \t]*[\"']([^\"']+)[\"']"          # --8<-- "file"
     r"|^[ \t]*;?-{1,}8<-{1,}[ \t]*$"                           # --8<-- block start/end
     r"|\{!\s*([^!]+?)\s*!\}"                                    # {! file !}
-    r"|\{%-?\s*include(?:_markdown)?\s+[\"']([^\"']+)[\"']"     # {% include "file" %}
+    r"|\{%-?\s*include(?:[-_]markdown)?\s+[\"']([^\"']+)[\"']"  # {% include(-markdown) "file" %}
     r"|\{\{[^}]*include[^}]*\(\s*[\"']([^\"']+)[\"']",          # {{ include_file('x') }}
     re.MULTILINE)
 
