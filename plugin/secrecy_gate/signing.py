@@ -84,7 +84,11 @@ def _rewrite(text: str, mutate) -> str:
     mutate(data)
     buf = io.StringIO()
     y.dump(data, buf)
-    return text[:head_end] + buf.getvalue() + text[tail_start:]
+    dumped = buf.getvalue()
+    if text[:head_end].endswith("\r\n"):
+        # Only the front matter is rewritten; the body keeps its bytes, mixed line endings too.
+        dumped = dumped.replace("\r\n", "\n").replace("\n", "\r\n")
+    return text[:head_end] + dumped + text[tail_start:]
 
 
 def _flow(entry: dict) -> CommentedMap:
@@ -219,9 +223,6 @@ def _write(page: Path, result, mutate, entry: dict, dropped: int, commit: bool,
     if page_digest(doc.meta, doc.body) != entry["digest"] or doc.body != result.document.body:
         raise SignError("写入签署后内容摘要不一致，已放弃写入（请报告此错误）",
                         "the digest changed while writing the entry; nothing written (please report)")
-    newline = "\r\n" if b"\r\n" in original.split(b"\n", 1)[0] + b"\n" else "\n"
-    if newline == "\r\n":
-        new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
     page.write_bytes(new_text.encode("utf-8"))
     sha = None
     if commit:
