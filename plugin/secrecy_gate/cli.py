@@ -222,9 +222,6 @@ def _audit_data(gc: GateConfig, paths) -> dict:
                                 ("consent", rec.consents if rec else [])):
                 for e in items:
                     cs = intro.get(e.raw, [])
-                    last_sign = max((c.index for c in cs), default=None)
-                    changed_after = [c.sha for c in commits
-                                     if last_sign is not None and c.index < last_sign]
                     entries.append({
                         "kind": kind, "step": getattr(e, "step", None), "agency": getattr(e, "agency", None),
                         "name": e.name, "date": e.date.isoformat(),
@@ -232,7 +229,8 @@ def _audit_data(gc: GateConfig, paths) -> dict:
                         "commits": [{"sha": c.sha, "author": c.name, "email": c.email,
                                      "time": _dt.datetime.fromtimestamp(c.time).isoformat()} for c in cs],
                         "digest_valid": e.digest == page.digest,
-                        "changed_after_signing": bool(changed_after) or e.digest != page.digest,
+                        # Later commits that only add signatures change nothing that was signed.
+                        "changed_after_signing": e.digest != page.digest,
                     })
             out["pages"].append({
                 "page": page.path, "outcome": page.verdict.outcome.value,
