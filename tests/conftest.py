@@ -8,12 +8,16 @@ MkDocs' own ``build(load_config(...))`` and searches the *whole* output.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import gzip
+import html
+import json
 import os
 import shutil
 import subprocess
 import textwrap
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -53,13 +57,25 @@ PEOPLE = {
     "secrecy_office": ("赵保密", "secrecy@city.gov.cn"),
     "leader": ("陈领导", "leader@city.gov.cn"),
     "consent": ("周财政", "finance@city.gov.cn"),
+    # Not in ROSTER: tests that need them pass DOUBLE_ROSTER as roster_extra.
+    "double": ("孙双岗", "double@city.gov.cn"),
 }
+
+# A person the roster allows two steps (第十条 still needs four different people).
+DOUBLE_ROSTER = """\
+  - name: 孙双岗
+    emails: [double@city.gov.cn]
+    agency: city-office
+    steps: [originator_head, secrecy_office]
+"""
 
 STEPS = ("originator", "originator_head", "secrecy_office", "leader")
 
 
 def record(disclosure="主动公开", classification="非密", extra="", lead="city-office",
-           co="[]", title="测试页面"):
+           co="[]", title="测试页面", review_extra=""):
+    """A complete, unsigned record; ``review_extra`` is YAML added inside ``review:``."""
+    inside = textwrap.indent(textwrap.dedent(review_extra), "  ")
     return textwrap.dedent(f"""\
         ---
         title: {title}
@@ -77,7 +93,7 @@ def record(disclosure="主动公开", classification="非密", extra="", lead="c
           third_party: {{involved: false}}
           lead_agency: {lead}
           co_agencies: {co}
-        """) + textwrap.dedent(extra) + "---\n"
+        """) + inside + textwrap.dedent(extra) + "---\n"
 
 
 def page(body: str, **kw) -> str:
@@ -86,12 +102,13 @@ def page(body: str, **kw) -> str:
 
 class Site:
     def __init__(self, root: Path, mkdocs_extra: str = "", plugin_options: str = "",
-                 fail_on_withheld: bool = False):
+                 fail_on_withheld: bool = False, roster_extra: str = ""):
         self.root = root
         self.docs = root / "content"
+        self._gate_config = None
         self.docs.mkdir(parents=True, exist_ok=True)
         (root / "reviews").mkdir(exist_ok=True)
-        (root / "reviews" / "roster.yml").write_text(ROSTER, encoding="utf-8")
+        (root / "reviews" / "roster.yml").write_text(ROSTER + roster_extra, encoding="utf-8")
         opts = f"      fail_on_withheld: {str(fail_on_withheld).lower()}\n" + plugin_options
         (root / "mkdocs.yml").write_text(
             "site_name: 测试站点\nsite_url: https://example.gov.cn/\ndocs_dir: content\n"
@@ -100,6 +117,15 @@ class Site:
         self.git("init", "-q", "-b", "main")
         self.git("config", "commit.gpgsign", "false")
         self.commit_all("站点初始化", who="editor")
+
+    @classmethod
+    def clone(cls, source: "Site", dest: Path, *git_args: str) -> "Site":
+        """``git clone file://source dest`` (e.g. ``--depth 1``), as a Site to build."""
+        subprocess.run(["git", "clone", "-q", *git_args, source.root.as_uri(), str(dest)],
+                       check=True, capture_output=True)
+        site = cls.__new__(cls)
+        site.root, site.docs, site._gate_config = dest, dest / "content", None
+        return site
 
     # -- git -----------------------------------------------------------------
     def env(self, who: str) -> dict:
@@ -133,8 +159,15 @@ class Site:
 
     # -- review ----------------------------------------------------------------
     def gate_config(self):
-        from secrecy_gate.cli import load_gate_config
-        return load_gate_config(str(self.root / "mkdocs.yml"))
+        # Loading mkdocs.yml costs more than a signature: reload only when the file changed.
+        text = (self.root / "mkdocs.yml").read_text(encoding="utf-8")
+        if self._gate_config is None or self._gate_config[0] != text:
+            from secrecy_gate.cli import load_gate_config
+            self._gate_config = (text, load_gate_config(str(self.root / "mkdocs.yml")))
+        return self._gate_config[1]
+
+    def set_mkdocs_yml(self, text: str):
+        (self.root / "mkdocs.yml").write_text(text, encoding="utf-8")
 
     def sign(self, rel: str, step: str, opinion: str | None = None, who: str | None = None,
              commit: bool = True):
@@ -148,6 +181,30 @@ class Site:
         from secrecy_gate.signing import consent
         with identity(self.env(who)):
             return consent(self.docs / rel, agency, None, self.gate_config())
+
+    def add_entry(self, rel: str, entry: dict, kind: str = "signatures", who: str = "editor",
+                  commit: bool = True, index: int | None = None, digest: str | None = None):
+        """Hand-write a signature or consent entry (as a forger would), digest of the page as is."""
+        from secrecy_gate.digest import page_digest
+        from secrecy_gate.frontmatter import parse
+        from secrecy_gate.signing import _flow, _rewrite
+        p = self.docs / rel
+        text = p.read_text(encoding="utf-8")
+        doc = parse(text)
+        entry = dict(entry)
+        entry.setdefault("digest", digest or page_digest(doc.meta, doc.body))
+
+        def mutate(data):
+            items = data["review"].get(kind)
+            if items is None:
+                data["review"][kind] = items = []
+            if index is None:
+                items.append(_flow(entry))
+            else:
+                items.insert(index, _flow(entry))
+        p.write_text(_rewrite(text, mutate), encoding="utf-8")
+        if commit:
+            self.commit_all(f"{kind} {rel}", who=who)
 
     def sign_all(self, rel: str, opinion: str | None = None):
         for step in STEPS:
@@ -179,7 +236,11 @@ class Site:
         return self.root / "site"
 
     def output_text(self) -> str:
-        """Every byte of the output directory, gzip members expanded, as text."""
+        """Every byte of the output directory, gzip members expanded, as text.
+
+        Text is also given decoded the ways a leak could be encoded: JSON ``\\uXXXX``
+        escapes (the search index), HTML entities and URL percent-encoding.
+        """
         chunks = []
         site = self.root / "site"
         for p in sorted(site.rglob("*")) if site.exists() else []:
@@ -188,13 +249,34 @@ class Site:
             data = p.read_bytes()
             if p.suffix == ".gz":
                 data = gzip.decompress(data)
+            text = data.decode("utf-8", "replace")
             chunks.append(f"\n=== {p.relative_to(site)} ===\n")
-            chunks.append(data.decode("utf-8", "replace"))
+            chunks.append(text)
+            decoded = [html.unescape(text), urllib.parse.unquote(text)]
+            if p.suffix == ".json":
+                try:
+                    decoded.append(json.dumps(json.loads(text), ensure_ascii=False))
+                except ValueError:
+                    pass
+            for d in decoded:
+                if d != text:
+                    chunks.append(f"\n=== {p.relative_to(site)} (decoded) ===\n{d}")
         return "".join(chunks)
 
     def output_files(self) -> list[str]:
         site = self.root / "site"
+        if not site.exists():
+            return []
         return sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+
+    def assert_absent(self, *texts: str):
+        """None of ``texts`` appears in any output file (gzip expanded) or output file name."""
+        out = self.output_text()
+        names = "\n".join(self.output_files())
+        names += "\n" + urllib.parse.unquote(names)
+        for t in texts:
+            assert t not in out, f"{t!r} leaked into the output"
+            assert t not in names, f"{t!r} leaked into an output file name"
 
 
 class identity:
@@ -232,20 +314,27 @@ def make_site(tmp_path):
     return make
 
 
+@contextlib.contextmanager
+def isolated_git(home: Path):
+    """No user or system git config leaks in; usable from fixtures of any scope."""
+    with pytest.MonkeyPatch.context() as mp:
+        home.mkdir(parents=True, exist_ok=True)
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        mp.delenv("GIT_DIR", raising=False)
+        mp.delenv("GIT_WORK_TREE", raising=False)
+        for k in identity.KEYS:
+            mp.delenv(k, raising=False)
+        (home / ".gitconfig").write_text("[user]\n\tname = Nobody\n\temail = nobody@example.invalid\n"
+                                         "[init]\n\tdefaultBranch = main\n")
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _isolated_git(tmp_path, monkeypatch):
-    """No user or system git config leaks into a test."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GIT_DIR", raising=False)
-    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
-    for k in identity.KEYS:
-        monkeypatch.delenv(k, raising=False)
-    (home / ".gitconfig").write_text("[user]\n\tname = Nobody\n\temail = nobody@example.invalid\n"
-                                     "[init]\n\tdefaultBranch = main\n")
+def _isolated_git(tmp_path):
+    with isolated_git(tmp_path / "home"):
+        yield
 
 
 TODAY = _dt.date.today()
-__all__ = ["Site", "page", "record", "PEOPLE", "STEPS", "shutil"]
+__all__ = ["Site", "page", "record", "PEOPLE", "STEPS", "DOUBLE_ROSTER", "isolated_git", "shutil"]

@@ -1,0 +1,298 @@
+"""The ``secrecy-gate`` command: sign, consent, check, audit, status, new, schema.
+
+Commands run through click's CliRunner with each identity's git environment
+(``GIT_AUTHOR_EMAIL`` …), in real repositories; the signer is whoever git
+says the author is.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from conftest import DOUBLE_ROSTER, PEOPLE, STEPS, Site, page
+
+from secrecy_gate.cli import main
+from secrecy_gate.frontmatter import parse, to_jsonable
+
+
+def run(site: Site, who: str, *args: str):
+    result = CliRunner().invoke(main, [*args, "-f", str(site.root / "mkdocs.yml")],
+                                env=site.env(who), catch_exceptions=False)
+    return result
+
+
+def sign(site: Site, rel: str, step: str, who: str | None = None, opinion: str = "主动公开",
+         *extra: str):
+    return run(site, who or step, "sign", str(site.docs / rel), "--step", step, "--opinion", opinion,
+               *extra)
+
+
+def head(site: Site) -> str:
+    return site.git("rev-parse", "HEAD").strip()
+
+
+def signatures(site: Site, rel: str) -> list[dict]:
+    return parse((site.docs / rel).read_bytes()).meta["review"].get("signatures") or []
+
+
+COMMENTED = """\
+---
+# 页面说明：本注释必须保留
+review:  # 审查记录
+  disclosure: 主动公开      # 第五条
+  classification: 非密      # 第五、六条（键序与模板不同）
+  reason: '本机关制定的规范性文件，应当主动公开'
+  basis: "《中华人民共和国政府信息公开条例》第二十条"
+  sensitive:
+    # 第八条逐项作答
+    other_risks: false
+    economic_data: no
+    historical_events: false
+    pending_cases: false
+    cautious_matters: false
+  third_party: {involved: false}   # 第七条
+  lead_agency: city-office
+  co_agencies: []
+title: 键在后面的标题   # title after review
+document:
+  doc_no: 示政办发〔2026〕1号
+---
+# 正文标题
+
+行尾有空格的段落。   \n\t制表符开头的行
+---
+
+水平线之后，没有结尾换行"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_sign_preserves_comments_key_order_and_body(site, newline):
+    original = COMMENTED.replace("\n", newline).encode("utf-8")
+    site.write("a.md", original)
+    fm_before, body_before = original.split(f"{newline}---{newline}".encode(), 1)
+    for step in STEPS:
+        result = sign(site, "a.md", step)
+        assert result.exit_code == 0, result.output
+    after = (site.docs / "a.md").read_bytes()
+    fm_after, body_after = after.split(f"{newline}---{newline}".encode(), 1)
+    assert body_after == body_before
+    lines = fm_after.decode().split(newline)
+    added = [line for line in lines if line.strip().startswith(("signatures:", "- {step:"))]
+    assert len(added) == 5
+    assert [line for line in lines if line not in added] == fm_before.decode().split(newline)
+    assert site.verdict("a.md").published
+
+
+def test_sign_keeps_body_line_endings_byte_for_byte(site):
+    original = page("# 标题\r\n\r\n混合换行的正文。\n第二行\r\n").replace("\n", "\r\n").replace(
+        "\r\r\n", "\r\n").encode()
+    original = original.replace("混合换行的正文。\r\n".encode(), "混合换行的正文。\n".encode())
+    assert b"\r\n" in original and "混合换行的正文。\n第".encode() in original
+    site.write("a.md", original)
+    assert sign(site, "a.md", "originator").exit_code == 0
+    after = (site.docs / "a.md").read_bytes()
+    body = original.split(b"\r\n---\r\n", 1)[1]
+    assert after.endswith(body)
+    assert site.review().pages["a.md"].verdict.findings[0].code == "signature.missing"
+
+
+def test_sign_writes_entry_and_commits_as_signer(site):
+    site.write("a.md", page("# A\n"))
+    result = sign(site, "a.md", "originator", None, "proactive", "--comment", "同意公开")
+    assert result.exit_code == 0, result.output
+    (entry,) = signatures(site, "a.md")
+    assert entry["step"] == "originator" and entry["name"] == "王起草"
+    assert entry["opinion"] == "主动公开" and entry["comment"] == "同意公开"
+    assert entry["digest"].startswith("sha256:")
+    author = site.git("log", "-1", "--format=%ae %an").strip()
+    assert author == "drafter@city.gov.cn 王起草"
+    assert site.git("show", "--name-only", "--format=", "HEAD").split() == ["content/a.md"]
+
+
+def _prepare_refusal(site: Site, case: str) -> tuple[str, str, str, str]:
+    """Set the page up; return (step, who, opinion, expected text in the error)."""
+    if case == "incomplete":
+        site.write("a.md", page("# A\n").replace("  basis: 《中华人民共和国政府信息公开条例》第二十条\n", ""))
+        return "originator", "originator", "主动公开", "incomplete"
+    site.write("a.md", page("# A\n"))
+    if case == "not-in-roster":
+        return "originator", "editor", "主动公开", "not in the roster"
+    if case == "not-authorised":
+        return "originator", "consent", "主动公开", "not authorised"
+    if case == "out-of-order":
+        return "secrecy_office", "secrecy_office", "主动公开", "in order"
+    if case == "leader-opinion":
+        for step in STEPS[:3]:
+            site.sign("a.md", step)
+        return "leader", "leader", "依申请公开", "differs from review.disclosure"
+    if case == "same-person":
+        site.sign("a.md", "originator")
+        site.sign("a.md", "originator_head", who="double")
+        return "secrecy_office", "double", "主动公开", "four different people"
+    if case == "already-complete":
+        site.sign_all("a.md")
+        return "leader", "leader", "主动公开", "in order"
+    raise AssertionError(case)
+
+
+REFUSALS = ["not-in-roster", "not-authorised", "out-of-order", "incomplete", "leader-opinion",
+            "same-person", "already-complete"]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_sign_refuses(make_site, case):
+    site = make_site(roster_extra=DOUBLE_ROSTER)
+    step, who, opinion, expected = _prepare_refusal(site, case)
+    before, commit = (site.docs / "a.md").read_bytes(), head(site)
+    result = sign(site, "a.md", step, who, opinion)
+    assert result.exit_code != 0
+    assert expected in result.output, result.output
+    assert (site.docs / "a.md").read_bytes() == before
+    assert head(site) == commit
+
+
+def test_resign_after_edit_drops_void_signatures(site):
+    site.write("a.md", page("# A\n\n原文。\n"))
+    site.sign("a.md", "originator")
+    site.sign("a.md", "originator_head")
+    p = site.docs / "a.md"
+    p.write_text(p.read_text(encoding="utf-8").replace("原文", "修改后的正文"), encoding="utf-8")
+    site.commit_all("修改正文")
+    assert len(signatures(site, "a.md")) == 2
+    refused = sign(site, "a.md", "secrecy_office")
+    assert refused.exit_code != 0 and "start over" in refused.output
+    result = sign(site, "a.md", "originator")
+    assert result.exit_code == 0, result.output
+    assert "removed 2 void signature(s)" in result.output
+    (entry,) = signatures(site, "a.md")
+    assert entry["step"] == "originator"
+    for step in STEPS[1:]:
+        assert sign(site, "a.md", step).exit_code == 0
+    assert site.verdict("a.md").published
+
+
+def test_no_commit_leaves_the_entry_uncommitted(site):
+    site.write("a.md", page("# A\n"))
+    commit = head(site)
+    result = sign(site, "a.md", "originator", None, "主动公开", "--no-commit")
+    assert result.exit_code == 0 and "not committed" in result.output
+    assert head(site) == commit
+    assert site.git("status", "--porcelain", "--", "content/a.md").startswith(" M")
+    assert len(signatures(site, "a.md")) == 1
+    assert "git.uncommitted" in {f.code for f in site.verdict("a.md").findings}
+    site.git("commit", "-q", "-am", "起草人提交签署", who="originator")
+    assert [f.code for f in site.verdict("a.md").findings if f.withholds] == ["signature.missing"]
+
+
+def test_consent(site):
+    site.write("a.md", page("# A\n", co="[city-finance]"))
+    site.sign_all("a.md")
+    assert not site.verdict("a.md").published
+    refused = run(site, "editor", "consent", str(site.docs / "a.md"), "--agency", "city-finance")
+    assert refused.exit_code != 0 and "not in the roster" in refused.output
+    wrong = run(site, "consent", "consent", str(site.docs / "a.md"), "--agency", "city-secrecy")
+    assert wrong.exit_code != 0 and "co_agencies" in wrong.output
+    result = run(site, "consent", "consent", str(site.docs / "a.md"), "--agency", "city-finance")
+    assert result.exit_code == 0, result.output
+    (entry,) = parse((site.docs / "a.md").read_bytes()).meta["review"]["consents"]
+    assert entry["agency"] == "city-finance" and entry["name"] == "周财政"
+    assert site.git("log", "-1", "--format=%ae").strip() == "finance@city.gov.cn"
+    assert site.verdict("a.md").published
+
+
+def test_check_exit_codes_and_json(site):
+    site.write("index.md", page("# 首页\n"))
+    site.sign_all("index.md")
+    site.write("decided.md", page("# 不予公开\n", disclosure="不予公开"))
+    site.sign_all("decided.md")
+    ok = run(site, "editor", "check")
+    assert ok.exit_code == 0, ok.output
+    assert "index.md: 发布" in ok.output and "decided.md: 不发布" in ok.output
+    site.write("draft.md", page("# 草稿\n"))
+    bad = run(site, "editor", "check", "--format", "json")
+    assert bad.exit_code == 1
+    data = json.loads(bad.output)
+    outcomes = {p["page"]: p["outcome"] for p in data["pages"]}
+    assert outcomes == {"index.md": "publish", "decided.md": "withhold", "draft.md": "withhold"}
+    draft = next(p for p in data["pages"] if p["page"] == "draft.md")
+    assert draft["findings"][0]["code"] == "signature.missing"
+    assert draft["findings"][0]["article"] == "第十条"
+    only = run(site, "editor", "check", str(site.docs / "index.md"))
+    assert only.exit_code == 0 and "draft.md" not in only.output
+    english = run(site, "editor", "check", "--lang", "en", str(site.docs / "draft.md"))
+    assert english.exit_code == 1 and "is not signed yet" in english.output
+
+
+def test_audit_json_shows_who_committed_each_signature(site):
+    site.write("a.md", page("# A\n"))
+    site.sign_all("a.md")
+    result = run(site, "editor", "audit", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    (entry_page,) = [p for p in data["pages"] if p["page"] == "a.md"]
+    assert entry_page["outcome"] == "publish"
+    assert [c["email"] for c in entry_page["commits"]][0] == "editor@city.gov.cn"
+    signed = {e["step"]: e for e in entry_page["entries"]}
+    assert list(signed) == list(STEPS)
+    for step, e in signed.items():
+        name, email = PEOPLE[step]
+        assert e["name"] == name
+        assert [(c["author"], c["email"]) for c in e["commits"]] == [(name, email)]
+        assert e["digest_valid"] and not e["changed_after_signing"]
+    assert [c["email"] for c in data["roster_changes"]] == ["editor@city.gov.cn"]
+    # The roster is security-critical: a committed change to it is in the trail, by author.
+    roster = site.root / "reviews" / "roster.yml"
+    roster.write_text(roster.read_text(encoding="utf-8").replace("steps: [consent]",
+                                                                 "steps: [consent, leader]"),
+                      encoding="utf-8")
+    site.git("commit", "-q", "-am", "名册：周财政兼任分管领导", who="consent")
+    data = json.loads(run(site, "editor", "audit", "--format", "json").output)
+    assert [(c["author"], c["email"]) for c in data["roster_changes"]] == [  # oldest first
+        ("网站编辑", "editor@city.gov.cn"), ("周财政", "finance@city.gov.cn")]
+    # After an edit the trail says content changed after signing.
+    p = site.docs / "a.md"
+    p.write_text(p.read_text(encoding="utf-8") + "\n新增\n", encoding="utf-8")
+    site.commit_all("签署后修改")
+    data = json.loads(run(site, "editor", "audit", "--format", "json").output)
+    (entry_page,) = [p for p in data["pages"] if p["page"] == "a.md"]
+    assert all(e["changed_after_signing"] and not e["digest_valid"] for e in entry_page["entries"])
+
+
+def test_status_names_the_next_step_and_who(site):
+    site.write("a.md", page("# A\n"))
+    site.sign("a.md", "originator")
+    site.sign("a.md", "originator_head")
+    result = run(site, "editor", "status", "--format", "json")
+    (row,) = json.loads(result.output)
+    assert row["next"].startswith("secrecy_office") and row["who"] == ["赵保密"]
+
+
+def test_new_then_schema(site):
+    target = site.docs / "新页面.md"
+    created = CliRunner().invoke(main, ["new", str(target), "--title", "新页面", "--agency", "city-office"])
+    assert created.exit_code == 0, created.output
+    again = CliRunner().invoke(main, ["new", str(target)])
+    assert again.exit_code != 0 and "already exists" in again.output
+    doc = parse(target.read_bytes())
+    assert doc.meta["title"] == "新页面" and doc.meta["review"]["lead_agency"] == "city-office"
+    site.commit_all("新页面")
+    check = run(site, "editor", "check", "--format", "json", str(target))
+    assert check.exit_code == 1
+    findings = json.loads(check.output)["pages"][0]["findings"]
+    assert findings and all(f["code"].startswith("record.") for f in findings)
+
+    out = CliRunner().invoke(main, ["schema"])
+    assert out.exit_code == 0
+    schema = json.loads(out.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not validator.is_valid(to_jsonable(doc.meta))  # the blank record is not complete
+    site.write("b.md", page("# B\n"))
+    site.sign_all("b.md")
+    signed = to_jsonable(parse((site.docs / "b.md").read_bytes()).meta)
+    validator.validate(signed)
+    signed["review"]["signatrues"] = []
+    assert not validator.is_valid(signed)
