@@ -272,12 +272,14 @@ def test_status_names_the_next_step_and_who(site):
 
 def test_new_then_schema(site):
     target = site.docs / "新页面.md"
-    created = CliRunner().invoke(main, ["new", str(target), "--title", "新页面", "--agency", "city-office"])
+    title = '关于“新页面”的通知: 第1号 #2'
+    created = CliRunner().invoke(main, ["new", str(target), "--title", title, "--agency", "city-office"])
     assert created.exit_code == 0, created.output
     again = CliRunner().invoke(main, ["new", str(target)])
     assert again.exit_code != 0 and "already exists" in again.output
     doc = parse(target.read_bytes())
-    assert doc.meta["title"] == "新页面" and doc.meta["review"]["lead_agency"] == "city-office"
+    assert doc.meta["title"] == title and doc.meta["review"]["lead_agency"] == "city-office"
+    assert doc.body.startswith(f"\n# {title}\n")
     site.commit_all("新页面")
     check = run(site, "editor", "check", "--format", "json", str(target))
     assert check.exit_code == 1

@@ -276,7 +276,7 @@ def audit(paths, config_file, fmt):
 
 
 TEMPLATE = """---
-title: {title}
+title: {yaml_title}
 # document:                       # 政府信息公开目录 (optional)
 #   index_no:                     # 索引号
 #   issuer:                       # 发布机构
@@ -317,7 +317,10 @@ def new(page, title, agency):
     if not is_page(path.name):
         raise click.ClickException("页面须为 .md 文件 / the page must be a .md file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TEMPLATE.format(title=title or path.stem, agency=agency), encoding="utf-8")
+    title = title or path.stem
+    # Quoted: a title such as “通知: 关于…” must not break the YAML.
+    path.write_text(TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False),
+                                    agency=agency), encoding="utf-8")
     click.echo(f"已创建 / created {page}: 填写 review 后提交，再按第十条送审 / fill in review, commit, "
                "then have it signed (第十条)")
 
