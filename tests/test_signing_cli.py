@@ -154,6 +154,18 @@ def test_sign_refuses(make_site, case):
     assert head(site) == commit
 
 
+def test_sign_refuses_files_that_are_not_docs_pages(site, tmp_path):
+    outside = tmp_path / "outside.md"
+    outside.write_text(page("# 外部\n"), encoding="utf-8")
+    site.write("files/x.txt", "附件\n")
+    for target, expected in ((outside, "not under docs_dir"), (site.docs / "files/x.txt",
+                                                                "not a Markdown page")):
+        result = run(site, "originator", "sign", str(target), "--step", "originator",
+                     "--opinion", "主动公开")
+        assert result.exit_code == 1, result.output
+        assert expected in result.output
+
+
 def test_resign_after_edit_drops_void_signatures(site):
     site.write("a.md", page("# A\n\n原文。\n"))
     site.sign("a.md", "originator")

@@ -98,8 +98,15 @@ def _flow(entry: dict) -> CommentedMap:
 
 
 def _prepare(page: Path, gate_config: GateConfig):
-    review = Gate(gate_config).review([page.resolve().relative_to(gate_config.docs_dir.resolve()).as_posix()])
-    (result,) = review.pages.values()
+    try:
+        rel = page.resolve().relative_to(gate_config.docs_dir.resolve()).as_posix()
+    except ValueError:
+        raise SignError(f"{page} 不在文档目录 {gate_config.docs_dir} 中",
+                        f"{page} is not under docs_dir {gate_config.docs_dir}") from None
+    review = Gate(gate_config).review([rel])
+    if rel not in review.pages:
+        raise SignError(f"{page} 不是 Markdown 页面", f"{page} is not a Markdown page")
+    result = review.pages[rel]
     blocking = [f for f in result.verdict.findings if f.code.startswith(_INCOMPLETE)]
     if review.roster is None:
         raise SignError("名册无效，无法签署", "the roster is invalid; nothing can be signed")
