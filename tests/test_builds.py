@@ -638,3 +638,38 @@ def test_mkdocs_build_of_the_sample_repository(tmp_path):
             stem = rel.rsplit(".", 1)[0]
             html = "index.html" if stem == "index" else f"{stem}/index.html"
             assert (out_dir / html).is_file(), rel
+
+
+def test_snippet_name_shared_with_a_published_page_next_to_the_host(make_site):
+    # sub/host.md includes "secret.md": snippets reads it from its base path (docs root,
+    # withheld), while a published sub/secret.md sits next to the host.
+    site = make_site()
+    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
+        "markdown_extensions:\n  - pymdownx.snippets:\n"
+        f"      base_path: ['{site.docs.as_posix()}']\n"))
+    with_public_index(site)
+    site.write("sub/secret.md", public_page("同名的公开页面辰五"))
+    site.sign_all("sub/secret.md")
+    site.write("sub/host.md", page('# 宿主\n\n宿主页文字巳六。\n\n--8<-- "secret.md"\n', title="宿主"))
+    site.sign_all("sub/host.md")
+    site.write("secret.md", secret_page())
+    assert codes(site, "sub/host.md") == {"include.unreviewed"}
+    site.build()
+    assert "同名的公开页面辰五" in site.output_text()
+    site.assert_absent(SECRET_TEXT, SECRET_TITLE, "宿主页文字巳六")
+
+
+def test_snippet_include_of_a_published_page_is_allowed(make_site):
+    site = make_site()
+    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
+        "markdown_extensions:\n  - pymdownx.snippets:\n"
+        f"      base_path: ['{site.docs.as_posix()}']\n"))
+    with_public_index(site)
+    site.write("shared.md", public_page("共用的公开段落午七"))
+    site.sign_all("shared.md")
+    site.write("sub/host.md", page('# 宿主\n\n--8<-- "shared.md"\n', title="宿主"))
+    site.sign_all("sub/host.md")
+    assert site.verdict("sub/host.md").published
+    site.build()
+    host = (site.root / "site" / "sub" / "host" / "index.html").read_text(encoding="utf-8")
+    assert "共用的公开段落午七" in host

@@ -346,8 +346,11 @@ def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path) ->
     for target in _include_targets(page.document.body):
         if not target:
             continue
-        candidates = {resolve(page.path, target), posixpath.normpath(target.lstrip("/"))}
-        ok = any(c and c in review.pages and review.pages[c].published for c in candidates)
+        # Include tools resolve a name against the page or against a base path: every
+        # file the name could mean must be a published page, not merely one of them.
+        candidates = {c for c in (resolve(page.path, target), posixpath.normpath(target.lstrip("/")))
+                      if c and (c in review.pages or (docs_dir is not None and (docs_dir / c).exists()))}
+        ok = bool(candidates) and all(c in review.pages and review.pages[c].published for c in candidates)
         if not ok:
             yield Finding("include.unreviewed", "第二条", page.path,
                           f"页面引入了未发布或未经审查的文件 {target}：被引入的文字未经本页审查",
