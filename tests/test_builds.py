@@ -673,3 +673,22 @@ def test_snippet_include_of_a_published_page_is_allowed(make_site):
     site.build()
     host = (site.root / "site" / "sub" / "host" / "index.html").read_text(encoding="utf-8")
     assert "共用的公开段落午七" in host
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_snippets_auto_append_counts_as_an_include_on_every_page(make_site, signed):
+    site = make_site()
+    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
+        "markdown_extensions:\n  - pymdownx.snippets:\n"
+        f"      base_path: ['{site.docs.as_posix()}']\n      auto_append: ['secret.md']\n"))
+    with_public_index(site)
+    site.write("secret.md", secret_page())
+    if signed:
+        site.sign_all("secret.md")
+        assert site.verdict("index.md").published
+        site.build()
+        assert SECRET_TEXT in site.output_text() and PUBLIC_TEXT in site.output_text()
+    else:
+        assert codes(site, "index.md") == {"include.unreviewed"}
+        site.build()
+        site.assert_absent(SECRET_TEXT, SECRET_TITLE, PUBLIC_TEXT)

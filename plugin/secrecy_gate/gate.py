@@ -35,6 +35,8 @@ class GateConfig:
     include_on_request: bool = False
     assets: tuple[str, ...] = ()
     today: _dt.date = field(default_factory=_dt.date.today)
+    # Files a Markdown extension adds to every page (pymdownx.snippets auto_append).
+    auto_includes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -240,7 +242,8 @@ class Gate:
         while changed:
             changed = False
             for page in review.published():
-                for finding in includes_unreviewed(page, review, self.config.docs_dir):
+                for finding in includes_unreviewed(page, review, self.config.docs_dir,
+                                                   self.config.auto_includes):
                     page.verdict.findings.append(finding)
                     changed = True
                     break
@@ -339,11 +342,12 @@ def _include_targets(body: str) -> Iterable[str]:
                 yield t.split(":", 1)[0] if not t.startswith("http") else t
 
 
-def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path) -> Iterable[Finding]:
+def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path,
+                        auto_includes: Iterable[str] = ()) -> Iterable[Finding]:
     """第二条: an included file's text must itself be a published, reviewed page."""
     if not page.document:
         return
-    for target in _include_targets(page.document.body):
+    for target in (*_include_targets(page.document.body), *auto_includes):
         if not target:
             continue
         # Include tools resolve a name against the page or against a base path: every

@@ -181,6 +181,8 @@ def gate_config(config, options: SecrecyGateConfig) -> GateConfig:
         calendar=calendar,
         include_on_request=options.include_on_request,
         assets=tuple(options.assets),
+        auto_includes=tuple(((config.mdx_configs or {}).get("pymdownx.snippets") or {})
+                            .get("auto_append") or ()),
     )
 
 
