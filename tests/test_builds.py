@@ -692,3 +692,21 @@ def test_snippets_auto_append_counts_as_an_include_on_every_page(make_site, sign
         assert codes(site, "index.md") == {"include.unreviewed"}
         site.build()
         site.assert_absent(SECRET_TEXT, SECRET_TITLE, PUBLIC_TEXT)
+
+
+def test_snippet_read_from_outside_docs_is_unreviewed(make_site):
+    # Default base_path "." is the directory of mkdocs.yml: "notice.md" there is not the
+    # published content/notice.md the reviewers saw.
+    site = make_site(mkdocs_extra="markdown_extensions:\n  - pymdownx.snippets\n")
+    with_public_index(site)
+    site.write("notice.md", public_page("文档目录内的公开通知未八"))
+    site.sign_all("notice.md")
+    site.write("host.md", page('# 宿主\n\n宿主页文字申九。\n\n--8<-- "notice.md"\n', title="宿主"))
+    site.sign_all("host.md")
+    assert site.verdict("host.md").published
+    (site.root / "notice.md").write_text(f"{SECRET_TEXT}\n", encoding="utf-8")
+    site.commit_all("仓库根目录的同名文件")
+    assert codes(site, "host.md") == {"include.unreviewed"}
+    site.build()
+    assert "文档目录内的公开通知未八" in site.output_text()
+    site.assert_absent(SECRET_TEXT, "宿主页文字申九")

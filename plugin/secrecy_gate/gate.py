@@ -37,6 +37,8 @@ class GateConfig:
     today: _dt.date = field(default_factory=_dt.date.today)
     # Files a Markdown extension adds to every page (pymdownx.snippets auto_append).
     auto_includes: tuple[str, ...] = ()
+    # Directories an include tool reads names from (pymdownx.snippets base_path).
+    include_bases: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -243,7 +245,8 @@ class Gate:
             changed = False
             for page in review.published():
                 for finding in includes_unreviewed(page, review, self.config.docs_dir,
-                                                   self.config.auto_includes):
+                                                   self.config.auto_includes,
+                                                   self.config.include_bases):
                     page.verdict.findings.append(finding)
                     changed = True
                     break
@@ -343,7 +346,8 @@ def _include_targets(body: str) -> Iterable[str]:
 
 
 def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path,
-                        auto_includes: Iterable[str] = ()) -> Iterable[Finding]:
+                        auto_includes: Iterable[str] = (),
+                        include_bases: Iterable[Path] = ()) -> Iterable[Finding]:
     """第二条: an included file's text must itself be a published, reviewed page."""
     if not page.document:
         return
@@ -354,7 +358,16 @@ def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path,
         # file the name could mean must be a published page, not merely one of them.
         candidates = {c for c in (resolve(page.path, target), posixpath.normpath(target.lstrip("/")))
                       if c and (c in review.pages or (docs_dir is not None and (docs_dir / c).exists()))}
-        ok = bool(candidates) and all(c in review.pages and review.pages[c].published for c in candidates)
+        outside = False
+        for base in include_bases:
+            found = Path(base) / target
+            if found.is_file():
+                try:
+                    candidates.add(found.resolve().relative_to(docs_dir.resolve()).as_posix())
+                except ValueError:
+                    outside = True  # a file outside docs_dir is never reviewed
+        ok = not outside and bool(candidates) and all(
+            c in review.pages and review.pages[c].published for c in candidates)
         if not ok:
             yield Finding("include.unreviewed", "第二条", page.path,
                           f"页面引入了未发布或未经审查的文件 {target}：被引入的文字未经本页审查",

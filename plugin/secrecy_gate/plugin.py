@@ -175,14 +175,19 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
 def gate_config(config, options: SecrecyGateConfig) -> GateConfig:
     base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
     calendar = base / options.calendar
+    use_snippets = "pymdownx.snippets" in (config.markdown_extensions or [])
+    snippets = ((config.mdx_configs or {}).get("pymdownx.snippets") or {}) if use_snippets else {}
+    bases = snippets.get("base_path", ["."]) if use_snippets else []
+    bases = [bases] if isinstance(bases, str) else bases
     return GateConfig(
         docs_dir=Path(config.docs_dir),
         roster=base / options.roster,
         calendar=calendar,
         include_on_request=options.include_on_request,
         assets=tuple(options.assets),
-        auto_includes=tuple(((config.mdx_configs or {}).get("pymdownx.snippets") or {})
-                            .get("auto_append") or ()),
+        auto_includes=tuple(snippets.get("auto_append") or ()),
+        # Relative base paths are read from the working directory; mkdocs.yml's is the usual one.
+        include_bases=tuple(dict.fromkeys(d / b for d in (base, Path.cwd()) for b in bases)),
     )
 
 
