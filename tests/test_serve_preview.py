@@ -44,3 +44,13 @@ def test_build_never_shows_the_banner(site):
     assert BANNER not in text
     assert "构建中不应出现的草稿子丑" not in text
     assert "已审查的首页" in text
+
+
+def test_serve_dirty_on_public_address_is_refused(site):
+    from mkdocs.exceptions import PluginError
+    import pytest
+    site.write("index.md", page("# 首页\n"))
+    cfg = load_config(config_file=str(site.root / "mkdocs.yml"), dev_addr="0.0.0.0:8000")
+    cfg.plugins.on_startup(command="serve", dirty=True)
+    with pytest.raises(PluginError, match="dirty"):
+        build(cfg, serve_url="http://0.0.0.0:8000/", dirty=True)

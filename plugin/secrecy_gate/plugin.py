@@ -43,6 +43,12 @@ PREVIEW_BANNER = (
 )
 
 
+DIRTY_REFUSED = (
+    "secrecy-gate：拒绝 --dirty 构建：旧的输出可能包含现已撤下的页面。请去掉 --dirty 重新构建。\n"
+    "secrecy-gate: refusing a --dirty build: stale output could keep pages that are now "
+    "withheld. Build again without --dirty.")
+
+
 class SecrecyGateConfig(Config):
     roster = c.Type(str, default="reviews/roster.yml")
     """Roster of agencies and reviewers, relative to mkdocs.yml."""
@@ -65,6 +71,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
 
     def __init__(self):
         self.command = "build"
+        self.dirty = False
         self.review: SiteReview | None = None
         self.site_dir: str | None = None
         self.preview = False
@@ -72,11 +79,9 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
 
     def on_startup(self, *, command, dirty):
         self.command = command
+        self.dirty = dirty
         if dirty and command != "serve":
-            raise PluginError(
-                "secrecy-gate：拒绝 --dirty 构建：旧的输出可能包含现已撤下的页面。请去掉 --dirty 重新构建。\n"
-                "secrecy-gate: refusing a --dirty build: stale output could keep pages that are now "
-                "withheld. Build again without --dirty.")
+            raise PluginError(DIRTY_REFUSED)
 
     def on_config(self, config):
         major = int(mkdocs.__version__.split(".")[0])
@@ -84,6 +89,9 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             raise PluginError("secrecy-gate 需要 MkDocs 1.6–1.x / secrecy-gate needs MkDocs >=1.6,<2")
         self.site_dir = config.site_dir
         self.preview = self.command == "serve" and self.config.serve_preview and _loopback(config)
+        if self.dirty and not self.preview:
+            # `serve --dirty` is tolerated only for a local preview, never where others can see it.
+            raise PluginError(DIRTY_REFUSED)
         return config
 
     @event_priority(-100)
