@@ -1,6 +1,8 @@
 """`mkdocs serve` may show unreviewed pages with a banner; `mkdocs build` never does (SPEC §6)."""
 
+import pytest
 from mkdocs.commands.build import build
+from mkdocs.exceptions import Abort
 from mkdocs.config import load_config
 
 from conftest import page
@@ -46,11 +48,10 @@ def test_build_never_shows_the_banner(site):
     assert "已审查的首页" in text
 
 
-def test_serve_dirty_on_public_address_is_refused(site):
-    from mkdocs.exceptions import PluginError
-    import pytest
+def test_serve_dirty_on_public_address_is_refused(site, caplog):
     site.write("index.md", page("# 首页\n"))
     cfg = load_config(config_file=str(site.root / "mkdocs.yml"), dev_addr="0.0.0.0:8000")
     cfg.plugins.on_startup(command="serve", dirty=True)
-    with pytest.raises(PluginError, match="dirty"):
+    with pytest.raises(Abort):
         build(cfg, serve_url="http://0.0.0.0:8000/", dirty=True)
+    assert "refusing a --dirty build" in caplog.text
