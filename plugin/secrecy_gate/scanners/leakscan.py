@@ -1,0 +1,560 @@
+"""The post-build leak scan of the whole output directory (SPEC §5; 第六条, 第七条, 第九条).
+
+A withheld page is absent from the output "in any form", and redacted text
+(第九条 密点) appears in no output file.  After every build — and on its own as
+``secrecy-gate verify-site`` for output made by any generator — every file of
+the output directory is read and searched for:
+
+* *needles*: the distinctive fragments of each withheld page and each
+  redacted secret point (``needles_from_text``), all at once with one
+  Aho–Corasick automaton (pyahocorasick), so thousands of needles cost one
+  pass over the text;
+* secrecy markings and internal-material marker lines (第六条（一）（二),
+  ``find_markings``) and unmasked personal information (第六条（二）、第七条,
+  ``find_pii`` with the site-wide allowed list) in the text a reader sees.
+
+Every file is read, whatever its name: HTML (also HTML-unescaped and with
+its tags removed, so ``&#x79D8;`` entities and ``<em>`` splits hide nothing),
+JSON (also JSON-decoded: search indexes escape non-ASCII as ``\\uXXXX`` and
+escape ``/`` and quotes), XML, gzip/bzip2/xz-compressed files (decompressed,
+with a size limit), zip containers (``.docx``, ``.xlsx``, ``.epub``: every
+member), and any other copied file.  Matching ignores whitespace and is done
+on NFKC-normalised text, so re-wrapping, ``&nbsp;`` or full-width forms do
+not hide a fragment.  What cannot be read (a compressed format without a
+decoder, a file over the limits, an unreadable file) is reported as
+``unscannable``: the scan fails closed.
+
+Messages mask what they found (``mask``): a leak report must not itself
+leak.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import html
+import io
+import json
+import lzma
+import multiprocessing as mp
+import os
+import re
+import stat
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+from .markings import _find_markings
+from .pii import _find_pii, canonical
+from .text import NormalisedText, cjk_count, mask, normalise
+
+__all__ = ["LeakScanner", "LeakHit", "needles_from_text", "plain_text", "squash",
+           "LEAKED_TEXT", "UNSCANNABLE"]
+
+LEAKED_TEXT = "leaked-text"
+UNSCANNABLE = "unscannable"
+
+# Limits that keep a hostile or broken output directory from exhausting memory.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
+MAX_ARCHIVE_DEPTH = 2
+
+# Needles shorter than this are looked for only in text a reader sees
+# (HTML text, search-index strings, plain-text files), not in scripts,
+# styles or binaries, where short strings occur by chance.
+DEFAULT_MIN_LEN = 8
+_CHUNK = 32
+
+
+@dataclass(frozen=True)
+class LeakHit:
+    """Something that must not be in the output: where, what, and why.
+
+    ``kind``: ``leaked-text`` (a needle), a scanner kind (``secrecy-marking``,
+    ``internal-marker``, ``resident-id``, ``bank-card``, ``mobile``) or
+    ``unscannable``.  ``label`` says whose text it is (the needle's label) or
+    what was found; ``matched`` is masked; ``line`` is given for plain-text
+    files only.
+    """
+
+    path: str
+    kind: str
+    label: str
+    matched: str
+    article: str = ""
+    line: int | None = None
+
+    def render(self) -> str:
+        where = self.path + (f":{self.line}" if self.line else "")
+        return f"{where}: {self.kind}: {self.label} [{self.matched}] ({self.article})"
+
+
+# -- text forms ----------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    """Normalised text without any whitespace: the form needles are matched in."""
+    return _WS.sub("", normalise(text))
+
+
+def _bytes_form(text: str) -> str:
+    """UTF-8 bytes as a latin-1 string: the automaton's alphabet.
+
+    pyahocorasick looks a character up among a node's children one by one;
+    with thousands of CJK needles the root has thousands of children.  In
+    UTF-8 every node has at most 256, which makes the scan an order of
+    magnitude faster.  UTF-8 is self-synchronising, so a byte match is a
+    character match.
+    """
+    return text.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+_BLOCK_TAG = re.compile(
+    r"<(?:/?(?:[\w-]+:)?(?:p|div|h[1-6]|li|ul|ol|br|hr|tr|td|th|table|thead|tbody|pre|blockquote|"
+    r"section|article|header|footer|nav|main|aside|dd|dt|dl|figure|figcaption|title|option|"
+    r"summary|details|tc|body|html|head|url|loc|item|entry))\b[^>]*>"
+)
+# Case-insensitive by character classes: re.IGNORECASE makes these scans ~2x slower.
+_SCRIPT = r"<[sS][cC][rR][iI][pP][tT]\b[^>]*>.*?</[sS][cC][rR][iI][pP][tT]\s*>"
+_STYLE = r"<[sS][tT][yY][lL][eE]\b[^>]*>.*?</[sS][tT][yY][lL][eE]\s*>"
+_SCRIPT_STYLE = re.compile(rf"{_SCRIPT}|{_STYLE}", re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+# Attribute values a reader may see, when they hold digits or non-ASCII text.
+_VALUE = r"[^\x00-\x2f\x3a-\x7f]"
+_ATTR = re.compile(
+    rf"""(?:alt|title|content|aria-label|value|placeholder|data-[\w-]+)="([^"]*?{_VALUE}[^"]*)"|"""
+    rf"""(?:alt|title|content|aria-label|value|placeholder|data-[\w-]+)='([^']*?{_VALUE}[^']*)'|"""
+    r"""href=["'](?:tel|mailto|sms):([^"']*)["']"""
+)
+
+
+def _visible(markup: str) -> str:
+    """The text a reader sees in HTML/XML: tags removed, blocks on their own lines.
+
+    The values of attributes a reader may see (alt, title, content …) are
+    appended when they hold non-ASCII text or digits.
+    """
+    attrs = [a or b or c for a, b, c in _ATTR.findall(markup)] if "=" in markup else []
+    s = _SCRIPT_STYLE.sub("\n", markup) if ("<s" in markup or "<S" in markup) else markup
+    s = _COMMENT.sub(" ", s)
+    s = _BLOCK_TAG.sub("\n", s)
+    s = _TAG.sub("", s)
+    if "&" in s:
+        s = html.unescape(s)
+    if attrs:
+        s += "\n" + "\n".join(html.unescape(a) for a in attrs)
+    return s
+
+
+_HIDDEN = re.compile(rf"{_SCRIPT}|{_STYLE}|<!--.*?-->|<[^>]*>", re.DOTALL)
+
+
+def _hidden(markup: str) -> str:
+    """What ``_visible`` drops: tags with their attributes, scripts, styles, comments.
+
+    Together the two forms hold every character of the markup, so a needle
+    hidden in an attribute or a script is found as well as one in the text.
+    """
+    s = "\n".join(_HIDDEN.findall(markup))
+    if "&" in s:
+        s = html.unescape(s)
+    if "\\u" in s or "\\/" in s:
+        s += "\n" + _json_unescape_lenient(s)
+    return s
+
+
+_JSON_ESC = re.compile(r"\\u([0-9a-fA-F]{4})|\\(.)")
+_JSON_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+def _json_unescape_lenient(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 16))
+        return _JSON_SIMPLE.get(m.group(2), m.group(2))
+
+    s = _JSON_ESC.sub(repl, text)
+    # Surrogate pairs written as two \u escapes become one character.
+    return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _json_strings(text: str) -> str:
+    """Every string (keys too) of a JSON document, decoded, one per line."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return _json_unescape_lenient(text)
+    out: list[str] = []
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, dict):
+            out.extend(k for k in v if isinstance(k, str))
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    out.reverse()
+    return "\n".join(out)
+
+
+# -- needles -------------------------------------------------------------------
+
+_FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
+_LINK_DEF = re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]*\S+")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]*\]")
+_ATTR_LIST = re.compile(r"\{[:.#][^}]*\}")
+_ADMONITION = re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]*")
+_LINE_PREFIX = re.compile(r"^[ \t]*(?:(?:>[ \t]*)+|#{1,6}[ \t]+|[-*+][ \t]+|\d+[.)][ \t]+)*")
+_HTML_TAG = re.compile(r"<[^>\n]*>|<!--|-->")
+_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~|==|`+)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~=])")
+_CLAUSE = re.compile(r"[。！？；!?;，,：:|、]+|[ \t]{2,}")
+_NOT_LETTER_CJK = set("年月日时分秒号第条款项章节页")
+
+
+def plain_text(markdown: str) -> list[str]:
+    """The lines of a Markdown text as a reader sees them (syntax removed, not squashed)."""
+    lines = []
+    for raw in markdown.split("\n"):
+        if _FENCE.match(raw) or _LINK_DEF.match(raw):
+            continue
+        s = _ADMONITION.sub("", raw)
+        s = _LINE_PREFIX.sub("", s)
+        s = _IMAGE.sub(r"\1", s)
+        s = _LINK.sub(r"\1", s)
+        s = _FOOTNOTE_REF.sub("", s)
+        s = _ATTR_LIST.sub("", s)
+        s = _HTML_TAG.sub(" ", s)
+        s = _EMPHASIS.sub("", s)
+        s = _ESCAPE.sub(r"\1", s)
+        if "&" in s:
+            s = html.unescape(s)
+        lines.append(s)
+    return lines
+
+
+def _distinctive(fragment: str, *, short: bool = False) -> bool:
+    """Whether a squashed fragment says something particular (not a date, number or symbol)."""
+    cjk = sum(1 for ch in fragment if ch not in _NOT_LETTER_CJK and cjk_count(ch))
+    if short:
+        other = sum(1 for ch in fragment if not ch.isspace() and not cjk_count(ch))
+        return cjk >= 2 or (other >= 4 and any(ch.isalnum() for ch in fragment))
+    latin = sum(1 for ch in fragment if ch.isalpha() and not cjk_count(ch))
+    return cjk >= 4 or latin >= 6
+
+
+def _chunks(fragment: str, min_len: int) -> list[str]:
+    if len(fragment) <= 2 * _CHUNK:
+        return [fragment]
+    parts = [fragment[i:i + _CHUNK] for i in range(0, len(fragment), _CHUNK)]
+    if len(parts[-1]) < min_len:
+        tail = parts.pop()
+        parts[-1] += tail
+    return parts
+
+
+def _as_corpus(exclude: str | Iterable[str]) -> str:
+    texts = [exclude] if isinstance(exclude, str) else list(exclude)
+    return "\x00".join(squash("\n".join(plain_text(t))) for t in texts if t)
+
+
+def needles_from_text(text: str, min_len: int = DEFAULT_MIN_LEN, *,
+                      exclude: str | Iterable[str] = (), whole: bool = False) -> list[str]:
+    """The distinctive fragments of a withheld page or secret point to look for (SPEC §5, 第九条).
+
+    Markdown syntax is removed, each line is cut at sentence and clause
+    punctuation, whitespace is dropped, and every fragment of at least
+    ``min_len`` characters that is distinctive (four CJK ideographs or six
+    letters, not counting date words like 年月日) is kept; fragments longer
+    than 64 characters are cut into 32-character pieces, so a truncated
+    excerpt is still caught.  With ``whole=True`` (a short 第九条 secret
+    point) the whole text is kept too when it has at least 2 CJK characters
+    or 4 other letters/digits.  Fragments that also occur in ``exclude`` —
+    the published pages' text, which the caller passes — are dropped, since
+    finding them proves nothing.
+    """
+    candidates: list[str] = []
+    seen: set[str] = set()
+
+    def keep(frag: str) -> None:
+        if frag and frag not in seen:
+            seen.add(frag)
+            candidates.append(frag)
+
+    lines = plain_text(text)
+    if whole:
+        all_text = squash("".join(lines))
+        if all_text and _distinctive(all_text, short=True):
+            for piece in _chunks(all_text, min_len):
+                keep(piece)
+    for line in lines:
+        for frag in _CLAUSE.split(normalise(line)):
+            frag = _WS.sub("", frag)
+            if len(frag) >= min_len and _distinctive(frag):
+                for piece in _chunks(frag, min_len):
+                    keep(piece)
+    corpus = _as_corpus(exclude)
+    if corpus and candidates:
+        auto = ahocorasick.Automaton()
+        for i, c in enumerate(candidates):
+            auto.add_word(_bytes_form(c), i)
+        auto.make_automaton()
+        found = {i for _, i in auto.iter(_bytes_form(corpus))}
+        candidates = [c for i, c in enumerate(candidates) if i not in found]
+    return candidates
+
+
+# -- the scanner ---------------------------------------------------------------
+
+_HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
+_JSON_EXT = {".json", ".webmanifest", ".geojson"}
+_XML_EXT = {".xml", ".svg", ".rss", ".atom", ".opf", ".ncx", ".rels", ".xsl"}
+_CODE_EXT = {".js", ".mjs", ".cjs", ".css", ".map", ".ts"}
+_COMPRESSED_UNREADABLE = {".br", ".zst", ".lz4", ".7z", ".rar"}
+
+
+def _inner_name(name: str) -> str:
+    for ext in (".gz", ".gzip", ".bz2", ".xz", ".lzma"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+def _limited(stream, limit: int) -> bytes | None:
+    data = stream.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+class LeakScanner:
+    """Searches an output directory for withheld text, redacted text, markings and PII.
+
+    ``needles`` maps a text to look for to its label (``"withheld page
+    content/xx.md"``, ``"redacted point in yy.md"``); needles are normalised
+    and stripped of whitespace.  ``allowed_pii`` is the site-wide list of
+    ``pii_allowed`` values; ``markings``/``pii`` switch those checks.
+    """
+
+    def __init__(self, needles: Mapping[str, str], *, allowed_pii: Iterable[str] = (),
+                 markings: bool = True, pii: bool = True, min_len: int = DEFAULT_MIN_LEN):
+        self.allowed_pii = list(allowed_pii)
+        self._allowed = sorted({canonical(a) for a in self.allowed_pii if a})
+        self.check_markings = markings
+        self.check_pii = pii
+        self.min_len = min_len
+        self._labels: list[tuple[str, str, bool]] = []  # (squashed needle, label, short)
+        self._auto: ahocorasick.Automaton | None = None
+        index: dict[str, int] = {}
+        for needle, label in needles.items():
+            key = squash(needle)
+            if not key:
+                continue
+            if key in index:
+                old = self._labels[index[key]]
+                if label not in old[1].split("; "):
+                    self._labels[index[key]] = (key, f"{old[1]}; {label}", old[2])
+                continue
+            index[key] = len(self._labels)
+            self._labels.append((key, label, len(key) < min_len))
+        if self._labels:
+            self._auto = ahocorasick.Automaton()
+            for i, (key, _, _) in enumerate(self._labels):
+                self._auto.add_word(_bytes_form(key), i)
+            self._auto.make_automaton()
+
+    @property
+    def needle_count(self) -> int:
+        return len(self._labels)
+
+    # -- one text ---------------------------------------------------------------
+
+    def _needle_hits(self, path: str, forms: list[str], readable: bool) -> list[LeakHit]:
+        """Needles in already-normalised ``forms`` (whitespace is dropped here)."""
+        if self._auto is None:
+            return []
+        hay = "\x00".join(_bytes_form("".join(f.split())) for f in forms if f)
+        return self._report(path, self._auto.iter(hay), readable)
+
+    def _report(self, path: str, matches, readable: bool) -> list[LeakHit]:
+        found: set[int] = set()
+        for _, i in matches:
+            if readable or not self._labels[i][2]:
+                found.add(i)
+        return [LeakHit(path, LEAKED_TEXT, self._labels[i][1], mask(self._labels[i][0]),
+                        "SPEC §5、第九条")
+                for i in sorted(found)]
+
+    def _binary_hits(self, path: str, data: bytes) -> list[LeakHit]:
+        """Needles in the raw bytes of a binary file (text stored verbatim in it)."""
+        if self._auto is None:
+            return []
+        return self._report(path, self._auto.iter(data.decode("latin-1")), False)
+
+    def _content_hits(self, path: str, text: str, lines: bool) -> list[LeakHit]:
+        """Markings and PII in ``text``, which the caller has already normalised."""
+        out: list[LeakHit] = []
+        nt = NormalisedText.of_normalised(text)
+        if self.check_markings:
+            for h in _find_markings(nt):
+                out.append(LeakHit(path, h.kind, h.detail, h.matched, h.article,
+                                   h.line if lines else None))
+        if self.check_pii:
+            for h in _find_pii(nt, self._allowed):
+                out.append(LeakHit(path, h.kind, h.detail, h.matched, h.article,
+                                   h.line if lines else None))
+        return out
+
+    def scan_text(self, path: str, text: str, name: str | None = None) -> list[LeakHit]:
+        """Scan one decoded file; ``name`` (default ``path``) decides how it is read."""
+        ext = os.path.splitext((name or path).lower())[1]
+        markup = ext in _HTML_EXT or ext in _XML_EXT or (
+            ext not in _JSON_EXT | _CODE_EXT
+            and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html", "<?xml")))
+        if ext in _JSON_EXT:
+            text = _json_strings(text)
+            markup = "<" in text or "&" in text
+        if markup:
+            visible = normalise(_visible(text))
+            hidden = normalise(_hidden(text))
+            return (self._needle_hits(path, [visible, hidden], True)
+                    + self._content_hits(path, visible, False))
+        if ext in _CODE_EXT:
+            forms = [normalise(text)]
+            if "\\u" in text or "\\/" in text:
+                forms.append(normalise(_json_unescape_lenient(text)))
+            return self._needle_hits(path, forms, False)
+        # Plain text and anything else copied (.txt, .md, .csv, .bak …).
+        plain = normalise(text)
+        return (self._needle_hits(path, [plain], True)
+                + self._content_hits(path, plain, ext not in _JSON_EXT))
+
+    def scan_bytes(self, path: str, data: bytes, name: str | None = None,
+                   depth: int = 0) -> list[LeakHit]:
+        """Scan one file's bytes (decompressing and unpacking as needed)."""
+        name = name or path
+        if data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
+            raw = io.BytesIO(data)
+            try:
+                fh = (gzip.GzipFile(fileobj=raw) if data[:2] == b"\x1f\x8b"
+                      else bz2.BZ2File(raw) if data[:3] == b"BZh" else lzma.LZMAFile(raw))
+                with fh:
+                    inner = _limited(fh, MAX_DECOMPRESSED_BYTES)
+            except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+                return [LeakHit(path, UNSCANNABLE, f"cannot decompress: {exc}", "", "SPEC §5")]
+            if inner is None:
+                return [LeakHit(path, UNSCANNABLE, "decompressed size over the limit", "", "SPEC §5")]
+            if depth >= MAX_ARCHIVE_DEPTH:
+                return [LeakHit(path, UNSCANNABLE, "nested compression too deep", "", "SPEC §5")]
+            return self.scan_bytes(path, inner, _inner_name(name), depth + 1)
+        if data[:4] == b"PK\x03\x04":
+            return self._scan_zip(path, data, depth)
+        ext = os.path.splitext(name.lower())[1]
+        if ext in _COMPRESSED_UNREADABLE:
+            return [LeakHit(path, UNSCANNABLE, f"compressed format {ext} cannot be read", "",
+                            "SPEC §5")]
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            text = data.decode("utf-16", errors="replace")
+        elif b"\x00" in data[:8192]:
+            # Binary: look for needles in whatever text it holds verbatim, nothing else.
+            return self._binary_hits(path, data)
+        else:
+            text = data.decode("utf-8", errors="replace")
+        return self.scan_text(path, text, name)
+
+    def _scan_zip(self, path: str, data: bytes, depth: int) -> list[LeakHit]:
+        if depth >= MAX_ARCHIVE_DEPTH:
+            return [LeakHit(path, UNSCANNABLE, "nested archive too deep", "", "SPEC §5")]
+        out: list[LeakHit] = []
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                total = 0
+                for info in zf.infolist():
+                    if info.is_dir():
+                        continue
+                    total += info.file_size
+                    if info.file_size > MAX_DECOMPRESSED_BYTES or total > MAX_DECOMPRESSED_BYTES:
+                        return out + [LeakHit(path, UNSCANNABLE, "archive content over the limit",
+                                              "", "SPEC §5")]
+                    with zf.open(info) as fh:
+                        member = _limited(fh, MAX_DECOMPRESSED_BYTES)
+                    if member is None:
+                        return out + [LeakHit(path, UNSCANNABLE, "archive content over the limit",
+                                              "", "SPEC §5")]
+                    out.extend(self.scan_bytes(f"{path}!{info.filename}", member, info.filename,
+                                               depth + 1))
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+            # Not a readable zip (or encrypted): still look at the raw bytes, and say so.
+            return (self._binary_hits(path, data)
+                    + [LeakHit(path, UNSCANNABLE, f"cannot open archive: {exc}", "", "SPEC §5")])
+        return out
+
+    # -- a directory ----------------------------------------------------------------
+
+    def _scan_file(self, root: Path, rel: str) -> list[LeakHit]:
+        full = root / rel
+        try:
+            st = full.stat()
+            if not stat.S_ISREG(st.st_mode):
+                return [LeakHit(rel, UNSCANNABLE, "not a regular file", "", "SPEC §5")]
+            if st.st_size > MAX_FILE_BYTES:
+                return [LeakHit(rel, UNSCANNABLE, "file over the size limit", "", "SPEC §5")]
+            data = full.read_bytes()
+        except OSError as exc:
+            return [LeakHit(rel, UNSCANNABLE, f"cannot read: {exc}", "", "SPEC §5")]
+        return self.scan_bytes(rel, data)
+
+    def _scan_files(self, root: Path, rels: list[str]) -> list[LeakHit]:
+        hits: list[LeakHit] = []
+        for rel in rels:
+            hits.extend(self._scan_file(root, rel))
+        return hits
+
+    def scan_dir(self, site_dir: str | Path, workers: int = 1) -> list[LeakHit]:
+        """Scan every file under ``site_dir``; returns hits sorted by path.
+
+        ``workers > 1`` scans in that many processes (files are shared out
+        by size); worth it for output directories of tens of megabytes.
+        """
+        root = Path(site_dir)
+        hits: list[LeakHit] = []
+        files: list[tuple[int, str]] = []
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames.sort()
+            for d in dirnames:
+                full = Path(dirpath, d)
+                if full.is_symlink():
+                    hits.append(LeakHit(full.relative_to(root).as_posix(), UNSCANNABLE,
+                                        "symbolic link to a directory in the output", "", "SPEC §5"))
+            for fn in filenames:
+                full = Path(dirpath, fn)
+                try:
+                    size = full.stat().st_size
+                except OSError:
+                    size = 0
+                files.append((size, full.relative_to(root).as_posix()))
+        if workers > 1 and len(files) > 1:
+            # Largest first, each to the least-loaded share.
+            shares: list[list[str]] = [[] for _ in range(workers)]
+            loads = [0] * workers
+            for size, rel in sorted(files, reverse=True):
+                i = loads.index(min(loads))
+                shares[i].append(rel)
+                loads[i] += size + 4096
+            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context(method)) as pool:
+                for part in pool.map(self._scan_files, [root] * workers, shares):
+                    hits.extend(part)
+        else:
+            hits.extend(self._scan_files(root, [rel for _, rel in files]))
+        hits.sort(key=lambda h: h.path)
+        return hits

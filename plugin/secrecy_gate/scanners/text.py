@@ -1,0 +1,255 @@
+"""Text helpers shared by the content scanners (第六条, 第七条, 第八条, 第九条).
+
+Every scanner looks at the *normalised* text: Unicode NFKC (full-width
+``（秘　密）`` becomes ``(秘 密)``, ``＊`` becomes ``*``, ``㊙`` becomes ``秘``)
+with invisible format characters (zero-width spaces, soft hyphens, BOMs —
+Unicode category Cf) removed, so that a marking or an ID number cannot hide
+behind look-alike characters.
+
+NFKC never creates or removes a line feed, so a line number found in the
+normalised text is the line number in the source; ``NormalisedText`` maps
+offsets back to the source line by line, only for the hits it reports.
+
+Findings must never print a secret in full: ``mask`` keeps the first three
+and the last two to four characters of a matched value.
+"""
+
+from __future__ import annotations
+
+import bisect
+import platform
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+
+# -- kinds of hit ------------------------------------------------------------
+
+SECRECY_MARKING = "secrecy-marking"      # 第六条（一）: 密级★保密期限
+INTERNAL_MARKER = "internal-marker"      # 第六条（二）: 工作秘密 / 内部资料 marking lines
+DISCLOSURE_NOTE = "disclosure-note"      # 第五条: （此件公开发布）
+RESIDENT_ID = "resident-id"              # 第六条（二）、第七条: 居民身份证号码
+BANK_CARD = "bank-card"                  # 第六条（二）、第七条: 银行卡号
+MOBILE = "mobile"                        # 第六条（二）、第七条: 手机号码
+SENSITIVE_HINT = "sensitive-hint"        # 第八条: a trigger word for an item answered false
+
+PII_KINDS = (RESIDENT_ID, BANK_CARD, MOBILE)
+MARKING_KINDS = (SECRECY_MARKING, INTERNAL_MARKER)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One thing a scanner found in a text.
+
+    ``start``/``end`` are offsets into the text that was scanned (the
+    original, not the normalised text); ``line`` is 1-based; ``matched`` is
+    the text found — masked with ``mask`` when it is personal information;
+    ``detail`` says in Chinese what it is, ``detail_en`` in English;
+    ``article`` is the article the hit is evidence against.
+    """
+
+    kind: str
+    start: int
+    end: int
+    line: int
+    matched: str
+    detail: str = ""
+    detail_en: str = ""
+    article: str = ""
+
+
+# -- normalisation -------------------------------------------------------------
+
+# Unicode category Cf (format characters: zero-width space/joiners, soft
+# hyphen, bidi controls, BOM, tags), as of Unicode 14; a test checks that it
+# covers every Cf character of the running Python.
+_FORMAT_CHARS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
+
+# The format characters of the Basic Multilingual Plane: checking each with
+# ``in`` is three times faster than a regex scan.  Astral ones (tag
+# characters U+E0020…) are looked for only in strings that can hold them.
+_COMMON_FORMAT = "".join(
+    chr(cp) for cp in (0x00AD, *range(0x0600, 0x0606), 0x061C, 0x06DD, 0x070F, 0x0890, 0x0891,
+                       0x08E2, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+                       *range(0x2060, 0x2065), *range(0x2066, 0x2070), 0xFEFF, 0xFFF9, 0xFFFA,
+                       0xFFFB))
+_CPYTHON = platform.python_implementation() == "CPython"
+
+
+def _may_hold_astral(text: str) -> bool:
+    """False only when ``text`` certainly has no character above U+FFFF.
+
+    CPython stores a string with 1, 2 or 4 bytes per character, the widest
+    it needs; its size tells which.  Elsewhere, assume it may.
+    """
+    if not _CPYTHON:
+        return True
+    return sys.getsizeof(text) >= 4 * (len(text) + 1) + 40
+
+
+_COMMON_COMPAT = [(c, unicodedata.normalize("NFKC", c))
+                  for c in "，：；（）！？％\u3000\u00a0…．／－＋＜＞＝［］｛｝｜～＂＇＃＄＆＊＠＼＾＿｀"]
+
+
+def normalise(text: str) -> str:
+    """NFKC, then drop invisible format characters (Unicode category Cf).
+
+    Line feeds are preserved exactly (NFKC never maps a character to or from
+    ``\\n``), so line numbers agree with the source.
+    """
+    if text.isascii():
+        return text
+    # Chinese text is rarely NFKC only because of its full-width punctuation;
+    # replacing those first (str.replace is fast) usually lets the quick
+    # check pass and saves the full normalisation (~10x faster, same result:
+    # each replacement is that character's own NFKC form).
+    for ch, rep in _COMMON_COMPAT:
+        if ch in text:
+            text = text.replace(ch, rep)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _may_hold_astral(text) or any(ch in text for ch in _COMMON_FORMAT):
+        text = _FORMAT_CHARS.sub("", text)
+    return text
+
+
+def _normalise_char_map(line: str) -> list[int]:
+    """For each source character of ``line``, the length of its normalised form.
+
+    Combining marks are normalised together with their base character and
+    counted on the base, so the lengths add up to ``len(normalise(line))``
+    in all but exotic cases (where ``to_original`` clamps to the line).
+    """
+    lengths = [0] * len(line)
+    i = 0
+    while i < len(line):
+        j = i + 1
+        while j < len(line) and unicodedata.combining(line[j]):
+            j += 1
+        lengths[i] = len(normalise(line[i:j]))
+        i = j
+    return lengths
+
+
+class NormalisedText:
+    """A text, its normalised form, and offset/line lookups between them."""
+
+    def __init__(self, original: str, *, normalised: str | None = None):
+        self.original = original
+        self.text = normalise(original) if normalised is None else normalised
+        self._nl_norm: list[int] | None = None
+        self._nl_orig: list[int] | None = None
+
+    @classmethod
+    def of_normalised(cls, text: str) -> NormalisedText:
+        """A text already passed through ``normalise`` (skips the work again)."""
+        return cls(text, normalised=text)
+
+    @property
+    def identical(self) -> bool:
+        return self.text is self.original or self.text == self.original
+
+    def _newlines(self) -> tuple[list[int], list[int]]:
+        if self._nl_norm is None:
+            self._nl_norm = [m.start() for m in re.finditer("\n", self.text)]
+            self._nl_orig = (self._nl_norm if self.identical
+                             else [m.start() for m in re.finditer("\n", self.original)])
+        return self._nl_norm, self._nl_orig  # type: ignore[return-value]
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of an offset into the normalised text."""
+        nl, _ = self._newlines()
+        return bisect.bisect_right(nl, offset - 1) + 1 if offset > 0 else 1
+
+    def line_bounds(self, offset: int) -> tuple[int, int]:
+        """(start, end) of the normalised line holding ``offset`` (end excludes ``\\n``)."""
+        start = self.text.rfind("\n", 0, offset) + 1
+        end = self.text.find("\n", offset)
+        return start, len(self.text) if end < 0 else end
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the normalised text back to a span of the original."""
+        if self.identical:
+            return start, end
+        nl_norm, nl_orig = self._newlines()
+        line = self.line_of(start) - 1
+        norm_line_start = nl_norm[line - 1] + 1 if line > 0 else 0
+        orig_line_start = nl_orig[line - 1] + 1 if line > 0 else 0
+        orig_line_end = nl_orig[line] if line < len(nl_orig) else len(self.original)
+        lengths = _normalise_char_map(self.original[orig_line_start:orig_line_end])
+
+        prefix = [0]
+        for n in lengths:
+            prefix.append(prefix[-1] + n)
+
+        def locate(offset: int, is_end: bool) -> int:
+            target = offset - norm_line_start
+            if is_end:  # first source index whose prefix covers the target
+                i = bisect.bisect_left(prefix, target)
+            else:       # the source character that produced normalised position target
+                i = bisect.bisect_right(prefix, target) - 1
+            return orig_line_start + min(max(i, 0), len(lengths))
+
+        o_start = locate(start, False)
+        # An end beyond this line (a hit spanning lines) is mapped via its own line.
+        if end > (nl_norm[line] if line < len(nl_norm) else len(self.text)):
+            o_end = self.to_original(end - 1, end)[1] if end - 1 > start else o_start
+            return o_start, max(o_start, o_end)
+        o_end = locate(end, True)
+        return o_start, max(o_start, o_end)
+
+    def hit(self, kind: str, start: int, end: int, *, matched: str | None = None,
+            detail: str = "", detail_en: str = "", article: str = "") -> Hit:
+        """Build a ``Hit`` from a span of the normalised text."""
+        o_start, o_end = self.to_original(start, end)
+        if matched is None:
+            matched = self.original[o_start:o_end]
+        return Hit(kind, o_start, o_end, self.line_of(start), matched, detail, detail_en, article)
+
+
+def line_number(text: str, offset: int) -> int:
+    """1-based line number of ``offset`` in ``text``."""
+    return text.count("\n", 0, offset) + 1
+
+
+# -- masking -------------------------------------------------------------------
+
+def mask(value: str, char: str = "*") -> str:
+    """Mask a matched value for messages so a finding never prints the secret.
+
+    Keeps the first 3 and the last 4 characters of a value of 11 or more
+    characters (``11010519491231002X`` → ``110***********002X``,
+    ``13812345678`` → ``138****5678``), the first 3 and last 2 of 8–10
+    characters, the first and last of 4–7, and nothing of shorter values.
+    Whitespace is dropped first; the masked form has the same length.
+    """
+    v = re.sub(r"\s+", "", value)
+    n = len(v)
+    if n >= 11:
+        head, tail = 3, 4
+    elif n >= 8:
+        head, tail = 3, 2
+    elif n >= 4:
+        head, tail = 1, 1
+    else:
+        return char * n
+    return v[:head] + char * (n - head - tail) + v[n - tail:]
+
+
+# -- character classes -----------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def cjk_count(text: str) -> int:
+    """Number of CJK ideographs in ``text``."""
+    return len(_CJK.findall(text))
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK.match(ch))
