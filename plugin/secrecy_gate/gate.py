@@ -22,6 +22,9 @@ from .digest import page_digest
 from .findings import Finding, Severity, Verdict
 from .record import ReviewRecord, parse_record
 from .roster import Roster, RosterError, load_roster
+from .scanners import LexiconError, apply_redactions, load_lexicon
+from .scanners.lexicon import Lexicon
+from .scanners.redaction import DEFAULT_PLACEHOLDER
 from .workdays import Calendar, load_calendar
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
@@ -39,6 +42,9 @@ class GateConfig:
     auto_includes: tuple[str, ...] = ()
     # Directories an include tool reads names from (pymdownx.snippets base_path).
     include_bases: tuple[Path, ...] = ()
+    lexicon: Path | None = None  # 第八条 trigger words; the built-in list when absent
+    hints_withhold: bool = False
+    placeholder: str = DEFAULT_PLACEHOLDER  # 第九条: what replaces a secret point
 
 
 @dataclass
@@ -50,6 +56,7 @@ class PageResult:
     record: ReviewRecord | None = None
     digest: str | None = None
     repo_path: str | None = None
+    secrets: list[str] = field(default_factory=list)  # 第九条: texts cut from the page
 
     @property
     def published(self) -> bool:
@@ -108,6 +115,13 @@ class Gate:
         except RosterError as exc:
             problems.append(("roster.invalid", "第十条", f"名册 {self.config.roster} 无效：{exc.zh}",
                              f"the roster {self.config.roster} is invalid: {exc.en}"))
+        self.lexicon = Lexicon.default()
+        if self.config.lexicon is not None and self.config.lexicon.exists():
+            try:
+                self.lexicon = load_lexicon(self.config.lexicon)
+            except LexiconError as exc:
+                problems.append(("lexicon.invalid", "第八条", f"第八条词表无效：{exc.zh}",
+                                 f"the 第八条 lexicon is invalid: {exc.en}"))
         calendar = Calendar()
         try:
             calendar = load_calendar(self.config.calendar)
@@ -176,10 +190,18 @@ class Gate:
                 expected = frozenset(e.raw for e in (*record.signatures, *record.consents))
                 evidence.introductions = history.introductions(rp, expected)
             evidence.is_ancestor = history.is_ancestor
+        redaction = apply_redactions(doc.body, self.config.placeholder)
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
                                 calendar, rules.Options(self.config.include_on_request,
-                                                        self.config.today))
+                                                        self.config.today,
+                                                        self.config.hints_withhold),
+                                redaction, self.lexicon, doc.body_line)
         result.verdict.findings.extend(rules.evaluate(ctx))
+        result.secrets = redaction.secrets
+        if redaction.count and record.disclosure == "删减后公开":
+            # 第九条: what MkDocs renders is the body with its secret points replaced.
+            result.verdict.redacted = True
+            result.source = text[: len(text) - len(doc.body)] + redaction.text
         result.verdict.findings.extend(self._attachments(path, record))
         return result
 

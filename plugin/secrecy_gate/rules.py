@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from .findings import Finding, Severity
 from .record import ReviewRecord
 from .roster import Roster
+from .scanners import Hit, Lexicon, Redaction, contradicts, find_disclosure_notes, find_markings
+from .scanners import find_pii
 from .schema import SENSITIVE_ITEMS, STEP_NAMES_ZH, STEPS
 from .workdays import Calendar, CalendarUnknown
 
@@ -26,6 +28,7 @@ ESCALATION_WORKDAYS = 5
 class Options:
     include_on_request: bool = False
     today: _dt.date = field(default_factory=_dt.date.today)
+    hints_withhold: bool = False  # 第八条 lexicon hints withhold instead of warning
 
 
 @dataclass
@@ -50,6 +53,17 @@ class PageContext:
     git: GitEvidence
     calendar: Calendar = field(default_factory=Calendar)
     options: Options = field(default_factory=Options)
+    redaction: Redaction | None = None  # 第九条: the body with its secret points replaced
+    lexicon: Lexicon | None = None
+    body_line: int = 1  # line of the file where the body starts
+
+    @property
+    def published_body(self) -> str:
+        """The body as it would be published: secret points already replaced."""
+        return self.redaction.text if self.redaction is not None else self.body
+
+    def line_of(self, hit: Hit) -> int:
+        return self.body_line + hit.line - 1
 
 
 Rule = Callable[[PageContext], Iterable[Finding]]
@@ -386,6 +400,132 @@ def proven_by_git(ctx: PageContext) -> Iterator[Finding]:
                            f"review.signatures[{j}]")
 
 
+# -- 第六条, 第七条, 第九条: what the body itself says ----------------------------
+
+def _title_and_body(ctx: PageContext) -> list[tuple[str, str]]:
+    """(field, text) of everything the page shows: title, catalogue metadata, body."""
+    parts = []
+    if isinstance(ctx.meta.get("title"), str):
+        parts.append(("title", ctx.meta["title"]))
+    doc = ctx.meta.get("document")
+    if isinstance(doc, dict):
+        parts.extend((f"document.{k}", v) for k, v in doc.items() if isinstance(v, str))
+    parts.append(("", ctx.published_body))
+    return parts
+
+
+def _hit_finding(ctx: PageContext, hit: Hit, fld: str, code: str, zh: str, en: str,
+                 fix_zh: str, fix_en: str, severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(code, hit.article or "第六条", ctx.path, zh, en, fix_zh, fix_en,
+                   fld or "body", ctx.line_of(hit) if not fld else None, severity)
+
+
+def _declassified(ctx: PageContext) -> bool:
+    return ctx.record.classification != "非密" and bool(ctx.record.get("declassification"))
+
+
+def no_secrecy_marking(ctx: PageContext) -> Iterator[Finding]:
+    """第六条(一): a body carrying a secrecy marking is not published unless declassified."""
+    if ctx.record.disclosure == "不予公开" or _declassified(ctx):
+        return
+    for fld, text in _title_and_body(ctx):
+        for hit in find_markings(text):
+            yield _hit_finding(
+                ctx, hit, fld, "content.marking",
+                f"正文带有密级或内部资料标志“{hit.matched}”（{hit.detail}），而页面未履行解密程序",
+                f"the text carries the marking {hit.matched!r} ({hit.detail_en}) and the page is "
+                "not declassified",
+                "确属国家秘密或工作秘密的，不得公开；已解密的，在 review.declassification 中记录解密依据，"
+                "或删除该标志后重新送审",
+                "classified content must not be published; if declassified, record "
+                "review.declassification, or remove the marking and have the page reviewed again")
+
+
+def disclosure_note_agrees(ctx: PageContext) -> Iterator[Finding]:
+    """第五条: a note such as （此件不予公开） must not contradict review.disclosure."""
+    for value, hit in find_disclosure_notes(ctx.published_body):
+        if contradicts(value, ctx.record.disclosure):
+            yield _hit_finding(
+                ctx, hit, "", "content.disclosure-note",
+                f"正文注记“{hit.matched}”与审查意见“{ctx.record.disclosure}”相矛盾",
+                f"the note {hit.matched!r} contradicts the decision {ctx.record.disclosure}",
+                "核实公开属性：修改注记或审查意见后重新送审",
+                "check which is right, correct the note or the decision, and repeat the review")
+
+
+def no_personal_information(ctx: PageContext) -> Iterator[Finding]:
+    """第六条(二), 第七条: unmasked ID, bank card and mobile numbers are not published."""
+    if ctx.record.disclosure == "不予公开":
+        return
+    allowed = [a["value"] for a in ctx.record.get("pii_allowed") or []]
+    for fld, text in _title_and_body(ctx):
+        for hit in find_pii(text, allowed, today=ctx.options.today):
+            yield _hit_finding(
+                ctx, hit, fld, f"content.{hit.kind}",
+                f"含有未遮盖的个人信息 {hit.matched}（{hit.detail}）",
+                f"unmasked personal information {hit.matched} ({hit.detail_en})",
+                "遮盖（如 6206**********1234、138****5678）或删除；确需公开的，在 review.pii_allowed "
+                "中列出该值并说明理由后重新送审",
+                "mask it (6206**********1234, 138****5678) or remove it; to publish it on purpose, "
+                "list it in review.pii_allowed with a reason and have the page reviewed again")
+
+
+def redaction_markers(ctx: PageContext) -> Iterator[Finding]:
+    """第九条: 删减后公开 pages mark each secret point; the count matches review.redactions."""
+    red = ctx.redaction
+    if red is None or ctx.record.disclosure == "不予公开":
+        return
+    fix_zh = "用 <!-- 密点 -->…<!-- /密点 --> 成对标出每个密点，并使 review.redactions 等于密点个数"
+    fix_en = ("mark each secret point as <!-- 密点 -->…<!-- /密点 --> and set review.redactions "
+              "to their number")
+    for line, zh, en in red.problems:
+        yield Finding("redaction.markers", "第九条", ctx.path, zh, en, fix_zh, fix_en, "body",
+                      ctx.body_line + line - 1)
+    declared = ctx.record.get("redactions")
+    if ctx.record.disclosure != "删减后公开":
+        if red.count:
+            yield _finding(ctx, "redaction.not-redacted-page", "第九条",
+                           f"正文有 {red.count} 处密点标记，但审查意见不是“删减后公开”",
+                           f"the body marks {red.count} secret point(s) but the decision is not 删减后公开",
+                           "审查意见改为删减后公开并重新送审，或删除密点标记",
+                           "change the decision to 删减后公开 and repeat the review, or remove the markers",
+                           "review.disclosure")
+        return
+    if red.count == 0:
+        yield _finding(ctx, "redaction.none", "第九条",
+                       "审查意见为“删减后公开”，但正文没有标出任何密点",
+                       "the decision is 删减后公开 but no secret point is marked in the body",
+                       fix_zh, fix_en, "body")
+    if declared is None:
+        yield _finding(ctx, "redaction.count-missing", "第九条",
+                       "删减后公开页面须在 review.redactions 中写明密点个数",
+                       "a 删减后公开 page states the number of secret points in review.redactions",
+                       fix_zh, fix_en, "review.redactions")
+    elif declared != red.count:
+        yield _finding(ctx, "redaction.count-mismatch", "第九条",
+                       f"review.redactions 为 {declared}，正文实际标出 {red.count} 处密点",
+                       f"review.redactions says {declared} but the body marks {red.count}",
+                       fix_zh, fix_en, "review.redactions")
+
+
+def sensitive_hints(ctx: PageContext) -> Iterator[Finding]:
+    """第八条: words suggesting a sensitive item the record answers false.
+
+    A ``sensitive_note`` is the reviewers' considered answer to 第八条 and
+    settles the hints (e.g. a regulation that names 信访 only as a category).
+    """
+    if ctx.lexicon is None or ctx.record.disclosure == "不予公开" or ctx.record.get("sensitive_note"):
+        return
+    severity = Severity.ERROR if ctx.options.hints_withhold else Severity.WARNING
+    for hit in ctx.lexicon.hints(ctx.published_body, ctx.record.get("sensitive")):
+        yield _hit_finding(ctx, hit, "", "sensitive.hint", hit.detail, hit.detail_en,
+                           "复核第八条事项：确有该情形的，答 true 并在 sensitive_note 中说明处理情况；"
+                           "仅为一般表述的，在 sensitive_note 中说明",
+                           "check the 第八条 item; if it applies, answer true and explain in "
+                           "sensitive_note; if the words are only general wording, say so in "
+                           "sensitive_note", severity)
+
+
 RULES: tuple[Rule, ...] = (
     disclosure_decision,
     classified_without_declassification,
@@ -396,6 +536,11 @@ RULES: tuple[Rule, ...] = (
     co_agencies_consented,
     escalations_answered,
     proven_by_git,
+    no_secrecy_marking,
+    disclosure_note_agrees,
+    no_personal_information,
+    redaction_markers,
+    sensitive_hints,
 )
 
 
