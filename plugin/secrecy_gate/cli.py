@@ -331,5 +331,36 @@ def schema():
     click.echo(json.dumps(page_schema(), ensure_ascii=False, indent=2))
 
 
+@main.command("verify-site")
+@click.argument("site_dir", type=click.Path(exists=True, file_okay=False))
+@config_option
+@format_option
+def verify_site_cmd(site_dir, config_file, fmt):
+    """Scan a built site for withheld text, redacted text, markings and personal data (SPEC §5).
+
+    Works on any output directory, including one built by a generator that
+    ignores MkDocs plugins (e.g. Zensical): run it in CI before deploying.
+    Exit 1 when anything is found.
+    """
+    from .verify import verify_site
+
+    gc = load_gate_config(config_file)
+    review = Gate(gc).review()
+    hits = verify_site(Path(site_dir), review, gc.docs_dir)
+    if fmt == "json":
+        click.echo(json.dumps([{"path": h.path, "kind": h.kind, "label": h.label, "matched": h.matched,
+                                "article": h.article, "line": h.line} for h in hits],
+                              ensure_ascii=False, indent=2))
+    else:
+        for h in hits:
+            click.echo(h.render())
+        published = len(review.published())
+        click.echo(f"verify-site {site_dir}: {len(hits)} 处问题 / problem(s); "
+                   f"已核对 {len(review.withheld())} 个未发布页面与 {published} 个已发布页面的密点 / "
+                   f"checked against {len(review.withheld())} withheld page(s) and the secret points "
+                   f"of {published} published page(s)")
+    sys.exit(1 if hits else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -57,6 +57,12 @@ class PageResult:
     digest: str | None = None
     repo_path: str | None = None
     secrets: list[str] = field(default_factory=list)  # 第九条: texts cut from the page
+    redacted_source: str | None = None  # 删减后公开: the source with its secret points replaced
+
+    @property
+    def publish_text(self) -> str | None:
+        """What MkDocs renders for this page: the redacted source where there is one."""
+        return self.redacted_source if self.redacted_source is not None else self.source
 
     @property
     def published(self) -> bool:
@@ -201,7 +207,7 @@ class Gate:
         if redaction.count and record.disclosure == "删减后公开":
             # 第九条: what MkDocs renders is the body with its secret points replaced.
             result.verdict.redacted = True
-            result.source = text[: len(text) - len(doc.body)] + redaction.text
+            result.redacted_source = text[: len(text) - len(doc.body)] + redaction.text
         result.verdict.findings.extend(self._attachments(path, record))
         return result
 

@@ -23,6 +23,7 @@ import logging
 import os
 import posixpath
 import shutil
+import time
 from pathlib import Path, PurePath
 
 import mkdocs
@@ -34,6 +35,7 @@ from mkdocs.structure.files import Files, InclusionLevel
 
 from . import report
 from .gate import Gate, GateConfig, SiteReview
+from .verify import verify_site
 
 log = logging.getLogger("mkdocs.plugins.secrecy_gate")
 
@@ -64,6 +66,12 @@ class SecrecyGateConfig(Config):
     """Under `mkdocs serve` on a loopback address, show unreviewed pages with a banner."""
     language = c.Choice(("zh", "en"), default="zh")
     """Language of the build's messages."""
+    lexicon = c.Type(str, default="reviews/lexicon.yml")
+    """第八条 trigger words (the built-in list when the file does not exist)."""
+    sensitive_hints = c.Choice(("warn", "withhold"), default="warn")
+    """What a 第八条 hint does: print a warning, or withhold the page."""
+    redaction_placeholder = c.Type(str, default="■■■")
+    """What replaces each 第九条 secret point in a 删减后公开 page."""
 
 
 class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
@@ -115,7 +123,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
                     # Render exactly the text that was judged, not whatever is on disk later;
                     # newlines as MkDocs reads files, and a final one: MkDocs' front matter
                     # pattern needs both, or it renders the review record as page text.
-                    f.content_string = page.source.replace("\r\n", "\n").replace("\r", "\n")
+                    f.content_string = page.publish_text.replace("\r\n", "\n").replace("\r", "\n")
                     if not f.content_string.endswith("\n"):
                         f.content_string += "\n"
                     self.approved.add(f.src_uri)
@@ -168,10 +176,20 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
                     f"{f.src_uri} is withheld but was put back into the build; aborted")
         return env
 
+    @event_priority(-100)  # last, so that what other plugins and hooks write is scanned too
     def on_post_build(self, *, config):
         if self.review is None or self.preview:
             return
         report.log_summary(self.review, log, self.config.language)
+        started = time.monotonic()
+        hits = verify_site(Path(config.site_dir), self.review, Path(config.docs_dir))
+        log.info(f"secrecy-gate 泄密扫描 leak scan: {len(hits)} 处/hits, "
+                 f"{time.monotonic() - started:.2f} s")
+        if hits:
+            for hit in hits[:100]:
+                log.error(hit.render())
+            shutil.rmtree(config.site_dir, ignore_errors=True)
+            raise PluginError(report.leak_message(hits, config.site_dir, self.config.language))
 
     def on_build_error(self, *, error):
         if isinstance(error, PluginError) and "secrecy-gate" in str(error) and self.site_dir:
@@ -191,6 +209,9 @@ def gate_config(config, options: SecrecyGateConfig) -> GateConfig:
         docs_dir=Path(config.docs_dir),
         roster=base / options.roster,
         calendar=calendar,
+        lexicon=base / options.lexicon,
+        hints_withhold=options.sensitive_hints == "withhold",
+        placeholder=options.redaction_placeholder,
         include_on_request=options.include_on_request,
         assets=tuple(options.assets),
         auto_includes=tuple(snippets.get("auto_append") or ()),

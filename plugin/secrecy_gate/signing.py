@@ -107,7 +107,8 @@ def _prepare(page: Path, gate_config: GateConfig):
     if rel not in review.pages:
         raise SignError(f"{page} 不是 Markdown 页面", f"{page} is not a Markdown page")
     result = review.pages[rel]
-    blocking = [f for f in result.verdict.findings if f.code.startswith(_INCOMPLETE)]
+    blocking = [f for f in result.verdict.findings
+                if f.code.startswith(_INCOMPLETE) and f.withholds]
     if review.roster is None:
         raise SignError("名册无效，无法签署", "the roster is invalid; nothing can be signed")
     if blocking or result.record is None:

@@ -304,15 +304,24 @@ def needles_from_text(text: str, min_len: int = DEFAULT_MIN_LEN, *,
             if len(frag) >= min_len and _distinctive(frag):
                 for piece in _chunks(frag, min_len):
                     keep(piece)
+    return drop_found_in(candidates, exclude)
+
+
+def drop_found_in(candidates: list[str], exclude: str | Iterable[str]) -> list[str]:
+    """The candidates that occur in none of the ``exclude`` Markdown texts.
+
+    One Aho–Corasick pass; both sides in the needle form (normalised, no
+    whitespace, Markdown syntax removed from the texts).
+    """
     corpus = _as_corpus(exclude)
-    if corpus and candidates:
-        auto = ahocorasick.Automaton()
-        for i, c in enumerate(candidates):
-            auto.add_word(_bytes_form(c), i)
-        auto.make_automaton()
-        found = {i for _, i in auto.iter(_bytes_form(corpus))}
-        candidates = [c for i, c in enumerate(candidates) if i not in found]
-    return candidates
+    if not corpus or not candidates:
+        return candidates
+    auto = ahocorasick.Automaton()
+    for i, c in enumerate(candidates):
+        auto.add_word(_bytes_form(c), i)
+    auto.make_automaton()
+    found = {i for _, i in auto.iter(_bytes_form(corpus))}
+    return [c for i, c in enumerate(candidates) if i not in found]
 
 
 # -- the scanner ---------------------------------------------------------------

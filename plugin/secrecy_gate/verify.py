@@ -1,0 +1,64 @@
+"""The leak scan of a built site (SPEC §5): nothing withheld, nothing redacted, no marking.
+
+Built from a ``SiteReview``: the text of every withheld page and file and
+every 第九条 secret point becomes a needle, minus fragments that published
+pages also contain (finding those proves nothing).  ``verify_site`` runs
+the scan over any output directory — the plugin's own at the end of every
+build, or one made by a generator that ignores MkDocs plugins.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .gate import SiteReview, is_page
+from .scanners import LeakHit, LeakScanner, needles_from_text
+from .scanners.leakscan import drop_found_in
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\x00" in data[:8192]:
+        return None  # a binary file: it is simply not copied
+    return data.decode("utf-8", errors="replace")
+
+
+def build_scanner(review: SiteReview, docs_dir: Path) -> LeakScanner:
+    published_text: list[str] = []
+    allowed_pii: list[str] = []
+    for page in review.published():
+        if page.publish_text:
+            published_text.append(page.publish_text)
+        if page.record:
+            allowed_pii.extend(a["value"] for a in page.record.get("pii_allowed") or [])
+    candidates: dict[str, str] = {}
+    for page in review.withheld():
+        text = page.source if page.source is not None else _text_of(docs_dir / page.path)
+        if not text:
+            continue
+        label = f"未发布页面 withheld page {page.path}"
+        title = page.document.meta.get("title") if page.document else None
+        if isinstance(title, str):
+            for n in needles_from_text(title, whole=True):
+                candidates.setdefault(n, label)
+        for n in needles_from_text(text):
+            candidates.setdefault(n, label)
+    for page in review.published():
+        for secret in page.secrets:
+            for n in needles_from_text(secret, whole=True):
+                candidates.setdefault(n, f"第九条密点 redacted point in {page.path}")
+    for path, result in review.files.items():
+        if not result.published and not is_page(path):
+            text = _text_of(docs_dir / path)
+            if text:
+                for n in needles_from_text(text):
+                    candidates.setdefault(n, f"未发布文件 withheld file {path}")
+    kept = drop_found_in(list(candidates), published_text)
+    return LeakScanner({n: candidates[n] for n in kept}, allowed_pii=allowed_pii)
+
+
+def verify_site(site_dir: Path, review: SiteReview, docs_dir: Path) -> list[LeakHit]:
+    return build_scanner(review, docs_dir).scan_dir(site_dir)
