@@ -184,11 +184,10 @@ class Gate:
         result.record = record
         result.digest = page_digest(doc.meta, doc.body)
         evidence = rules.GitEvidence()
-        abs_path = self.config.docs_dir / path
         if site_problem:
             evidence.problem = site_problem
         elif history is not None:
-            rp = history.repo_path(abs_path)
+            rp = self._repo_path(path)
             result.repo_path = rp
             evidence.committed = rp is not None and history.is_committed(rp)
             evidence.dirty = rp is not None and history.is_dirty(rp)
@@ -239,10 +238,10 @@ class Gate:
             site_problem = (first.code, first.message_zh, first.message_en)
         all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
         try:
+            self._repo_path = (review.history.page_paths(self.config.docs_dir)
+                               if review.history is not None else (lambda rel: None))
             if review.history is not None and site_problem is None:
-                history = review.history
-                history.prefetch(history.repo_path(self.config.docs_dir / p)
-                                 for p in all_paths if is_page(p))
+                review.history.prefetch(self._repo_path(p) for p in all_paths if is_page(p))
             for path in all_paths:
                 if not is_page(path):
                     continue

@@ -14,6 +14,7 @@ author of every introducing commit must be the person the entry names.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import re
 import subprocess
@@ -74,6 +75,19 @@ class History:
         except ValueError:
             return None
         return PurePosixPath(*rel.parts).as_posix()
+
+    def page_paths(self, docs_dir: Path) -> "callable":
+        """docs-relative page path → repo path, resolving docs_dir once (not once per page).
+
+        A page is the file at that path as git tracks it: a symbolic link is judged
+        as the link (whose blob is no review record), never as its target.
+        """
+        prefix = self.repo_path(docs_dir)
+        if prefix is None:
+            return lambda rel: None
+        if prefix in ("", "."):
+            return lambda rel: rel
+        return lambda rel: f"{prefix}/{rel}"
 
     def is_committed(self, repo_path: str) -> bool:
         return repo_path in self.head_blobs
@@ -185,15 +199,19 @@ _TS_TAG = "tag:yaml.org,2002:timestamp"
 def entries_fast(raw: bytes) -> frozenset | None:
     """Entries written in the one-line flow form ``secrecy-gate sign`` writes.
 
-    Returns None ("not sure") for anything else — quotes, escapes, anchors,
-    block-style entries, values YAML would not read as plain strings or
-    dates, an entry-like line outside ``signatures:``/``consents:`` — and the
-    caller then parses the YAML in full.
+    Returns None ("not sure") for anything else — quotes with escapes,
+    anchors, block-style entries, values YAML would not read as plain strings
+    or dates, an entry-like line outside ``signatures:``/``consents:`` — and
+    the caller then parses the YAML in full.
     """
     try:
         fm, _, _ = frontmatter.split(frontmatter.decode(raw))
     except frontmatter.FrontMatterError:
         return None
+    if "digest" not in fm and "\\" not in fm:
+        # An entry that could match a valid record has a digest, and YAML can only
+        # spell that key without the word through an escape.
+        return frozenset()
     found = set()
     section_indent = None
     for line in fm.splitlines():
@@ -206,29 +224,10 @@ def entries_fast(raw: bytes) -> frozenset | None:
             continue
         e = _ENTRY_LINE.match(line)
         if e and section_indent is not None and len(e.group(1)) >= section_indent:
-            entry = {}
-            for part in e.group(2).split(", "):
-                k, sep, v = part.strip().partition(": ")
-                v = v.strip()
-                if not sep or k not in _ENTRY_KEYS or k in entry or not v or ": " in v:
-                    return None
-                if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
-                    if v[0] in v[1:-1]:
-                        return None
-                    entry[k] = v[1:-1]  # a quoted scalar without escapes is that string
-                    continue
-                if v[0] in "\"'" or v[-1] in "\"'":
-                    return None
-                tag = _RESOLVER.resolve(yaml.ScalarNode, v, (True, False))
-                if tag == _TS_TAG and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                    try:
-                        _dt.date.fromisoformat(v)
-                    except ValueError:
-                        return None
-                elif tag != _STR_TAG:
-                    return None
-                entry[k] = v
-            found.add(tuple(sorted(entry.items())))
+            entry = _flow_entry(e.group(2))
+            if entry is None:
+                return None
+            found.add(entry)
             continue
         if section_indent is not None and len(line) - len(line.lstrip(" ")) > section_indent:
             return None  # something other than a one-line entry inside the section
@@ -236,6 +235,37 @@ def entries_fast(raw: bytes) -> frozenset | None:
         if "digest" in line or "step:" in line or "agency:" in line and "{" in line:
             return None
     return frozenset(found)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _flow_entry(inner: str) -> tuple | None:
+    """``step: x, name: y, …`` → the entry key, or None when YAML might read it otherwise.
+
+    Cached: successive versions of a page repeat the same entry lines.
+    """
+    entry = {}
+    for part in inner.split(", "):
+        k, sep, v = part.strip().partition(": ")
+        v = v.strip()
+        if not sep or k not in _ENTRY_KEYS or k in entry or not v or ": " in v:
+            return None
+        if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+            if v[0] in v[1:-1]:
+                return None
+            entry[k] = v[1:-1]  # a quoted scalar without escapes is that string
+            continue
+        if v[0] in "\"'" or v[-1] in "\"'":
+            return None
+        tag = _RESOLVER.resolve(yaml.ScalarNode, v, (True, False))
+        if tag == _TS_TAG and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+            try:
+                _dt.date.fromisoformat(v)
+            except ValueError:
+                return None
+        elif tag != _STR_TAG:
+            return None
+        entry[k] = v
+    return tuple(sorted(entry.items()))
 
 
 def entries_exact(raw: bytes) -> frozenset | None:

@@ -208,14 +208,16 @@ def _json_strings(text: str) -> str:
 
 # -- needles -------------------------------------------------------------------
 
-_FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
-_LINK_DEF = re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]*\S+")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
-_FOOTNOTE_REF = re.compile(r"\[\^[^\]]*\]")
-_ATTR_LIST = re.compile(r"\{[:.#][^}]*\}")
-_ADMONITION = re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]*")
-_LINE_PREFIX = re.compile(r"^[ \t]*(?:(?:>[ \t]*)+|#{1,6}[ \t]+|[-*+][ \t]+|\d+[.)][ \t]+)*")
+# Whole-text patterns (MULTILINE, never crossing a line): one pass each over a
+# page instead of one per line — the exclusion corpus is every published page.
+_SKIP_LINE = re.compile(r"^[ \t]*(?:```|~~~|\[[^\]\n]+\]:[ \t]*\S).*$", re.MULTILINE)
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK = re.compile(r"\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\n]*\]")
+_ATTR_LIST = re.compile(r"\{[:.#][^}\n]*\}")
+_ADMONITION = re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]*", re.MULTILINE)
+_LINE_PREFIX = re.compile(r"^[ \t]*(?:(?:>[ \t]*)+|#{1,6}[ \t]+|[-*+][ \t]+|\d+[.)][ \t]+)*",
+                          re.MULTILINE)
 _HTML_TAG = re.compile(r"<[^>\n]*>|<!--|-->")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~|==|`+)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~=])")
@@ -224,24 +226,23 @@ _NOT_LETTER_CJK = set("年月日时分秒号第条款项章节页")
 
 
 def plain_text(markdown: str) -> list[str]:
-    """The lines of a Markdown text as a reader sees them (syntax removed, not squashed)."""
-    lines = []
-    for raw in markdown.split("\n"):
-        if _FENCE.match(raw) or _LINK_DEF.match(raw):
-            continue
-        s = _ADMONITION.sub("", raw)
-        s = _LINE_PREFIX.sub("", s)
-        s = _IMAGE.sub(r"\1", s)
-        s = _LINK.sub(r"\1", s)
-        s = _FOOTNOTE_REF.sub("", s)
-        s = _ATTR_LIST.sub("", s)
-        s = _HTML_TAG.sub(" ", s)
-        s = _EMPHASIS.sub("", s)
-        s = _ESCAPE.sub(r"\1", s)
-        if "&" in s:
-            s = html.unescape(s)
-        lines.append(s)
-    return lines
+    """The lines of a Markdown text as a reader sees them (syntax removed, not squashed).
+
+    Fence lines and link definitions become empty lines.
+    """
+    s = _SKIP_LINE.sub("", markdown)
+    s = _ADMONITION.sub("", s)
+    s = _LINE_PREFIX.sub("", s)
+    s = _IMAGE.sub(r"\1", s)
+    s = _LINK.sub(r"\1", s)
+    s = _FOOTNOTE_REF.sub("", s)
+    s = _ATTR_LIST.sub("", s)
+    s = _HTML_TAG.sub(" ", s)
+    s = _EMPHASIS.sub("", s)
+    s = _ESCAPE.sub(r"\1", s)
+    if "&" in s:
+        s = html.unescape(s)
+    return s.split("\n")
 
 
 def _distinctive(fragment: str, *, short: bool = False) -> bool:
