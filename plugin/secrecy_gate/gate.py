@@ -58,6 +58,14 @@ class PageResult:
     repo_path: str | None = None
     secrets: list[str] = field(default_factory=list)  # 第九条: texts cut from the page
     redacted_source: str | None = None  # 删减后公开: the source with its secret points replaced
+    redacted_body: str | None = None
+
+    @property
+    def publish_body(self) -> str | None:
+        """The body MkDocs renders (secret points replaced on a 删减后公开 page)."""
+        if self.redacted_body is not None:
+            return self.redacted_body
+        return self.document.body if self.document else None
 
     @property
     def publish_text(self) -> str | None:
@@ -206,6 +214,7 @@ class Gate:
         if redaction.count and record.disclosure == "删减后公开":
             # 第九条: what MkDocs renders is the body with its secret points replaced.
             result.verdict.redacted = True
+            result.redacted_body = redaction.text
             result.redacted_source = text[: len(text) - len(doc.body)] + redaction.text
         result.verdict.findings.extend(self._attachments(path, record))
         return result

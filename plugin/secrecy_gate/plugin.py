@@ -30,7 +30,7 @@ import mkdocs
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files, InclusionLevel
 
 from . import report
@@ -84,6 +84,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         self.site_dir: str | None = None
         self.preview = False
         self.approved: set[str] = set()
+        self.meta: dict[str, dict] = {}
 
     def on_startup(self, *, command, dirty):
         self.command = command
@@ -110,6 +111,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         review = gate.review([f.src_uri for f in ours])
         self.review = review
         self.approved = set()
+        self.meta = {}
         for f in files:
             if f in ours:
                 continue
@@ -123,9 +125,12 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
                     # Render exactly the text that was judged, not whatever is on disk later;
                     # newlines as MkDocs reads files, and a final one: MkDocs' front matter
                     # pattern needs both, or it renders the review record as page text.
-                    f.content_string = page.publish_text.replace("\r\n", "\n").replace("\r", "\n")
-                    if not f.content_string.endswith("\n"):
-                        f.content_string += "\n"
+                    #
+                    # The front matter was parsed strictly once already: MkDocs gets an empty
+                    # one to skip, and page.meta is handed back first thing in on_page_markdown.
+                    body = page.publish_body.replace("\r\n", "\n").replace("\r", "\n")
+                    f.content_string = "---\n{}\n---\n" + body + ("" if body.endswith("\n") else "\n")
+                    self.meta[f.src_uri] = page.document.meta
                     self.approved.add(f.src_uri)
                 else:
                     f.inclusion = InclusionLevel.DRAFT if self.preview else InclusionLevel.EXCLUDED
@@ -152,8 +157,15 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             raise PluginError(report.fail_message(problems, self.config.language))
         return files
 
+    @event_priority(100)
+    def _restore_meta(self, markdown, *, page, config, files):
+        meta = self.meta.get(page.file.src_uri)
+        if meta is not None:
+            page.meta = meta
+        return markdown
+
     @event_priority(-100)
-    def on_page_markdown(self, markdown, *, page, config, files):
+    def _check_page(self, markdown, *, page, config, files):
         uri = page.file.src_uri
         if uri in self.approved:
             return markdown
@@ -163,6 +175,8 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             return PREVIEW_BANNER.format(reason=reason) + markdown
         raise PluginError(f"secrecy-gate：{uri} 未通过审查却被其他插件重新纳入构建，已中止 / "
                           f"{uri} is withheld but another plugin put it back into the build; aborted")
+
+    on_page_markdown = CombinedEvent(_restore_meta, _check_page)
 
     @event_priority(-100)
     def on_env(self, env, *, config, files):
