@@ -60,5 +60,5 @@ def build_scanner(review: SiteReview, docs_dir: Path) -> LeakScanner:
     return LeakScanner({n: candidates[n] for n in kept}, allowed_pii=allowed_pii)
 
 
-def verify_site(site_dir: Path, review: SiteReview, docs_dir: Path) -> list[LeakHit]:
-    return build_scanner(review, docs_dir).scan_dir(site_dir)
+def verify_site(site_dir: Path, review: SiteReview, docs_dir: Path, workers: int = 1) -> list[LeakHit]:
+    return build_scanner(review, docs_dir).scan_dir(site_dir, workers=workers)
