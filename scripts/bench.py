@@ -185,6 +185,27 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def time_scanners(repo: Path) -> tuple[float, float]:
+    """Seconds and MB for the body scanners (markings, notes, PII, redaction, hints) over every page."""
+    from secrecy_gate.scanners import (Lexicon, apply_redactions, find_disclosure_notes,
+                                       find_markings, find_pii)
+    bodies = []
+    for p in sorted((repo / "content").rglob("*.md")):
+        try:
+            bodies.append(parse(p.read_bytes()).body)
+        except ValueError:
+            continue
+    lexicon = Lexicon.default()
+    t0 = time.perf_counter()
+    for b in bodies:
+        red = apply_redactions(b)
+        find_markings(red.text)
+        find_disclosure_notes(red.text)
+        find_pii(red.text)
+        lexicon.hints(red.text, {})
+    return time.perf_counter() - t0, sum(len(b.encode()) for b in bodies) / 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=2000)
@@ -216,7 +237,16 @@ def main() -> None:
             subprocess.run([py, "-m", "secrecy_gate.cli", "check", "--format", "json"], cwd=repo,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             check_t.append(time.perf_counter() - t0)
+        scan_body_s, body_mb = time_scanners(repo)
+        t0 = time.perf_counter()
+        subprocess.run([py, "-m", "secrecy_gate.cli", "verify-site", str(tmp / "gated")], cwd=repo,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        verify_s = time.perf_counter() - t0
+        out_mb = sum(f.stat().st_size for f in (tmp / "gated").rglob("*") if f.is_file()) / 1e6
         plain_s, gated_s = statistics.median(plain_t), statistics.median(gated_t)
+        print(f"content scanners: {body_mb:.1f} MB of Markdown in {scan_body_s:.2f}s = "
+              f"{body_mb / scan_body_s:.1f} MB/s ({scan_body_s / gated_s:.0%} of the gated build)")
+        print(f"verify-site (gate review + leak scan) over {out_mb:.0f} MB of output: {verify_s:.2f}s")
         peak = max(gated_m)
         print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}")
         print(f"check median {statistics.median(check_t):.2f}s; peak RSS plain {max(plain_m):.0f}MB, "
