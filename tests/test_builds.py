@@ -40,6 +40,15 @@ def with_public_index(site: Site) -> Site:
     return site
 
 
+def snippets_site(make_site, extra: str = "") -> Site:
+    """A site with pymdownx.snippets reading from docs_dir, and a published home page."""
+    site = make_site()
+    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
+        "markdown_extensions:\n  - pymdownx.snippets:\n"
+        f"      base_path: ['{site.docs.as_posix()}']\n{extra}"))
+    return with_public_index(site)
+
+
 def codes(site: Site, rel: str) -> set[str]:
     return {f.code for f in site.review().pages[rel].verdict.findings if f.withholds}
 
@@ -380,11 +389,7 @@ def test_attachments(make_site):
 
 @pytest.mark.parametrize("target", ["secret.md", "notes.txt", "./secret.md"])
 def test_snippet_include_of_withheld_file(make_site, target):
-    site = make_site()
-    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
-        "markdown_extensions:\n  - pymdownx.snippets:\n"
-        f"      base_path: ['{site.docs.as_posix()}']\n"))
-    with_public_index(site)
+    site = snippets_site(make_site)
     site.write("secret.md", secret_page())
     site.write("notes.txt", SECRET_TEXT + "\n")
     site.write("host.md", page(f'# 引用页\n\n宿主页面文字丑二。\n\n--8<-- "{target}"\n', title="引用页"))
@@ -563,11 +568,7 @@ def _withholding():
 
 
 def test_nested_snippet_include_withholds_every_host(make_site):
-    site = make_site()
-    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
-        "markdown_extensions:\n  - pymdownx.snippets:\n"
-        f"      base_path: ['{site.docs.as_posix()}']\n"))
-    with_public_index(site)
+    site = snippets_site(make_site)
     site.write("secret.md", secret_page())
     site.write("middle.md", page('# 中间页\n\n中间页文字寅三。\n\n--8<-- "secret.md"\n', title="中间页"))
     site.write("host.md", page('# 宿主页\n\n宿主页文字卯四。\n\n--8<-- "middle.md"\n', title="宿主页"))
@@ -643,11 +644,7 @@ def test_mkdocs_build_of_the_sample_repository(tmp_path):
 def test_snippet_name_shared_with_a_published_page_next_to_the_host(make_site):
     # sub/host.md includes "secret.md": snippets reads it from its base path (docs root,
     # withheld), while a published sub/secret.md sits next to the host.
-    site = make_site()
-    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
-        "markdown_extensions:\n  - pymdownx.snippets:\n"
-        f"      base_path: ['{site.docs.as_posix()}']\n"))
-    with_public_index(site)
+    site = snippets_site(make_site)
     site.write("sub/secret.md", public_page("同名的公开页面辰五"))
     site.sign_all("sub/secret.md")
     site.write("sub/host.md", page('# 宿主\n\n宿主页文字巳六。\n\n--8<-- "secret.md"\n', title="宿主"))
@@ -660,11 +657,7 @@ def test_snippet_name_shared_with_a_published_page_next_to_the_host(make_site):
 
 
 def test_snippet_include_of_a_published_page_is_allowed(make_site):
-    site = make_site()
-    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
-        "markdown_extensions:\n  - pymdownx.snippets:\n"
-        f"      base_path: ['{site.docs.as_posix()}']\n"))
-    with_public_index(site)
+    site = snippets_site(make_site)
     site.write("shared.md", public_page("共用的公开段落午七"))
     site.sign_all("shared.md")
     site.write("sub/host.md", page('# 宿主\n\n--8<-- "shared.md"\n', title="宿主"))
@@ -677,11 +670,7 @@ def test_snippet_include_of_a_published_page_is_allowed(make_site):
 
 @pytest.mark.parametrize("signed", [False, True])
 def test_snippets_auto_append_counts_as_an_include_on_every_page(make_site, signed):
-    site = make_site()
-    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8") + (
-        "markdown_extensions:\n  - pymdownx.snippets:\n"
-        f"      base_path: ['{site.docs.as_posix()}']\n      auto_append: ['secret.md']\n"))
-    with_public_index(site)
+    site = snippets_site(make_site, "      auto_append: ['secret.md']\n")
     site.write("secret.md", secret_page())
     if signed:
         site.sign_all("secret.md")
