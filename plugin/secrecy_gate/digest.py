@@ -16,8 +16,9 @@ from .frontmatter import to_jsonable
 UNSIGNED_FIELDS = ("signatures", "consents")
 
 
-def canonical(meta: dict, body: str) -> bytes:
-    data = to_jsonable(meta)
+def canonical(meta: dict, body: str, jsonable: dict | None = None) -> bytes:
+    """``jsonable`` is ``to_jsonable(meta)`` when the caller already has it."""
+    data = dict(jsonable) if jsonable is not None else to_jsonable(meta)
     review = data.get("review")
     if isinstance(review, dict):
         data["review"] = {k: v for k, v in review.items() if k not in UNSIGNED_FIELDS}
@@ -26,5 +27,5 @@ def canonical(meta: dict, body: str) -> bytes:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def page_digest(meta: dict, body: str) -> str:
-    return "sha256:" + hashlib.sha256(canonical(meta, body)).hexdigest()
+def page_digest(meta: dict, body: str, jsonable: dict | None = None) -> str:
+    return "sha256:" + hashlib.sha256(canonical(meta, body, jsonable)).hexdigest()

@@ -185,12 +185,13 @@ class Gate:
             return result
         result.document = doc
         result.source = text
-        record, findings = parse_record(doc.meta, path)
+        jsonable = frontmatter.to_jsonable(doc.meta)  # once, for the schema and the digest
+        record, findings = parse_record(doc.meta, path, jsonable)
         result.verdict.findings.extend(findings)
         if record is None:
             return result
         result.record = record
-        result.digest = page_digest(doc.meta, doc.body)
+        result.digest = page_digest(doc.meta, doc.body, jsonable)
         evidence = rules.GitEvidence()
         if site_problem:
             evidence.problem = site_problem

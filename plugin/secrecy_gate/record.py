@@ -157,8 +157,12 @@ def _normalise(review: dict) -> dict:
     return out
 
 
-def parse_record(meta: dict, page: str) -> tuple[ReviewRecord | None, list[Finding]]:
-    """Validate ``meta`` and build the record, or return findings (第二条, 第五条)."""
+def parse_record(meta: dict, page: str, jsonable: dict | None = None
+                 ) -> tuple[ReviewRecord | None, list[Finding]]:
+    """Validate ``meta`` and build the record, or return findings (第二条, 第五条).
+
+    ``jsonable`` is ``to_jsonable(meta)`` when the caller already has it.
+    """
     if "review" not in meta:
         return None, [Finding(
             "record.absent", "第二条", page,
@@ -167,7 +171,7 @@ def parse_record(meta: dict, page: str) -> tuple[ReviewRecord | None, list[Findi
             "运行 secrecy-gate new 生成空白审查记录，填写后按第十条程序签署",
             "run `secrecy-gate new` for an empty record, fill it in and have it signed",
             field="review")]
-    data = to_jsonable(meta)
+    data = jsonable if jsonable is not None else to_jsonable(meta)
     errors = _schema_errors(data)
     if errors:
         findings, seen = [], set()

@@ -9,6 +9,7 @@ enforced.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from .record import ReviewRecord
 from .roster import Roster
 from .scanners import Hit, Lexicon, Redaction, contradicts, find_disclosure_notes, find_markings
 from .scanners import find_pii
+from .scanners.text import NormalisedText
 from .schema import SENSITIVE_ITEMS, STEP_NAMES_ZH, STEPS
 from .workdays import Calendar, CalendarUnknown
 
@@ -61,6 +63,11 @@ class PageContext:
     def published_body(self) -> str:
         """The body as it would be published: secret points already replaced."""
         return self.redaction.text if self.redaction is not None else self.body
+
+    @functools.cached_property
+    def scanned_body(self) -> NormalisedText:
+        """``published_body`` normalised once, for every scanner of the page."""
+        return NormalisedText(self.published_body)
 
     def line_of(self, hit: Hit) -> int:
         return self.body_line + hit.line - 1
@@ -410,7 +417,7 @@ def _title_and_body(ctx: PageContext) -> list[tuple[str, str]]:
     doc = ctx.meta.get("document")
     if isinstance(doc, dict):
         parts.extend((f"document.{k}", v) for k, v in doc.items() if isinstance(v, str))
-    parts.append(("", ctx.published_body))
+    parts.append(("", ctx.scanned_body))
     return parts
 
 
@@ -443,7 +450,7 @@ def no_secrecy_marking(ctx: PageContext) -> Iterator[Finding]:
 
 def disclosure_note_agrees(ctx: PageContext) -> Iterator[Finding]:
     """第五条: a note such as （此件不予公开） must not contradict review.disclosure."""
-    for value, hit in find_disclosure_notes(ctx.published_body):
+    for value, hit in find_disclosure_notes(ctx.scanned_body):
         if contradicts(value, ctx.record.disclosure):
             yield _hit_finding(
                 ctx, hit, "", "content.disclosure-note",
@@ -517,7 +524,7 @@ def sensitive_hints(ctx: PageContext) -> Iterator[Finding]:
     if ctx.lexicon is None or ctx.record.disclosure == "不予公开" or ctx.record.get("sensitive_note"):
         return
     severity = Severity.ERROR if ctx.options.hints_withhold else Severity.WARNING
-    for hit in ctx.lexicon.hints(ctx.published_body, ctx.record.get("sensitive")):
+    for hit in ctx.lexicon.hints(ctx.scanned_body, ctx.record.get("sensitive")):
         yield _hit_finding(ctx, hit, "", "sensitive.hint", hit.detail, hit.detail_en,
                            "复核第八条事项：确有该情形的，答 true 并在 sensitive_note 中说明处理情况；"
                            "仅为一般表述的，在 sensitive_note 中说明",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..frontmatter import FrontMatterError, load_yaml
 from ..schema import SENSITIVE_ITEMS
-from .text import SENSITIVE_HINT, Hit, NormalisedText, normalise
+from .text import SENSITIVE_HINT, Hit, NormalisedText, as_normalised, normalise
 
 __all__ = ["Lexicon", "LexiconError", "load_lexicon", "DEFAULT_LEXICON", "ITEM_ARTICLES"]
 
@@ -112,7 +112,7 @@ class Lexicon:
     def as_dict(self) -> dict[str, dict[str, list[str]]]:
         return {k: {"words": list(i.words), "except": list(i.excepts)} for k, i in self.items.items()}
 
-    def hints(self, body: str, sensitive: Mapping | None) -> list[Hit]:
+    def hints(self, body: str | NormalisedText, sensitive: Mapping | None) -> list[Hit]:
         """第八条: trigger words of items the record answers false (or not at all).
 
         One hit per (item, word), at the word's first occurrence; ``detail``
@@ -121,7 +121,7 @@ class Lexicon:
         explained in ``sensitive_note`` and gives no hint.
         """
         sensitive = sensitive if isinstance(sensitive, Mapping) else {}
-        nt = NormalisedText(body)
+        nt = as_normalised(body)
         text = nt.text
         hits: list[Hit] = []
         for key, item in self.items.items():

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import re
 
-from .text import (DISCLOSURE_NOTE, INTERNAL_MARKER, SECRECY_MARKING, Hit, NormalisedText)
+from .text import (DISCLOSURE_NOTE, INTERNAL_MARKER, SECRECY_MARKING, Hit, NormalisedText,
+                   as_normalised)
 
 __all__ = ["Hit", "find_markings", "find_disclosure_notes", "contradicts", "NOTE_VALUES"]
 
@@ -131,13 +132,13 @@ def _describe(m: re.Match) -> tuple[str, str]:
     return f"国家秘密标志“{compact}”", f"secrecy marking {compact}"
 
 
-def find_markings(body: str) -> list[Hit]:
+def find_markings(body: str | NormalisedText) -> list[Hit]:
     """Secrecy markings and internal-material marker lines (第六条（一）（二）).
 
     Returns one ``Hit`` per marking, kind ``secrecy-marking`` or
     ``internal-marker``, sorted by position; offsets refer to ``body``.
     """
-    return _find_markings(NormalisedText(body))
+    return _find_markings(as_normalised(body))
 
 
 def _find_markings(nt: NormalisedText) -> list[Hit]:
@@ -222,7 +223,7 @@ _DISCLOSURE_ALIASES = {
 _OPENNESS = {"不予公开": 0, "依申请公开": 1, "删减后公开": 2, "主动公开": 3}
 
 
-def find_disclosure_notes(body: str) -> list[tuple[str, Hit]]:
+def find_disclosure_notes(body: str | NormalisedText) -> list[tuple[str, Hit]]:
     """Disclosure notes in the body (第五条; 政府信息公开条例第二十条).
 
     ``（此件公开发布）``/``（此件主动公开）`` → 主动公开, ``（此件依申请公开）`` →
@@ -230,7 +231,7 @@ def find_disclosure_notes(body: str) -> list[tuple[str, Hit]]:
     删减后公开; also the catalogue line ``公开属性：主动公开`` (or
     ``信息公开选项：``/``公开方式：``).  Returns ``(note_value, hit)`` pairs.
     """
-    nt = NormalisedText(body)
+    nt = as_normalised(body)
     out: list[tuple[str, Hit]] = []
     for rx in (_NOTE, _NOTE_FIELD):
         for m in rx.finditer(nt.text):

@@ -34,7 +34,7 @@ import datetime as _dt
 import re
 from collections.abc import Iterable
 
-from .text import BANK_CARD, MOBILE, RESIDENT_ID, Hit, NormalisedText, mask
+from .text import BANK_CARD, MOBILE, RESIDENT_ID, Hit, NormalisedText, as_normalised, mask
 
 __all__ = ["Hit", "find_pii", "canonical", "id_checksum_ok", "luhn_ok", "CONTEXT_WORDS"]
 
@@ -100,14 +100,14 @@ def canonical(value: str) -> str:
     return v
 
 
-def find_pii(body: str, allowed: Iterable[str] = (), *, today: _dt.date | None = None) -> list[Hit]:
+def find_pii(body: str | NormalisedText, allowed: Iterable[str] = (), *, today: _dt.date | None = None) -> list[Hit]:
     """Unmasked personal information (第六条（二）, 第七条).
 
     ``allowed`` is the list of ``review.pii_allowed[].value`` strings: a hit
     whose canonical value (digits and X) equals an allowed value's canonical
     form is not reported.  ``Hit.matched`` is always masked.
     """
-    return _find_pii(NormalisedText(body), allowed, today)
+    return _find_pii(as_normalised(body), allowed, today)
 
 
 def _find_pii(nt: NormalisedText, allowed: Iterable[str] = (),

@@ -136,6 +136,11 @@ def _normalise_char_map(line: str) -> list[int]:
     return lengths
 
 
+def as_normalised(text: "str | NormalisedText") -> "NormalisedText":
+    """Scanners accept a plain text or one already normalised (shared by several scanners)."""
+    return text if isinstance(text, NormalisedText) else NormalisedText(text)
+
+
 class NormalisedText:
     """A text, its normalised form, and offset/line lookups between them."""
 
