@@ -551,8 +551,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def evaluate(ctx: PageContext, rules: Iterable[Rule] = RULES) -> list[Finding]:
+def evaluate(ctx: PageContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in rules:
+    for rule in RULES if rules is None else rules:
         findings.extend(rule(ctx))
     return findings

@@ -1,0 +1,70 @@
+"""Fail closed: any error, missing tool or broken input withholds; nothing turns into "publish"."""
+
+import logging
+import os
+
+import pytest
+from mkdocs.exceptions import Abort, PluginError
+
+import failing_parts
+import secrecy_gate.plugin as plugin_module
+import secrecy_gate.rules as rules_module
+from conftest import page
+
+BODY = "# 首页\n\n出错时不得发布的正文丙丁戊己。\n"
+
+
+def signed_site(site):
+    site.write("index.md", page(BODY))
+    site.sign_all("index.md")
+    assert site.verdict("index.md").published
+    return site
+
+
+def test_an_exception_inside_a_rule_withholds_the_page(site, monkeypatch):
+    signed_site(site)
+    monkeypatch.setattr(rules_module, "RULES", (*rules_module.RULES, failing_parts.broken_rule))
+    v = site.verdict("index.md")
+    assert not v.published and "internal.error" in {f.code for f in v.findings}
+    site.build()
+    site.assert_absent("出错时不得发布的正文丙丁戊己")
+
+
+def test_git_missing_from_path_withholds_everything(site, monkeypatch, tmp_path):
+    signed_site(site)
+    empty = tmp_path / "no-git"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    v = site.verdict("index.md")
+    assert not v.published and "git.unavailable" in {f.code for f in v.findings}
+    site.build()
+    site.assert_absent("出错时不得发布的正文丙丁戊己")
+
+
+@pytest.mark.parametrize("name, text, code", [
+    ("reviews/roster.yml", "agencies: [broken\n", "roster.invalid"),
+    ("reviews/calendar.yml", "years: {2027: {holidays: [not-a-date]}}\n", "calendar.invalid"),
+    ("reviews/lexicon.yml", "economic_data: 5\n", "lexicon.invalid"),
+])
+def test_a_broken_register_withholds_every_page(site, name, text, code):
+    signed_site(site)
+    (site.root / name).write_text(text, encoding="utf-8")
+    site.commit_all(f"break {name}")
+    review = site.review()
+    assert code in {f.code for f in review.site_findings}
+    assert not review.pages["index.md"].published
+    site.build()
+    site.assert_absent("出错时不得发布的正文丙丁戊己")
+
+
+def test_a_crashing_leak_scan_fails_the_build(site, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    signed_site(site)
+    monkeypatch.setattr(plugin_module, "BACKGROUND_SCAN_PAGES", 1)
+    monkeypatch.setattr(plugin_module, "scanner_from_inputs", failing_parts.broken_scanner)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
+        str(os.path.dirname(failing_parts.__file__)), os.environ.get("PYTHONPATH")])))
+    with pytest.raises((PluginError, Abort)):
+        site.build()
+    assert "scanner exploded" in caplog.text
+    assert not (site.root / "site").exists()
