@@ -8,6 +8,7 @@ that withholds it: no code path turns an error into "publish".
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import fnmatch
 import hashlib
@@ -116,9 +117,29 @@ def list_docs(docs_dir: Path) -> list[str]:
     return out
 
 
+@dataclass
+class ReviewCache:
+    """What one review can hand the next (``mkdocs serve`` rebuilds).
+
+    The history is reused while HEAD stays; a page's judgement while its bytes,
+    its git state and every site-wide input (registers, options, HEAD, date)
+    stay the same.
+    """
+
+    history: gitaudit.History | None = None
+    pages: dict[str, tuple[tuple, PageResult]] = field(default_factory=dict)
+
+
+def _fresh(result: PageResult) -> PageResult:
+    """A copy whose findings list can grow (cross-page rules) without touching the cache."""
+    v = result.verdict
+    return dataclasses.replace(result, verdict=Verdict(v.page, list(v.findings), v.redacted))
+
+
 class Gate:
-    def __init__(self, config: GateConfig):
+    def __init__(self, config: GateConfig, cache: ReviewCache | None = None):
         self.config = config
+        self.cache = cache
 
     # -- site-wide inputs ------------------------------------------------------
     def _site_inputs(self, review: SiteReview) -> tuple[Roster | None, Calendar, list]:
@@ -144,7 +165,10 @@ class Gate:
                              f"the working-day calendar is invalid: {exc}"))
         history = None
         try:
-            history = gitaudit.read_history(self.config.docs_dir)
+            previous = self.cache.history if self.cache is not None else None
+            history = gitaudit.read_history(self.config.docs_dir, previous)
+            if self.cache is not None:
+                self.cache.history = history
         except gitaudit.GitUnavailable as exc:
             review.site_findings.append(Finding("git.unavailable", "第十八条", "(site)", exc.zh, exc.en))
         if history is not None:
@@ -252,6 +276,7 @@ class Gate:
                                if review.history is not None else (lambda rel: None))
             if review.history is not None and site_problem is None:
                 review.history.prefetch(self._repo_path(p) for p in all_paths if is_page(p))
+            site_key = self._site_key(review, site_problem)
             for path in all_paths:
                 if not is_page(path):
                     continue
@@ -262,8 +287,16 @@ class Gate:
                             f for f in review.site_findings if f.code.startswith("roster")]))
                         review.pages[path] = result
                         continue
-                    review.pages[path] = self._judge_page(path, raw, roster, calendar,
-                                                          review.history, site_problem)
+                    key = self._page_key(path, raw, site_key, review.history)
+                    cached = self.cache.pages.get(path) if self.cache is not None else None
+                    if cached is not None and cached[0] == key:
+                        review.pages[path] = _fresh(cached[1])
+                        continue
+                    result = self._judge_page(path, raw, roster, calendar, review.history,
+                                              site_problem)
+                    if self.cache is not None:
+                        self.cache.pages[path] = (key, _fresh(result))
+                    review.pages[path] = result
                 except Exception as exc:  # noqa: BLE001 - fail closed: an error withholds
                     review.pages[path] = PageResult(path, Verdict(path, [Finding(
                         "internal.error", "第二条", path, f"审查时出错，页面不予发布：{exc!r}",
@@ -273,7 +306,29 @@ class Gate:
         finally:
             if review.history is not None:
                 review.history.close()
+            if self.cache is not None:
+                self.cache.pages = {p: v for p, v in self.cache.pages.items() if p in review.pages}
         return review
+
+    def _site_key(self, review: SiteReview, site_problem) -> bytes:
+        """Everything besides a page's own bytes and git state that its judgement depends on."""
+        h = hashlib.blake2b(digest_size=20)
+        for path in (self.config.roster, self.config.calendar, self.config.lexicon):
+            try:
+                h.update(path.read_bytes() if path is not None else b"-")
+            except OSError:
+                h.update(b"-missing-")
+        c = self.config
+        h.update(repr((c.docs_dir, c.include_on_request, c.assets, c.today, c.auto_includes,
+                       c.include_bases, c.hints_withhold, c.placeholder, site_problem,
+                       review.history.head if review.history else None)).encode())
+        return h.digest()
+
+    def _page_key(self, path: str, raw: bytes, site_key: bytes, history) -> tuple:
+        rp = self._repo_path(path)
+        git_state = (history is not None and rp in history.head_blobs,
+                     history is not None and rp in history.dirty)
+        return (site_key, hashlib.blake2b(raw, digest_size=20).digest(), git_state)
 
     def _cross_page(self, review: SiteReview, all_paths: list[str]) -> None:
         # 第二条: an include pulls text into a page that its review never saw.

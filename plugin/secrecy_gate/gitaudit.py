@@ -386,14 +386,23 @@ def find_root(start: Path) -> Path:
     return Path(out.decode().strip())
 
 
-def read_history(start: Path) -> History:
-    """Read the whole audit trail once.  Raises GitUnavailable."""
+def read_history(start: Path, previous: History | None = None) -> History:
+    """Read the whole audit trail once.  Raises GitUnavailable.
+
+    ``previous`` (a History read earlier, e.g. by the last ``mkdocs serve``
+    rebuild) is reused when HEAD has not moved: history is immutable below a
+    commit, so only the working tree's state is read again.
+    """
     root = find_root(start)
     shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
     try:
         head = _git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}").decode().strip()
     except GitUnavailable:
         head = None
+    if (previous is not None and head is not None and previous.head == head
+            and previous.root == root and previous.shallow == shallow):
+        previous.dirty = _dirty_paths(root)
+        return previous
     hist = History(root=root, head=head, shallow=shallow)
     hist.dirty = _dirty_paths(root)
     if head is None:

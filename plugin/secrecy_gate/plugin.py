@@ -34,7 +34,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files, InclusionLevel
 
 from . import report
-from .gate import Gate, GateConfig, SiteReview
+from .gate import Gate, GateConfig, ReviewCache, SiteReview
 from .leakwatch import LeakWatch
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
 
@@ -91,6 +91,8 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         self.approved: set[str] = set()
         self.meta: dict[str, dict] = {}
         self.watch: LeakWatch | None = None
+        # Kept across `mkdocs serve` rebuilds (on_startup keeps this instance alive).
+        self.cache = ReviewCache()
 
     def on_startup(self, *, command, dirty):
         self.command = command
@@ -113,7 +115,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
     def on_files(self, files: Files, *, config) -> Files:
         docs_dir = Path(config.docs_dir)
         ours = [f for f in files if f.generated_by is None and _inside(f.abs_src_path, docs_dir)]
-        gate = Gate(gate_config(config, self.config))
+        gate = Gate(gate_config(config, self.config), self.cache)
         review = gate.review([f.src_uri for f in ours])
         self.review = review
         self.approved = set()
