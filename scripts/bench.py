@@ -185,6 +185,41 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+SERVE_PROBE = r"""
+import sys, time, logging
+from pathlib import Path
+logging.disable(logging.WARNING)
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+config_file, page, out = sys.argv[1:4]
+url = "http://127.0.0.1:8000/"
+def rebuild():
+    cfg = load_config(config_file=config_file, site_dir=out)  # as `mkdocs serve` does each time
+    cfg.plugins.on_startup(command="serve", dirty=False)
+    t0 = time.perf_counter()
+    build(cfg, serve_url=url)
+    return time.perf_counter() - t0
+rebuild()
+p = Path(page)
+original = p.read_text(encoding="utf-8")
+p.write_text(original + "\n\n编辑后的一段文字。\n", encoding="utf-8")
+try:
+    print(rebuild())
+finally:
+    p.write_text(original, encoding="utf-8")
+"""
+
+
+def time_serve_rebuild(repo: Path, config: str, out: Path) -> float:
+    """Seconds of a `mkdocs serve`-style rebuild after editing one page (plugin instance kept)."""
+    page = next((repo / "content").rglob("doc*.md"))
+    proc = subprocess.run([sys.executable, "-c", SERVE_PROBE, config, str(page), str(out)], cwd=repo,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"serve probe failed:\n{proc.stderr[-3000:]}")
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
 def time_scanners(repo: Path) -> tuple[float, float]:
     """Seconds and MB for the body scanners (markings, notes, PII, redaction, hints) over every page."""
     from secrecy_gate.scanners import (Lexicon, apply_redactions, find_disclosure_notes,
@@ -237,6 +272,10 @@ def main() -> None:
             subprocess.run([py, "-m", "secrecy_gate.cli", "check", "--format", "json"], cwd=repo,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             check_t.append(time.perf_counter() - t0)
+        serve_plain = time_serve_rebuild(repo, "mkdocs-plain.yml", tmp / "serve-plain")
+        serve_gated = time_serve_rebuild(repo, "mkdocs.yml", tmp / "serve-gated")
+        print(f"serve rebuild after editing one page: plain {serve_plain:.2f}s, gated "
+              f"{serve_gated:.2f}s (+{serve_gated - serve_plain:.2f}s)")
         scan_body_s, body_mb = time_scanners(repo)
         t0 = time.perf_counter()
         subprocess.run([py, "-m", "secrecy_gate.cli", "verify-site", str(tmp / "gated")], cwd=repo,
