@@ -8,3 +8,8 @@ def broken_scanner(*_args):
 def broken_rule(ctx):
     raise RuntimeError("rule exploded")
     yield  # pragma: no cover
+
+
+def dying_scanner(*_args):
+    import os
+    os._exit(3)

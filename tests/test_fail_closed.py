@@ -68,3 +68,16 @@ def test_a_crashing_leak_scan_fails_the_build(site, monkeypatch, caplog):
         site.build()
     assert "scanner exploded" in caplog.text
     assert not (site.root / "site").exists()
+
+
+def test_a_scanning_process_that_dies_fails_the_build_at_once(site, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    signed_site(site)
+    monkeypatch.setattr(plugin_module, "BACKGROUND_SCAN_PAGES", 1)
+    monkeypatch.setattr(plugin_module, "scanner_from_inputs", failing_parts.dying_scanner)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
+        str(os.path.dirname(failing_parts.__file__)), os.environ.get("PYTHONPATH")])))
+    with pytest.raises((PluginError, Abort)):
+        site.build()
+    assert "the leak scan did not complete" in caplog.text
+    assert not (site.root / "site").exists()

@@ -94,6 +94,18 @@ class SiteReview:
     history: gitaudit.History | None = None
     roster: Roster | None = None
 
+    def release(self) -> None:
+        """Drop what only judging needed (texts, records, history); verdicts stay.
+
+        A portal build holds every page in MkDocs already; the gate's own copies
+        need not stay for the rest of the build.
+        """
+        for page in self.pages.values():
+            page.source = page.redacted_source = page.redacted_body = None
+            page.document = page.record = None
+            page.secrets = []
+        self.history = None
+
     def withheld(self) -> list[PageResult]:
         return [p for p in self.pages.values() if not p.published]
 

@@ -4,22 +4,33 @@ MkDocs renders pages on one core.  While it does, a second process scans
 each page's HTML as it is handed over in ``on_post_page``; at the end it
 scans every other file in the output (search index, sitemaps, copies,
 whatever another plugin or an old build left) and re-reads each page file
-to check it is still what was scanned.  A failure of the worker is a hit:
-the scan fails closed.
+to check it is still what was scanned.  A failure or silence of the worker
+is a hit: the scan fails closed.
+
+The worker is ``python -m secrecy_gate.leakwatch``, a fresh interpreter that
+talks pickle frames over its stdin and stdout — not ``multiprocessing``,
+whose "spawn" would re-run a user's build script that lacks a
+``__main__`` guard, and whose "fork" does not mix with ``mkdocs serve``'s
+threads.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import importlib
+import os
+import pickle
 import queue
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 from .scanners import LeakHit, LeakScanner
 from .scanners.leakscan import UNSCANNABLE, content_digest
 
-_DONE = "\x00done"
 # How long the build waits for the worker's answer after the last page.
 RESULT_TIMEOUT_S = 3600
+_INIT, _PAGE, _DONE = "init", "page", "done"
 
 
 def _fail(reason: str) -> list[LeakHit]:
@@ -27,51 +38,95 @@ def _fail(reason: str) -> list[LeakHit]:
                     "SPEC §5")]
 
 
-def _worker(make_scanner, scanner_args, pages: mp.Queue, results: mp.Queue) -> None:
-    try:
-        scanner: LeakScanner = make_scanner(*scanner_args)
-        hits: list[LeakHit] = []
-        scanned: dict[str, bytes] = {}
-        while True:
-            rel, payload = pages.get()
-            if rel == _DONE:
-                break
-            data = payload.encode("utf-8")
-            scanned[rel] = content_digest(data)
-            hits.extend(scanner.scan_bytes(rel, data))
-        hits.extend(scanner.scan_dir(Path(payload), already=scanned))
-        results.put(sorted(hits, key=lambda h: h.path))
-    except BaseException as exc:  # noqa: BLE001 - any failure must reach the build as a hit
-        results.put(_fail(repr(exc)))
+def _resolve(name: str):
+    module, _, attr = name.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 class LeakWatch:
     """Scan page HTML as it is produced; ``finish`` returns every hit in the output."""
 
     def __init__(self, make_scanner, *scanner_args):
-        ctx = mp.get_context("spawn")  # no fork: `mkdocs serve` runs threads
-        self._pages: mp.Queue = ctx.Queue()
-        self._results: mp.Queue = ctx.Queue()
-        self._proc = ctx.Process(target=_worker, daemon=True,
-                                 args=(make_scanner, scanner_args, self._pages, self._results))
-        self._proc.start()
+        env = dict(os.environ)
+        # The worker imports exactly what this interpreter can import.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.leakwatch"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._outbox: queue.Queue = queue.Queue()
+        self._answer: list = []
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._writer.start()
+        self._reader.start()
+        name = f"{make_scanner.__module__}:{make_scanner.__qualname__}"
+        self._outbox.put((_INIT, (name, scanner_args)))
+
+    def _write(self) -> None:
+        try:
+            while True:
+                msg = self._outbox.get()
+                pickle.dump(msg, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                if msg[0] == _DONE:
+                    self._proc.stdin.close()
+                    return
+        except (OSError, ValueError):
+            return  # the worker is gone; finish() reports it
+
+    def _read(self) -> None:
+        try:
+            self._answer.append(pickle.load(self._proc.stdout))
+        except Exception as exc:  # noqa: BLE001 - reported as a failed scan
+            self._answer.append(_fail(f"no readable answer from the scanning process: {exc!r}"))
 
     def page(self, rel: str, html: str) -> None:
-        self._pages.put((rel, html))
+        self._outbox.put((_PAGE, (rel, html)))
 
     def finish(self, site_dir: Path) -> list[LeakHit]:
-        self._pages.put((_DONE, str(site_dir)))
+        self._outbox.put((_DONE, str(site_dir)))
+        self._reader.join(timeout=RESULT_TIMEOUT_S)
+        hits = self._answer[0] if self._answer else _fail("no answer from the scanning process")
         try:
-            hits = self._results.get(timeout=RESULT_TIMEOUT_S)
-        except queue.Empty:
-            hits = _fail("no answer from the scanning process")
-        except (EOFError, OSError) as exc:
-            hits = _fail(repr(exc))
-        self._proc.join(timeout=10)
-        if self._proc.is_alive():
+            code = self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             self._proc.kill()
+            code = None
+        if code not in (0, None) and not any(h.kind == UNSCANNABLE for h in hits):
+            hits = list(hits) + _fail(f"the scanning process ended with exit code {code}")
         return hits
 
     def abandon(self) -> None:
-        if self._proc.is_alive():
+        if self._proc.poll() is None:
             self._proc.kill()
+
+
+def _serve(stdin, stdout) -> int:
+    """The worker: read frames until ``done``, answer with every hit."""
+    try:
+        kind, (name, scanner_args) = pickle.load(stdin)
+        if kind != _INIT:
+            raise ValueError(f"expected {_INIT}, got {kind}")
+        scanner: LeakScanner = _resolve(name)(*scanner_args)
+        hits: list[LeakHit] = []
+        scanned: dict[str, bytes] = {}
+        while True:
+            kind, payload = pickle.load(stdin)
+            if kind == _DONE:
+                break
+            rel, html = payload
+            data = html.encode("utf-8")
+            scanned[rel] = content_digest(data)
+            hits.extend(scanner.scan_bytes(rel, data))
+        hits.extend(scanner.scan_dir(Path(payload), already=scanned))
+        result = sorted(hits, key=lambda h: h.path)
+    except BaseException as exc:  # noqa: BLE001 - any failure must reach the build as a hit
+        result = _fail(repr(exc))
+    pickle.dump(result, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+    stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(sys.stdin.buffer, sys.stdout.buffer))

@@ -115,7 +115,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
     def on_files(self, files: Files, *, config) -> Files:
         docs_dir = Path(config.docs_dir)
         ours = [f for f in files if f.generated_by is None and _inside(f.abs_src_path, docs_dir)]
-        gate = Gate(gate_config(config, self.config), self.cache)
+        gate = Gate(gate_config(config, self.config), self.cache if self.command == "serve" else None)
         review = gate.review([f.src_uri for f in ours])
         self.review = review
         self.approved = set()
@@ -167,6 +167,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         if not self.preview and len(review.pages) >= BACKGROUND_SCAN_PAGES:
             # The leak scan starts now, on the other core, and reads pages as they are rendered.
             self.watch = LeakWatch(scanner_from_inputs, *scanner_inputs(review, docs_dir))
+            review.release()  # the scanning process has its own copy of what it needs
         return files
 
     @event_priority(-100)  # last: scan the HTML exactly as it will be written
