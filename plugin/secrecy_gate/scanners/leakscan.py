@@ -186,25 +186,39 @@ def _json_unescape_lenient(text: str) -> str:
     return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def _json_strings(text: str) -> str:
-    """Every string (keys too) of a JSON document, decoded, one per line."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BATCH = 1 << 20
+
+
+def _json_strings(text: str) -> Iterable[str]:
+    """Every string (keys too) of a JSON document, decoded, in batches of about 1 MB.
+
+    Read string by string rather than with ``json.loads``: a portal's search
+    index is tens of megabytes, and its objects would cost several times that.
+    A document that is not JSON at all is unescaped leniently as one text.
+    """
+    batch: list[str] = []
+    size = 0
+    found = False
+    for m in _JSON_STRING.finditer(text):
+        found = True
+        batch.append(m.group())
+        size += len(batch[-1])
+        if size >= _JSON_BATCH:
+            yield _decode_json_strings(batch)
+            batch, size = [], 0
+    if batch:
+        yield _decode_json_strings(batch)
+    if not found:
+        yield _json_unescape_lenient(text)
+
+
+def _decode_json_strings(literals: list[str]) -> str:
+    """JSON string literals → their texts, one per line (one C-speed ``json.loads``)."""
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return _json_unescape_lenient(text)
-    out: list[str] = []
-    stack = [data]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, str):
-            out.append(v)
-        elif isinstance(v, dict):
-            out.extend(k for k in v if isinstance(k, str))
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    out.reverse()
-    return "\n".join(out)
+        return "\n".join(json.loads("[" + ",".join(literals) + "]"))
+    except ValueError:
+        return "\n".join(_json_unescape_lenient(lit[1:-1]) for lit in literals)
 
 
 # -- needles -------------------------------------------------------------------
@@ -437,8 +451,14 @@ class LeakScanner:
             ext not in _JSON_EXT | _CODE_EXT
             and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html", "<?xml")))
         if ext in _JSON_EXT:
-            text = _json_strings(text)
-            markup = "<" in text or "&" in text
+            hits: dict[tuple, LeakHit] = {}
+            for chunk in _json_strings(text):
+                for h in self._scan_decoded(path, chunk, "<" in chunk or "&" in chunk, ext):
+                    hits.setdefault((h.kind, h.label, h.matched), h)
+            return list(hits.values())
+        return self._scan_decoded(path, text, markup, ext)
+
+    def _scan_decoded(self, path: str, text: str, markup: bool, ext: str) -> list[LeakHit]:
         if markup:
             visible = normalise(_visible(text))
             hidden = normalise(_hidden(text))
