@@ -354,27 +354,32 @@ class Gate:
                     page.verdict.findings.append(finding)
                     changed = True
                     break
-        published = {p.path: p for p in review.published()}
+        listed: dict[str, list[tuple[str, str]]] = {}  # file -> [(page, sha256)] of published pages
+        for page in review.published():
+            for att in (page.record.get("attachments") or []) if page.record else []:
+                target = resolve(page.path, att["path"])
+                if target is not None:
+                    listed.setdefault(target, []).append((page.path, att["sha256"]))
         for path in all_paths:
             if is_page(path):
                 continue
-            review.files[path] = self._judge_file(path, published)
+            review.files[path] = self._judge_file(path, listed.get(path, []))
         for page in review.published():
             page.verdict.findings.extend(links_to_withheld(page, review))
 
-    def _judge_file(self, path: str, published: dict[str, PageResult]) -> FileResult:
+    def _judge_file(self, path: str, listings: list[tuple[str, str]]) -> FileResult:
+        """A non-page file is copied only as a reviewed attachment or an asset (SPEC §5)."""
         for pattern in self.config.assets:
             if fnmatch.fnmatchcase(path, pattern):
                 return FileResult(path, True, f"匹配 assets 规则 {pattern}", f"matches asset glob {pattern}")
-        digest = None
-        for page in published.values():
-            for att in (page.record.get("attachments") or []) if page.record else []:
-                if resolve(page.path, att["path"]) == path:
-                    if digest is None:
-                        digest = hashlib.sha256((self.config.docs_dir / path).read_bytes()).hexdigest()
-                    if digest == att["sha256"]:
-                        return FileResult(path, True, f"{page.path} 的审查附件",
-                                          f"reviewed attachment of {page.path}")
+        if listings:
+            try:
+                digest = hashlib.sha256((self.config.docs_dir / path).read_bytes()).hexdigest()
+            except OSError as exc:
+                return FileResult(path, False, f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}")
+            for page, sha256 in listings:
+                if digest == sha256:
+                    return FileResult(path, True, f"{page} 的审查附件", f"reviewed attachment of {page}")
         return FileResult(path, False,
                           "未列入任何已发布页面的 review.attachments，也不匹配 assets 规则",
                           "not listed in any published page's review.attachments and matches no asset glob")
