@@ -10,10 +10,16 @@ Events used, and why:
   unreviewed files become ``InclusionLevel.EXCLUDED`` (never DRAFT, which
   ``serve`` shows and indexes), published pages get the exact text that was
   judged, and an explicit ``nav`` is pruned.
-- ``on_page_markdown`` re-checks that no other plugin re-included a page,
-  and adds the preview banner under ``mkdocs serve``.
+  The front matter is handed to MkDocs already parsed (an empty one to
+  skip, ``page.meta`` restored first in ``on_page_markdown``).  From 200
+  pages on, the leak scan starts here in a second process (``leakwatch``).
+- ``on_page_markdown`` restores ``page.meta`` (first); re-checks (last) that
+  no other plugin re-included a page, and adds the preview banner under
+  ``mkdocs serve``.
 - ``on_env``      re-checks every file's inclusion before anything is written.
-- ``on_post_build`` checks the output directory and prints the summary.
+- ``on_post_page`` (last) hands each page's final HTML to the leak scan.
+- ``on_post_build`` (last) finishes the leak scan of the whole output
+  directory — any hit deletes it and fails the build — and prints the summary.
 """
 
 from __future__ import annotations
