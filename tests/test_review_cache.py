@@ -20,12 +20,12 @@ def test_rebuild_reuses_unchanged_pages_and_rejudges_the_edited_one(site, monkey
     history = cache.history
 
     judged = []
-    original = Gate._judge_page
+    original = Gate._prepare
 
     def spy(self, path, *a, **k):
         judged.append(path)
         return original(self, path, *a, **k)
-    monkeypatch.setattr(Gate, "_judge_page", spy)
+    monkeypatch.setattr(Gate, "_prepare", spy)
 
     second = review(site, cache)
     assert judged == [] and cache.history is history

@@ -29,6 +29,8 @@ from .scanners.redaction import DEFAULT_PLACEHOLDER
 from .workdays import Calendar, load_calendar
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+# From this many pages on, git history is read in a second process (see HistoryReader).
+READ_AHEAD_PAGES = 200
 
 
 @dataclass
@@ -154,8 +156,8 @@ class Gate:
         self.cache = cache
 
     # -- site-wide inputs ------------------------------------------------------
-    def _site_inputs(self, review: SiteReview) -> tuple[Roster | None, Calendar, list]:
-        problems = []
+    def _registers(self, problems: list) -> tuple[Roster | None, Calendar]:
+        """The roster, the 第八条 lexicon and the working-day calendar."""
         roster = None
         try:
             roster = load_roster(self.config.roster)
@@ -175,10 +177,17 @@ class Gate:
         except (ValueError, frontmatter.FrontMatterError) as exc:
             problems.append(("calendar.invalid", "第十二条", f"工作日历无效：{exc}",
                              f"the working-day calendar is invalid: {exc}"))
+        return roster, calendar
+
+    def _history(self, review: SiteReview, problems: list, reader) -> None:
+        """Git history (from ``reader`` when one was started) and what it says of the site."""
         history = None
         try:
-            previous = self.cache.history if self.cache is not None else None
-            history = gitaudit.read_history(self.config.docs_dir, previous)
+            if reader is not None:
+                history = reader.result()
+            else:
+                previous = self.cache.history if self.cache is not None else None
+                history = gitaudit.read_history(self.config.docs_dir, previous)
             if self.cache is not None:
                 self.cache.history = history
         except gitaudit.GitUnavailable as exc:
@@ -202,12 +211,11 @@ class Gate:
                                  "changes; roster changes must be committed"))
         for code, art, zh, en in problems:
             review.site_findings.append(Finding(code, art, "(site)", zh, en))
-        review.history, review.roster = history, roster
-        return roster, calendar, problems
+        review.history = history
 
     # -- one page --------------------------------------------------------------
-    def _judge_page(self, path: str, raw: bytes, roster: Roster, calendar: Calendar,
-                    history: gitaudit.History | None, site_problem) -> PageResult:
+    def _prepare(self, path: str, raw: bytes) -> tuple[PageResult, object]:
+        """What needs no git: the strict parse, the record, the digest, the 第九条 cut."""
         result = PageResult(path, Verdict(path))
         try:
             text = frontmatter.decode(raw)
@@ -218,16 +226,26 @@ class Gate:
                 "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（secrecy-gate new 可生成）",
                 "start the page with YAML front matter between --- lines holding a review record "
                 "(`secrecy-gate new` writes one)", "front matter", exc.line))
-            return result
+            return result, None
         result.document = doc
         result.source = text
         jsonable = frontmatter.to_jsonable(doc.meta)  # once, for the schema and the digest
         record, findings = parse_record(doc.meta, path, jsonable)
         result.verdict.findings.extend(findings)
         if record is None:
-            return result
+            return result, None
         result.record = record
         result.digest = page_digest(doc.meta, doc.body, jsonable)
+        return result, apply_redactions(doc.body, self.config.placeholder)
+
+    def _finish(self, prepared: tuple[PageResult, object], roster: Roster, calendar: Calendar,
+                history: gitaudit.History | None, site_problem) -> PageResult:
+        """The git evidence and every rule (第五条 to 第十八条)."""
+        result, redaction = prepared
+        record, doc, path = result.record, result.document, result.path
+        if record is None:
+            return result
+        text = result.source
         evidence = rules.GitEvidence()
         if site_problem:
             evidence.problem = site_problem
@@ -240,7 +258,6 @@ class Gate:
                 expected = frozenset(e.raw for e in (*record.signatures, *record.consents))
                 evidence.introductions = history.introductions(rp, expected)
             evidence.is_ancestor = history.is_ancestor
-        redaction = apply_redactions(doc.body, self.config.placeholder)
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
                                 calendar, rules.Options(self.config.include_on_request,
                                                         self.config.today,
@@ -277,23 +294,44 @@ class Gate:
     # -- the whole site -------------------------------------------------------------
     def review(self, paths: Iterable[str] | None = None) -> SiteReview:
         review = SiteReview()
-        roster, calendar, problems = self._site_inputs(review)
+        all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
+        pages = [p for p in all_paths if is_page(p)]
+        reader = None
+        if self.cache is None and len(pages) >= READ_AHEAD_PAGES:
+            # Git history is read on the other core while this one parses the pages.
+            try:
+                reader = gitaudit.HistoryReader(self.config.docs_dir, self.config.docs_dir, pages,
+                                                [self.config.roster])
+            except OSError:
+                reader = None
+        problems: list = []
+        roster, calendar = self._registers(problems)
+        review.roster = roster
+        raws: dict[str, bytes | Exception] = {}
+        prepared: dict[str, tuple] = {}
+        for path in pages:
+            try:
+                raws[path] = (self.config.docs_dir / path).read_bytes()
+                if reader is not None and roster is not None:
+                    prepared[path] = self._prepare(path, raws[path])
+            except Exception as exc:  # noqa: BLE001 - fail closed: an error withholds
+                raws[path] = exc
+        self._history(review, problems, reader)
         site_problem = None
         if review.site_findings:
             first = review.site_findings[0]
             site_problem = (first.code, first.message_zh, first.message_en)
-        all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
         try:
             self._repo_path = (review.history.page_paths(self.config.docs_dir)
                                if review.history is not None else (lambda rel: None))
-            if review.history is not None and site_problem is None:
-                review.history.prefetch(self._repo_path(p) for p in all_paths if is_page(p))
+            if review.history is not None and site_problem is None and reader is None:
+                review.history.prefetch(self._repo_path(p) for p in pages)
             site_key = self._site_key(review, site_problem)
-            for path in all_paths:
-                if not is_page(path):
-                    continue
+            for path in pages:
                 try:
-                    raw = (self.config.docs_dir / path).read_bytes()
+                    raw = raws[path]
+                    if isinstance(raw, Exception):
+                        raise raw
                     if roster is None:
                         result = PageResult(path, Verdict(path, [
                             f for f in review.site_findings if f.code.startswith("roster")]))
@@ -304,8 +342,8 @@ class Gate:
                     if cached is not None and cached[0] == key:
                         review.pages[path] = _fresh(cached[1])
                         continue
-                    result = self._judge_page(path, raw, roster, calendar, review.history,
-                                              site_problem)
+                    ready = prepared.pop(path, None) or self._prepare(path, raw)
+                    result = self._finish(ready, roster, calendar, review.history, site_problem)
                     if self.cache is not None:
                         self.cache.pages[path] = (key, _fresh(result))
                     review.pages[path] = result

@@ -67,6 +67,8 @@ class History:
     dirty: set[str] = field(default_factory=set)  # repo paths differing from HEAD
     _reader: "BlobReader | None" = None
     _entries_cache: dict[str, frozenset] = field(default_factory=dict)
+    # repo path -> introductions, computed ahead (fast reading) by a HistoryReader process
+    precomputed: dict[str, dict] = field(default_factory=dict)
 
     # -- paths -------------------------------------------------------------
     def repo_path(self, path: Path) -> str | None:
@@ -163,6 +165,8 @@ class History:
         exact = False
         if expected is not None and repo_path in self.head_blobs:
             exact = self.entries(self.head_blobs[repo_path]) != expected
+        if not exact and repo_path in self.precomputed:
+            return self.precomputed[repo_path]
         out: dict[tuple, list[Commit]] = {}
         for ch in self.changes.get(repo_path, []):
             if ch.blob == NULL_SHA:
@@ -420,6 +424,64 @@ def read_history(start: Path, previous: History | None = None) -> History:
     return hist
 
 
+def read_ahead(start: Path, docs_dir: Path, pages: list[str], keep: list[Path]) -> History:
+    """The history with every page's introductions computed, slimmed for sending.
+
+    ``pages`` are docs-relative; ``keep`` are other files whose changes the
+    caller needs (the roster).  Runs in a ``HistoryReader`` process.
+    """
+    hist = read_history(start)
+    if hist.head is None or hist.shallow:
+        return hist
+    to_repo = hist.page_paths(docs_dir)
+    rps = [rp for rp in map(to_repo, pages) if rp is not None]
+    hist.prefetch(rps)
+    for rp in rps:
+        hist.precomputed[rp] = hist.introductions(rp)
+    wanted = set(rps) | {hist.repo_path(k) for k in keep}
+    hist.changes = {p: c for p, c in hist.changes.items() if p in wanted}
+    heads = {(hist.head_blobs[rp], False) for rp in rps if rp in hist.head_blobs}
+    hist._entries_cache = {k: v for k, v in hist._entries_cache.items() if k in heads}
+    hist.close()
+    return hist
+
+
+class HistoryReader:
+    """``read_ahead`` in a second process (``python -m secrecy_gate.gitaudit``), so that the
+    build can parse its pages on one core while git history is read on the other."""
+
+    def __init__(self, start: Path, docs_dir: Path, pages: list[str], keep: list[Path]):
+        import pickle
+        import sys
+        env = _git_env()
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.gitaudit"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._result: list = []
+
+        def exchange():
+            try:
+                pickle.dump((start, docs_dir, pages, keep), self._proc.stdin)
+                self._proc.stdin.close()
+                self._result.append(pickle.load(self._proc.stdout))
+            except Exception as exc:  # noqa: BLE001 - reported by result()
+                self._result.append(("error", "读取 git 历史的进程失败", f"the git reader failed: {exc!r}"))
+
+        self._thread = threading.Thread(target=exchange, daemon=True)
+        self._thread.start()
+
+    def result(self) -> History:
+        """The history, or GitUnavailable (never a partial history)."""
+        self._thread.join()
+        self._proc.wait()
+        answer = self._result[0] if self._result else ("error", "读取 git 历史的进程无响应",
+                                                        "no answer from the git reader")
+        if isinstance(answer, History):
+            return answer
+        _, zh, en = answer
+        raise GitUnavailable(zh, en)
+
+
 def _dirty_paths(root: Path) -> set[str]:
     out = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
     dirty = set()
@@ -450,3 +512,26 @@ def _parse_log(log: bytes, hist: History) -> None:
                 i += 2
             else:
                 i += 1
+
+
+
+def _serve() -> None:
+    """The HistoryReader process: one pickled request in, one History (or error) out."""
+    import pickle
+    import sys
+    try:
+        start, docs, pages, keep = pickle.load(sys.stdin.buffer)
+        answer = read_ahead(start, docs, pages, keep)
+    except GitUnavailable as exc:
+        answer = ("error", exc.zh, exc.en)
+    except BaseException as exc:  # noqa: BLE001 - the build turns this into a withholding finding
+        answer = ("error", f"读取 git 历史时出错：{exc!r}", f"reading git history failed: {exc!r}")
+    pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    # Run the package's module, not this __main__ copy, so what is pickled unpickles as
+    # secrecy_gate.gitaudit.History in the build.
+    from secrecy_gate.gitaudit import _serve as serve
+    serve()
