@@ -169,6 +169,13 @@ class Site:
     def set_mkdocs_yml(self, text: str):
         (self.root / "mkdocs.yml").write_text(text, encoding="utf-8")
 
+    def add_hook(self, code: str):
+        """An MkDocs hook (another plugin, in effect) with this Python code, committed."""
+        (self.root / "hook.py").write_text(code, encoding="utf-8")
+        cfg = (self.root / "mkdocs.yml").read_text(encoding="utf-8")
+        self.set_mkdocs_yml("hooks:\n  - hook.py\n" + cfg)
+        self.commit_all("hook")
+
     def sign(self, rel: str, step: str, opinion: str | None = None, who: str | None = None,
              commit: bool = True):
         from secrecy_gate.signing import sign

@@ -107,17 +107,10 @@ def test_declassified_page_may_carry_its_old_marking(site):
     assert site.verdict("p.md").published
 
 
-def _hook(site, code: str):
-    (site.root / "hook.py").write_text(code, encoding="utf-8")
-    cfg = (site.root / "mkdocs.yml").read_text(encoding="utf-8")
-    (site.root / "mkdocs.yml").write_text("hooks:\n  - hook.py\n" + cfg, encoding="utf-8")
-    site.commit_all("hook")
-
-
 def test_leak_planted_by_another_plugin_fails_the_build_and_removes_output(site, caplog):
     signed(site, "index.md", "# 首页\n\n公开首页。\n")
     signed(site, "secret.md", "# 内部\n\n不予公开的内部安排辰巳午未申酉。\n", disclosure="不予公开")
-    _hook(site, "from pathlib import Path\n"
+    site.add_hook("from pathlib import Path\n"
                 "def on_post_build(config):\n"
                 "    src = Path(config.docs_dir, 'secret.md').read_text(encoding='utf-8')\n"
                 "    Path(config.site_dir, 'leak.html').write_text('<p>' + src.split('---')[-1] + '</p>',"
@@ -130,7 +123,7 @@ def test_leak_planted_by_another_plugin_fails_the_build_and_removes_output(site,
 
 def test_marking_injected_into_a_published_page_fails_the_build(site, caplog):
     signed(site, "index.md", "# 首页\n\n公开首页。\n")
-    _hook(site, "def on_page_content(html, page, config, files):\n"
+    site.add_hook("def on_page_content(html, page, config, files):\n"
                 "    return '<p>机密★10年</p>' + html\n")
     with pytest.raises((PluginError, Abort)):
         site.build()

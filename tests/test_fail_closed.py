@@ -1,7 +1,6 @@
 """Fail closed: any error, missing tool or broken input withholds; nothing turns into "publish"."""
 
 import logging
-import os
 
 import pytest
 from mkdocs.exceptions import Abort, PluginError
@@ -57,27 +56,16 @@ def test_a_broken_register_withholds_every_page(site, name, text, code):
     site.assert_absent("出错时不得发布的正文丙丁戊己")
 
 
-def test_a_crashing_leak_scan_fails_the_build(site, monkeypatch, caplog):
+@pytest.mark.parametrize("scanner, message", [
+    (failing_parts.broken_scanner, "scanner exploded"),            # raises in the worker
+    (failing_parts.dying_scanner, "the leak scan did not complete"),  # the worker process dies
+])
+def test_a_failing_leak_scan_fails_the_build(site, monkeypatch, caplog, scanner, message):
     caplog.set_level(logging.INFO, logger="mkdocs")
     signed_site(site)
     monkeypatch.setattr(plugin_module, "BACKGROUND_SCAN_PAGES", 1)
-    monkeypatch.setattr(plugin_module, "scanner_from_inputs", failing_parts.broken_scanner)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
-        str(os.path.dirname(failing_parts.__file__)), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setattr(plugin_module, "scanner_from_inputs", scanner)
     with pytest.raises((PluginError, Abort)):
         site.build()
-    assert "scanner exploded" in caplog.text
-    assert not (site.root / "site").exists()
-
-
-def test_a_scanning_process_that_dies_fails_the_build_at_once(site, monkeypatch, caplog):
-    caplog.set_level(logging.INFO, logger="mkdocs")
-    signed_site(site)
-    monkeypatch.setattr(plugin_module, "BACKGROUND_SCAN_PAGES", 1)
-    monkeypatch.setattr(plugin_module, "scanner_from_inputs", failing_parts.dying_scanner)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
-        str(os.path.dirname(failing_parts.__file__)), os.environ.get("PYTHONPATH")])))
-    with pytest.raises((PluginError, Abort)):
-        site.build()
-    assert "the leak scan did not complete" in caplog.text
+    assert message in caplog.text
     assert not (site.root / "site").exists()

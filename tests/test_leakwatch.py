@@ -24,13 +24,6 @@ def background(monkeypatch, caplog):
     return handed
 
 
-def _hook(site, code):
-    (site.root / "hook.py").write_text(code, encoding="utf-8")
-    cfg = (site.root / "mkdocs.yml").read_text(encoding="utf-8")
-    (site.root / "mkdocs.yml").write_text("hooks:\n  - hook.py\n" + cfg, encoding="utf-8")
-    site.commit_all("hook")
-
-
 def test_clean_site_passes_with_the_background_scan(site, background, caplog):
     site.write("index.md", page("# 首页\n\n公开首页。\n"))
     site.sign_all("index.md")
@@ -42,7 +35,7 @@ def test_clean_site_passes_with_the_background_scan(site, background, caplog):
 def test_marking_in_page_html_is_caught_by_the_background_scan(site, background, caplog):
     site.write("index.md", page("# 首页\n\n公开首页。\n"))
     site.sign_all("index.md")
-    _hook(site, "def on_page_content(html, page, config, files):\n    return '<p>绝密★长期</p>' + html\n")
+    site.add_hook("def on_page_content(html, page, config, files):\n    return '<p>绝密★长期</p>' + html\n")
     with pytest.raises((PluginError, Abort)):
         site.build()
     assert "index.html: secrecy-marking" in caplog.text
@@ -55,7 +48,7 @@ def test_page_file_rewritten_after_it_was_scanned_is_scanned_again(site, backgro
     site.sign_all("index.md")
     site.write("secret.md", page("# 内部\n\n后来被写进首页的内部文字戌亥子丑。\n", disclosure="不予公开"))
     site.sign_all("secret.md")
-    _hook(site, "from pathlib import Path\n"
+    site.add_hook("from pathlib import Path\n"
                 "def on_post_build(config):\n"
                 "    p = Path(config.site_dir, 'index.html')\n"
                 "    p.write_text(p.read_text(encoding='utf-8') + '<p>后来被写进首页的内部文字戌亥子丑。</p>',"

@@ -4,12 +4,9 @@ from conftest import page
 
 
 def test_other_plugins_and_templates_see_the_front_matter(site):
-    (site.root / "hook.py").write_text(
+    site.add_hook(
         "def on_page_markdown(markdown, page, config, files):\n"
-        "    return markdown + '\\n\\n钩子看到的公开属性：' + page.meta['review']['disclosure'] + '\\n'\n",
-        encoding="utf-8")
-    cfg = (site.root / "mkdocs.yml").read_text(encoding="utf-8")
-    (site.root / "mkdocs.yml").write_text("hooks:\n  - hook.py\n" + cfg, encoding="utf-8")
+        "    return markdown + '\\n\\n钩子看到的公开属性：' + page.meta['review']['disclosure'] + '\\n'\n")
     site.write("notice.md", page("# 正文里的标题\n\n正文。\n", title="前置信息里的标题"))
     site.sign_all("notice.md")
     site.build()
