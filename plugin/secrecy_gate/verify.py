@@ -76,5 +76,5 @@ def build_scanner(review: SiteReview, docs_dir: Path) -> LeakScanner:
     return scanner_from_inputs(*scanner_inputs(review, docs_dir))
 
 
-def verify_site(site_dir: Path, review: SiteReview, docs_dir: Path, workers: int = 1) -> list[LeakHit]:
-    return build_scanner(review, docs_dir).scan_dir(site_dir, workers=workers)
+def verify_site(site_dir: Path, review: SiteReview, docs_dir: Path) -> list[LeakHit]:
+    return build_scanner(review, docs_dir).scan_dir(site_dir)
