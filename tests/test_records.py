@@ -292,3 +292,29 @@ def test_record_helper_is_complete():
     # The table's baseline: the helper's record is valid, so each row changes one thing.
     parsed, findings = parse_record(frontmatter.parse(rec()).meta, "x.md")
     assert parsed is not None and not findings
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\na: 2", "<<: {a: 1}", "? [1]\n: 2", "x: !!set {a}", "1: a", "null: 1",
+    "x: 2026-01-01\ny: yes\nz: ~\nw: 1.5\nv: '2026-01-01'\nu: 0o17", "x: !custom 1",
+    "x: [a, {b: c, d: [1, 2]}]", "", "- a", "review:\n  signatures:\n    - {step: leader, date: 2026-02-30}",
+])
+def test_fast_yaml_reader_agrees_with_pyyaml(text):
+    """The fast node walker builds exactly what PyYAML's strict loader builds,
+    and refuses exactly what it refuses, with the same message."""
+    import yaml
+
+    def outcome(fn):
+        try:
+            value = fn(text)
+        except Exception as exc:  # noqa: BLE001 - the comparison is the point
+            return "error", getattr(exc, "problem", None) or str(exc)
+        return "value", value, repr(value)
+
+    slow = outcome(lambda t: yaml.load(t, Loader=frontmatter._StrictLoader))  # noqa: S506
+    fast = outcome(frontmatter.load_yaml)
+    assert fast[0] == slow[0]
+    if slow[0] == "value":
+        assert fast[1:] == slow[1:]
+    else:
+        assert slow[1] in fast[1]

@@ -101,6 +101,56 @@ for _loader in (_StrictLoader, _FastLoader):
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_SEQ_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
+
+
+class _Unusual(Exception):
+    """The node tree needs PyYAML's own constructor (or its error message)."""
+
+
+def _walk(loader, node):
+    """Node tree → Python values for the common case, without PyYAML's
+    generic constructor machinery: plain mappings with string keys,
+    sequences and scalars.  Anything else — a duplicate or non-string key,
+    a merge key, an explicit tag — raises ``_Unusual`` and the caller parses
+    again the slow way, which either builds the same value or raises the
+    error a user should see."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR_TAG:
+            return node.value
+        return loader.construct_object(node)
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP_TAG:
+            raise _Unusual
+        out: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR_TAG or not isinstance(key_node, yaml.ScalarNode):
+                raise _Unusual
+            key = key_node.value
+            if key in out:
+                raise _Unusual
+            out[key] = _walk(loader, value_node)
+        return out
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+        return [_walk(loader, item) for item in node.value]
+    raise _Unusual
+
+
+def _load(text: str, loader_cls):
+    if loader_cls is _FastLoader:
+        loader = loader_cls(text)
+        try:
+            node = loader.get_single_node()
+            return None if node is None else _walk(loader, node)
+        except _Unusual:
+            pass
+        finally:
+            loader.dispose()
+    return yaml.load(text, Loader=loader_cls)  # noqa: S506 - strict safe loader
+
+
 def load_yaml(text: str, what_zh: str = "YAML", what_en: str = "YAML"):
     """Parse YAML strictly; raises FrontMatterError.
 
@@ -109,7 +159,7 @@ def load_yaml(text: str, what_zh: str = "YAML", what_en: str = "YAML"):
     """
     loader = _StrictLoader if ("&" in text or "*" in text) else _FastLoader
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - strict safe loader
+        return _load(text, loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
