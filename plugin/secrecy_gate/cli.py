@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import gitaudit, report
+from . import gitaudit, precommit, report
 from .findings import Outcome, Severity
 from .gate import Gate, GateConfig, SiteReview, is_page
 from .schema import STEP_NAMES_ZH, STEPS, page_schema
@@ -89,9 +89,24 @@ def main():
 @format_option
 @lang_option
 @click.option("--include-on-request", is_flag=True, help="Treat 依申请公开 pages as publishable.")
-def check(paths, config_file, fmt, lang, include_on_request):
-    """Judge pages as the build would; exit 1 if any is withheld by a finding."""
+@click.option("--pre-commit", "pre_commit", is_flag=True,
+              help="Hook mode: judge the given working-tree files without the git-history audit; "
+                   "exit 1 only on front-matter.{unclosed,yaml,encoding,not-mapping,key,too-large}, "
+                   "content.marking, content.{resident-id,bank-card,mobile}, redaction.markers, "
+                   "internal.error. Never decides publication.")
+def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
+    """Judge pages as the build would; exit 1 if any is withheld by a finding.
+
+    With --pre-commit: exit 1 only on what must never enter the repository
+    (第二条 unreadable front matter, 第六条 markings and personal data, 第九条
+    unbalanced secret-point markers); missing signatures are reported only.
+    """
     gc = load_gate_config(config_file)
+    if pre_commit:
+        result = precommit.check_files(gc, paths)
+        click.echo(json.dumps(precommit.as_dict(result), ensure_ascii=False, indent=2) if fmt == "json"
+                   else "\n".join(precommit.render(result, lang)))
+        sys.exit(1 if result.blocked else 0)
     gc.include_on_request = gc.include_on_request or include_on_request
     review = Gate(gc).review(_rel_paths(gc, paths))
     problems = [p for p in review.withheld() if not p.verdict.by_decision_only]
