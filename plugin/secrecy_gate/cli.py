@@ -377,5 +377,32 @@ def verify_site_cmd(site_dir, config_file, fmt):
     sys.exit(1 if hits else 0)
 
 
+@main.command("init")
+@click.option("--site", "site_dir", default=".", type=click.Path(file_okay=False),
+              help="The MkDocs site (the directory of mkdocs.yml); default: here.")
+@click.option("--ci", type=click.Choice(["github", "gitlab", "none"]), default="none",
+              help="Also write a CI file that builds with the full git history.")
+@lang_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+def init_cmd(site_dir, ci, lang, dry_run):
+    """Add the gate to an existing MkDocs site in a git repository.
+
+    Adds secrecy-gate to mkdocs.yml's plugins (comments and tags kept), writes
+    reviews/roster.yml, calendar.yml and lexicon.yml templates where absent, a
+    pre-commit hook and, with --ci, a CI file. A second run changes nothing.
+    Exit 1 when something must be done by hand.
+    """
+    from . import init as site_init
+
+    try:
+        plan = site_init.plan(Path(site_dir), ci, lang)
+    except site_init.InitRefused as exc:
+        raise click.ClickException(exc.en if lang == "en" else exc.zh) from None
+    if not dry_run:
+        site_init.apply(plan)
+    click.echo("\n".join(site_init.render(plan, lang, dry_run)))
+    sys.exit(1 if plan.manual else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
