@@ -41,7 +41,6 @@ from .signing import _detect_indent, _yaml
 
 PLUGIN = "secrecy-gate"
 HOOK_ID = "secrecy-gate"
-CI_CHOICES = ("github", "gitlab", "none")
 GITLAB_SIDE_FILE = "secrecy-gate.gitlab-ci.yml"
 
 # (plugin option, default path, template, what it is zh, en)
