@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import gitaudit, report
+from . import gitaudit, precommit, report
 from .findings import Outcome, Severity
 from .gate import Gate, GateConfig, SiteReview, is_page
 from .schema import STEP_NAMES_ZH, STEPS, page_schema
@@ -89,9 +89,24 @@ def main():
 @format_option
 @lang_option
 @click.option("--include-on-request", is_flag=True, help="Treat 依申请公开 pages as publishable.")
-def check(paths, config_file, fmt, lang, include_on_request):
-    """Judge pages as the build would; exit 1 if any is withheld by a finding."""
+@click.option("--pre-commit", "pre_commit", is_flag=True,
+              help="Hook mode: judge the given working-tree files without the git-history audit; "
+                   "exit 1 only on front-matter.{unclosed,yaml,encoding,not-mapping,key,too-large}, "
+                   "content.marking, content.{resident-id,bank-card,mobile}, redaction.markers, "
+                   "internal.error. Never decides publication.")
+def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
+    """Judge pages as the build would; exit 1 if any is withheld by a finding.
+
+    With --pre-commit: exit 1 only on what must never enter the repository
+    (第二条 unreadable front matter, 第六条 markings and personal data, 第九条
+    unbalanced secret-point markers); missing signatures are reported only.
+    """
     gc = load_gate_config(config_file)
+    if pre_commit:
+        result = precommit.check_files(gc, paths)
+        click.echo(json.dumps(precommit.as_dict(result), ensure_ascii=False, indent=2) if fmt == "json"
+                   else "\n".join(precommit.render(result, lang)))
+        sys.exit(1 if result.blocked else 0)
     gc.include_on_request = gc.include_on_request or include_on_request
     review = Gate(gc).review(_rel_paths(gc, paths))
     problems = [p for p in review.withheld() if not p.verdict.by_decision_only]
@@ -360,6 +375,33 @@ def verify_site_cmd(site_dir, config_file, fmt):
                    f"checked against {len(review.withheld())} withheld page(s) and the secret points "
                    f"of {published} published page(s)")
     sys.exit(1 if hits else 0)
+
+
+@main.command("init")
+@click.option("--site", "site_dir", default=".", type=click.Path(file_okay=False),
+              help="The MkDocs site (the directory of mkdocs.yml); default: here.")
+@click.option("--ci", type=click.Choice(["github", "gitlab", "none"]), default="none",
+              help="Also write a CI file that builds with the full git history.")
+@lang_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+def init_cmd(site_dir, ci, lang, dry_run):
+    """Add the gate to an existing MkDocs site in a git repository.
+
+    Adds secrecy-gate to mkdocs.yml's plugins (comments and tags kept), writes
+    reviews/roster.yml, calendar.yml and lexicon.yml templates where absent, a
+    pre-commit hook and, with --ci, a CI file. A second run changes nothing.
+    Exit 1 when something must be done by hand.
+    """
+    from . import init as site_init
+
+    try:
+        plan = site_init.plan(Path(site_dir), ci, lang)
+    except site_init.InitRefused as exc:
+        raise click.ClickException(exc.en if lang == "en" else exc.zh) from None
+    if not dry_run:
+        site_init.apply(plan)
+    click.echo("\n".join(site_init.render(plan, lang, dry_run)))
+    sys.exit(1 if plan.manual else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

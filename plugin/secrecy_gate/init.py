@@ -1,0 +1,458 @@
+"""``secrecy-gate init``: add the gate to an existing MkDocs site.
+
+It plans every change first (a ``Plan`` of ``Change``s), so ``--dry-run``
+prints the same plan without writing, and a second run finds nothing to do:
+
+- ``mkdocs.yml``: ``secrecy-gate`` joins ``plugins:``.  ruamel.yaml's
+  round-trip reader locates the list; the edit is one inserted line (or an
+  appended ``plugins:`` block), because ruamel's dumper would re-indent the
+  file and respace flow mappings.  Everything else — comments, ``!ENV`` and
+  ``!!python/name:`` tags — stays byte for byte, and the result is re-read to
+  prove the plugin is in the list.  MkDocs' default is ``[search]``, so a
+  file without ``plugins:`` gets ``[search, secrecy-gate]``.
+- the registers the gate reads: the roster (第十条, 第十一条), the working-day
+  calendar (第十二条) and the 第八条 lexicon, from templates, never over an
+  existing file;
+- ``.pre-commit-config.yaml``: a local hook running ``secrecy-gate check
+  --pre-commit`` with the secrecy-gate installed beside MkDocs, so the hook
+  and the build judge with the same version (no hook environment to download);
+- a CI file that builds with the full history (第十八条) and runs the leak scan.
+
+Refuses without ``mkdocs.yml`` or outside a git repository: the gate proves
+every review from git history.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from .signing import _detect_indent, _yaml
+
+PLUGIN = "secrecy-gate"
+HOOK_ID = "secrecy-gate"
+GITLAB_SIDE_FILE = "secrecy-gate.gitlab-ci.yml"
+
+# (plugin option, default path, template, what it is zh, en)
+REGISTERS = (
+    ("roster", "reviews/roster.yml", "roster.yml",
+     "保密审查名册模板（第十条、第十一条），示例人员须替换", "review roster template (第十条, 第十一条); replace the placeholders"),
+    ("calendar", "reviews/calendar.yml", "calendar.yml",
+     "工作日历补充表模板（第十二条）", "working-day override table template (第十二条)"),
+    ("lexicon", "reviews/lexicon.yml", "lexicon.yml",
+     "第八条提示词表", "第八条 trigger-word list"),
+)
+
+
+class InitRefused(Exception):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+@dataclass(frozen=True)
+class Change:
+    path: Path
+    action: str  # create | update | keep | manual
+    zh: str
+    en: str
+    text: str | None = None  # what to write (create, update)
+
+
+@dataclass
+class Plan:
+    site: Path
+    top: Path  # the git repository's top level
+    changes: list[Change] = field(default_factory=list)
+    next_zh: list[str] = field(default_factory=list)
+    next_en: list[str] = field(default_factory=list)
+
+    @property
+    def manual(self) -> list[Change]:
+        return [c for c in self.changes if c.action == "manual"]
+
+
+def template(name: str) -> str:
+    """A file shipped under ``secrecy_gate/templates/``."""
+    return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+# -- refusals -------------------------------------------------------------------
+
+def _config_file(site: Path) -> Path:
+    for name in ("mkdocs.yml", "mkdocs.yaml"):
+        if (site / name).is_file():
+            return site / name
+    raise InitRefused(f"{site} 中没有 mkdocs.yml：secrecy-gate init 用于已有的 MkDocs 站点（可用 --site 指定目录）",
+                      f"no mkdocs.yml in {site}: secrecy-gate init adds the gate to an existing MkDocs site "
+                      "(use --site DIR)")
+
+
+def _git_top(site: Path) -> Path:
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=site, capture_output=True,
+                              text=True, check=False)
+    except OSError:
+        proc = None
+    if proc is None or proc.returncode != 0:
+        raise InitRefused(f"{site} 不在 git 仓库中。请先执行 git init 并提交站点文件：保密审查的每一步签署都由 git "
+                          "历史证明（第十八条），没有历史就无法发布任何页面",
+                          f"{site} is not in a git repository. Run `git init` and commit the site first: "
+                          "the gate proves every review step from git history (第十八条)")
+    return Path(proc.stdout.strip()).resolve()
+
+
+def _has_commits(top: Path) -> bool:
+    proc = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=top, capture_output=True,
+                          check=False)
+    return proc.returncode == 0
+
+
+# -- mkdocs.yml -----------------------------------------------------------------
+
+def _load_config(path: Path, text: str) -> CommentedMap:
+    try:
+        data = _yaml().load(text)
+    except YAMLError as exc:
+        raise InitRefused(f"{path} 无法解析：{exc}", f"{path} does not parse: {exc}") from None
+    if not isinstance(data, CommentedMap):
+        raise InitRefused(f"{path} 不是 MkDocs 配置（顶层须为映射）", f"{path} is not an MkDocs config (not a mapping)")
+    return data
+
+
+def plugin_names(plugins) -> list[str]:
+    """Names in an MkDocs ``plugins`` value (a list of names/one-key mappings, or a mapping)."""
+    if isinstance(plugins, dict):
+        return [str(k) for k in plugins]
+    names: list[str] = []
+    for item in plugins if isinstance(plugins, list) else []:
+        names.extend([item] if isinstance(item, str) else [str(k) for k in item] if isinstance(item, dict) else [])
+    return names
+
+
+def plugin_options(data: CommentedMap) -> dict:
+    """The options already given to ``secrecy-gate`` in mkdocs.yml (empty when none)."""
+    plugins = data.get("plugins")
+    items = [plugins] if isinstance(plugins, dict) else plugins if isinstance(plugins, list) else []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get(PLUGIN), dict):
+            return dict(item[PLUGIN])
+    return {}
+
+
+def _block_end(lines: list[str], data: CommentedMap, key: str) -> int:
+    """Index of the line after the last content line of top-level ``key``'s block."""
+    keys = list(data)
+    later = keys[keys.index(key) + 1:]
+    end = data.lc.key(later[0])[0] if later else len(lines)
+    start = data.lc.key(key)[0]
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return end
+
+
+def _insert_line(text: str, index: int, line: str) -> str:
+    nl = _newline(text)
+    lines = text.splitlines(keepends=True)
+    if index and not lines[index - 1].endswith(("\n", "\r")):
+        lines[index - 1] += nl
+    lines.insert(index, line + nl)
+    return "".join(lines)
+
+
+_FLOW_LINE = re.compile(r"^(?P<head>[^#]*?:\s*)(?P<open>[\[{])(?P<inner>.*)(?P<close>[\]}])(?P<tail>\s*(?:#.*)?)$")
+
+
+def _add_to_block(text: str, data: CommentedMap, plugins) -> str | None:
+    lines = text.splitlines(keepends=True)
+    if isinstance(plugins, CommentedSeq):
+        indent, item = re.match(r"^([ \t]*)-[ \t]", lines[plugins.lc.data[0][0]]), f"- {PLUGIN}"
+    else:
+        indent, item = re.match(r"^([ \t]*)", lines[plugins.lc.key(next(iter(plugins)))[0]]), f"{PLUGIN}: {{}}"
+    if indent is None:
+        return None
+    return _insert_line(text, _block_end(lines, data, "plugins"), indent.group(1) + item)
+
+
+def _add_to_flow(text: str, data: CommentedMap, plugins) -> str | None:
+    lines = text.splitlines(keepends=True)
+    row = data.lc.key("plugins")[0]
+    body = lines[row].rstrip("\r\n")
+    m = _FLOW_LINE.match(body)
+    pair = "[]" if isinstance(plugins, list) else "{}"
+    if m is None or m.group("open") + m.group("close") != pair:
+        return None
+    item = PLUGIN if isinstance(plugins, list) else f"{PLUGIN}: {{}}"
+    inner = m.group("inner").rstrip()
+    inner = f"{inner}, {item}" if inner.strip() else item
+    lines[row] = m.group("head") + m.group("open") + inner + m.group("close") + m.group("tail") \
+        + lines[row][len(body):]
+    return "".join(lines)
+
+
+def add_plugin(text: str, data: CommentedMap) -> str | None:
+    """``text`` with secrecy-gate added to ``plugins``; None when it cannot be done safely."""
+    nl = _newline(text)
+    if "plugins" not in data:
+        if "INHERIT" in data:
+            return None  # the list may live in the parent file; replacing it would drop plugins
+        sep = "" if not text or text.endswith("\n") else nl
+        return f"{text}{sep}plugins:{nl}  - search{nl}  - {PLUGIN}{nl}"
+    plugins = data["plugins"]
+    if not isinstance(plugins, (CommentedSeq, CommentedMap)):
+        return None
+    if plugins.fa.flow_style() or not plugins:
+        return _add_to_flow(text, data, plugins)
+    return _add_to_block(text, data, plugins)
+
+
+def _plugin_change(path: Path, text: str, data: CommentedMap) -> Change:
+    names = plugin_names(data.get("plugins", ["search"]))
+    if PLUGIN in names:
+        return Change(path, "keep", "plugins 中已有 secrecy-gate，未改动", "secrecy-gate is already in plugins; left as is")
+    new = add_plugin(text, data)
+    if new is not None:
+        try:
+            after = plugin_names(_yaml().load(new).get("plugins"))
+        except YAMLError:
+            after = []
+        if after == [*(names if "plugins" in data else ["search"]), PLUGIN]:
+            return Change(path, "update", f"在 plugins 中加入 secrecy-gate（现为 {', '.join(after)}）",
+                          f"added secrecy-gate to plugins (now {', '.join(after)})", new)
+    return Change(path, "manual", "无法安全地自动修改 plugins（继承的配置或少见的写法）：请手工在 plugins 中加入 - secrecy-gate",
+                  "plugins cannot be edited safely (inherited config or an unusual form): add `- secrecy-gate` "
+                  "to plugins by hand")
+
+
+# -- registers --------------------------------------------------------------------
+
+def _register_changes(config: Path, data: CommentedMap) -> list[Change]:
+    options = plugin_options(data)
+    out = []
+    for option, default, name, zh, en in REGISTERS:
+        path = config.parent / str(options.get(option) or default)
+        if path.exists():
+            out.append(Change(path, "keep", "已存在，未改动", "exists; left as is"))
+        else:
+            out.append(Change(path, "create", zh, en, template(name)))
+    return out
+
+
+# -- pre-commit -------------------------------------------------------------------
+
+def _rel(path: Path, top: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(top).as_posix()
+    except ValueError:
+        return None
+
+
+def hook_entry(top: Path, config: Path, docs_dir: Path, lang: str) -> CommentedMap:
+    """The local pre-commit hook: secrecy-gate as installed beside MkDocs."""
+    hook = CommentedMap()
+    hook["id"] = HOOK_ID
+    hook["name"] = "secrecy-gate 提交前保密检查（第二、六、七、九条）"
+    hook["entry"] = "secrecy-gate check --pre-commit"
+    hook["language"] = "system"
+    docs = _rel(docs_dir, top)
+    hook["files"] = (f"^{re.escape(docs)}/" if docs else "") + r".*\.(md|markdown)$"
+    args = []
+    if config.parent.resolve() != top:
+        args += ["--config-file", _rel(config, top) or str(config)]
+    if lang == "en":
+        args += ["--lang", "en"]
+    if args:
+        hook["args"] = args
+    return hook
+
+
+def _has_hook(data) -> bool:
+    repos = data.get("repos") if isinstance(data, dict) else None
+    return any(isinstance(h, dict) and h.get("id") == HOOK_ID
+               for r in repos or [] if isinstance(r, dict) for h in r.get("hooks") or [])
+
+
+def _precommit_change(top: Path, hook: CommentedMap) -> Change:
+    path = top / ".pre-commit-config.yaml"
+    y = _yaml()
+    if not path.exists():
+        data = CommentedMap(repos=CommentedSeq([CommentedMap(repo="local", hooks=CommentedSeq([hook]))]))
+        y.indent(mapping=2, sequence=4, offset=2)
+        return Change(path, "create", "提交前检查：阻止密级标志、个人信息等进入仓库",
+                      "pre-commit hook: keeps markings and personal data out of the repository", _dump(y, data))
+    text = _read(path)
+    try:
+        data = y.load(text)
+    except YAMLError:
+        data = None
+    if not isinstance(data, CommentedMap) or not isinstance(data.get("repos", []), list):
+        return Change(path, "manual", "无法解析，请手工加入 secrecy-gate 钩子（见 README）",
+                      "does not parse; add the secrecy-gate hook by hand (see README)")
+    if _has_hook(data):
+        return Change(path, "keep", "已有 secrecy-gate 钩子，未改动", "already has the secrecy-gate hook; left as is")
+    y.indent(*_detect_indent(text))
+    repos = data.setdefault("repos", CommentedSeq())
+    local = next((r for r in repos if isinstance(r, dict) and r.get("repo") == "local"), None)
+    if local is None:
+        repos.append(CommentedMap(repo="local", hooks=CommentedSeq([hook])))
+    else:
+        local.setdefault("hooks", CommentedSeq()).append(hook)
+    return Change(path, "update", "加入 secrecy-gate 提交前检查钩子", "added the secrecy-gate pre-commit hook", _dump(y, data))
+
+
+def _dump(y: YAML, data) -> str:
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
+
+
+# -- CI ------------------------------------------------------------------------
+
+def ci_text(kind: str, subdir: str | None = None) -> str:
+    """The CI template; for a site below the repository's top, run in its directory."""
+    text = template("github-actions.yml" if kind == "github" else "gitlab-ci.yml")
+    if not subdir:
+        return text
+    if kind == "github":
+        anchor, added = "    runs-on: ubuntu-latest\n", f"    defaults:\n      run:\n        working-directory: {json.dumps(subdir)}\n"
+        return text.replace(anchor, anchor + added, 1)
+    text = text.replace("  script:\n", f"  script:\n    - cd {shlex.quote(subdir)}\n", 1)
+    return text.replace("      - site\n", f"      - {json.dumps(subdir + '/site')}\n", 1)
+
+
+def _ci_changes(top: Path, site: Path, kind: str) -> tuple[list[Change], list[tuple[str, str]]]:
+    if kind == "none":
+        return [], []
+    subdir = _rel(site, top)
+    text = ci_text(kind, subdir if subdir not in (None, ".") else None)
+    what = ("CI：完整 git 历史构建（第十八条）并在部署前扫描输出", "CI: builds with the full git history (第十八条) "
+            "and scans the output before deployment")
+    if kind == "github":
+        path = top / ".github" / "workflows" / "secrecy-gate.yml"
+        if path.exists():
+            return [Change(path, "keep", "已存在，未改动", "exists; left as is")], []
+        return [Change(path, "create", *what, text)], []
+    main = top / ".gitlab-ci.yml"
+    if not main.exists():
+        return [Change(main, "create", *what, text)], []
+    main_text = _read(main)
+    if re.search(r"^secrecy-gate:", main_text, re.MULTILINE) or GITLAB_SIDE_FILE in main_text:
+        return [Change(main, "keep", "已含 secrecy-gate 作业，未改动", "already has the secrecy-gate job; left as is")], []
+    side = top / GITLAB_SIDE_FILE
+    note = (f"在 .gitlab-ci.yml 中加入：include: [{{local: {GITLAB_SIDE_FILE}}}]（原文件未改动）",
+            f"add to .gitlab-ci.yml: include: [{{local: {GITLAB_SIDE_FILE}}}] (the file was left as is)")
+    if side.exists():
+        return [Change(side, "keep", "已存在，未改动", "exists; left as is")], [note]
+    return [Change(side, "create", what[0] + "（.gitlab-ci.yml 已存在，未改动）",
+                   what[1] + " (.gitlab-ci.yml exists and was left as is)", text)], [note]
+
+
+# -- the plan -------------------------------------------------------------------
+
+def plan(site: Path, ci: str = "none", lang: str = "zh") -> Plan:
+    """Every change ``init`` would make to the site at ``site``; writes nothing."""
+    site = site.resolve()
+    config = _config_file(site)
+    top = _git_top(site)
+    text = _read(config)
+    data = _load_config(config, text)
+    result = Plan(site, top)
+    result.changes.append(_plugin_change(config, text, data))
+    registers = _register_changes(config, data)
+    result.changes.extend(registers)
+    docs_dir = config.parent / str(data.get("docs_dir") or "docs")
+    result.changes.append(_precommit_change(top, hook_entry(top, config, docs_dir, lang)))
+    ci_changes, notes = _ci_changes(top, site, ci)
+    result.changes.extend(ci_changes)
+    _next_steps(result, registers[0], ci, notes, data, _has_commits(top))
+    return result
+
+
+def _next_steps(result: Plan, roster: Change, ci: str, notes, data: CommentedMap, committed: bool) -> None:
+    steps: list[tuple[str, str]] = []
+    if roster.action == "create":
+        steps.append((f"编辑 {_show(roster.path, result.top)}：把示例机构和人员换成本单位的；四个步骤须由四个不同的人签署，"
+                      "emails 填各自的 git 提交邮箱（第十条、第十一条）",
+                      f"edit {_show(roster.path, result.top)}: replace the placeholder agencies and people; the "
+                      "four steps need four different people, emails are their git author e-mails "
+                      "(第十条, 第十一条)"))
+    steps.append(("每个页面须有 review 审查记录：secrecy-gate new 页面.md 生成空白记录；填写后按第十条依次 "
+                  "secrecy-gate sign 签署", "every page needs a review record: `secrecy-gate new PAGE.md` writes "
+                  "an empty one; fill it in, then each reviewer runs `secrecy-gate sign` in 第十条 order"))
+    steps.append(("启用提交前检查：pip install pre-commit && pre-commit install",
+                  "enable the commit check: pip install pre-commit && pre-commit install"))
+    steps.extend(notes)
+    if ci == "none":
+        steps.append(("需要 CI 时：secrecy-gate init --ci github 或 --ci gitlab",
+                      "for CI: secrecy-gate init --ci github or --ci gitlab"))
+    site_dir = str(data.get("site_dir") or "site")
+    if ci != "none" and site_dir != "site":
+        steps.append((f"mkdocs.yml 的 site_dir 为 {site_dir}：把 CI 文件中的 verify-site site 改为 verify-site {site_dir}",
+                      f"mkdocs.yml sets site_dir to {site_dir}: change `verify-site site` in the CI file to "
+                      f"`verify-site {site_dir}`"))
+    if not committed:
+        steps.append(("仓库还没有提交：提交站点与以上文件（git add -A && git commit）",
+                      "the repository has no commit yet: commit the site and these files (git add -A && git commit)"))
+    elif any(c.action != "keep" for c in result.changes):
+        steps.append(("提交以上文件（git add -A && git commit）", "commit these files (git add -A && git commit)"))
+    steps.append(("用 secrecy-gate status 查看各页面状态与下一步审查", "see each page's state and next review step "
+                  "with `secrecy-gate status`"))
+    result.next_zh = [zh for zh, _ in steps]
+    result.next_en = [en for _, en in steps]
+
+
+def apply(result: Plan) -> None:
+    for change in result.changes:
+        if change.text is not None:
+            change.path.parent.mkdir(parents=True, exist_ok=True)
+            change.path.write_bytes(change.text.encode("utf-8"))
+
+
+_VERBS = {
+    "zh": {"create": ("新建", "将新建"), "update": ("修改", "将修改"), "keep": ("保留", "保留"),
+           "manual": ("需手工处理", "需手工处理")},
+    "en": {"create": ("created", "would create"), "update": ("updated", "would update"), "keep": ("kept", "kept"),
+           "manual": ("by hand", "by hand")},
+}
+
+
+def _show(path: Path, top: Path) -> str:
+    return _rel(path, top) or str(path)
+
+
+def render(result: Plan, lang: str = "zh", dry_run: bool = False) -> list[str]:
+    zh = lang != "en"
+    head = f"secrecy-gate init：{result.site}" if zh else f"secrecy-gate init: {result.site}"
+    if dry_run:
+        head += "（演练：未写入任何文件）" if zh else " (dry run: nothing written)"
+    lines = [head]
+    for c in result.changes:
+        verb = _VERBS["zh" if zh else "en"][c.action][1 if dry_run else 0]
+        lines.append(f"  {verb} {_show(c.path, result.top)}" + (f"：{c.zh}" if zh else f": {c.en}"))
+    if all(c.action == "keep" for c in result.changes):
+        lines.append("  无需改动：secrecy-gate 已接入" if zh else "  nothing to change: the gate is already set up")
+    lines.append("下一步：" if zh else "Next steps:")
+    lines.extend(f"  {i}. {s}" for i, s in enumerate(result.next_zh if zh else result.next_en, 1))
+    return lines
+
+
+__all__ = ["Change", "InitRefused", "Plan", "apply", "ci_text", "hook_entry", "plan", "render", "template"]

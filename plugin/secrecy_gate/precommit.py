@@ -1,0 +1,224 @@
+"""``secrecy-gate check --pre-commit``: what must never enter the repository.
+
+A pre-commit hook judges the working-tree files it is given (pre-commit
+passes the staged names and stashes unstaged changes) *before* the commit
+exists, so there is no git history to audit and no publication to decide.
+It fails only on content that must not be committed at all, whatever the
+page's review later decides:
+
+* ``front-matter.*`` except ``front-matter.missing`` (第二条): a front matter
+  that cannot be read cannot be judged (``missing`` is a plain draft: its
+  whole text is still scanned);
+* ``content.marking`` (第六条（一）): a secrecy or internal-material marking on
+  a page that is not declassified;
+* ``content.resident-id``, ``content.bank-card``, ``content.mobile``
+  (第六条（二）、第七条): unmasked personal information not listed in
+  ``review.pii_allowed``;
+* ``redaction.markers`` (第九条): unbalanced or malformed secret-point markers;
+* ``internal.error``: a file that could not be judged (fail closed).
+
+A 不予公开 decision does not exempt a page here: classified text and
+personal data must not be stored in a website repository at all.  Every other
+finding (an incomplete record, missing signatures — drafts are committed
+before review) is reported and does not fail the hook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import frontmatter, rules
+from .digest import page_digest
+from .findings import Finding
+from .gate import Gate, GateConfig, is_page, list_docs
+from .record import ReviewRecord, parse_record
+from .roster import Roster
+from .scanners import apply_redactions
+
+BLOCKING_CODES = (
+    "front-matter.unclosed", "front-matter.yaml", "front-matter.encoding", "front-matter.not-mapping",
+    "front-matter.key", "front-matter.too-large",
+    "content.marking", "content.resident-id", "content.bank-card", "content.mobile",
+    "redaction.markers", "internal.error",
+)
+
+# What the stored text itself carries; judged with ``_as_stored`` (a decision not to publish
+# does not make classified text or personal data fit for the repository).
+STORED_CONTENT_RULES = (rules.no_secrecy_marking, rules.no_personal_information)
+# Everything else the build checks, except the git audit: the commit does not exist yet.
+REVIEW_RULES = tuple(r for r in rules.RULES if r not in (*STORED_CONTENT_RULES, rules.proven_by_git))
+# A record that cannot be read is no excuse: its text is scanned with no allowances.
+UNREAD_RECORD = ReviewRecord(data={}, classification="", disclosure="")
+
+
+def blocks(finding: Finding) -> bool:
+    return finding.code in BLOCKING_CODES
+
+
+@dataclass
+class FileCheck:
+    path: str  # as given on the command line
+    findings: list[Finding] = field(default_factory=list)
+    skipped_zh: str = ""
+    skipped_en: str = ""
+
+    @property
+    def blocked(self) -> bool:
+        return any(blocks(f) for f in self.findings)
+
+
+@dataclass
+class PreCommitCheck:
+    files: list[FileCheck]
+    site_findings: list[Finding]
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.blocked for f in self.files)
+
+
+def _as_stored(record: ReviewRecord) -> ReviewRecord:
+    """The record as the repository sees it: a decision not to publish exempts nothing."""
+    return dataclasses.replace(record, disclosure="")
+
+
+@dataclass
+class _Registers:
+    roster: Roster
+    calendar: object
+    lexicon: object
+
+
+def _judge(rel: str, raw: bytes, gc: GateConfig, reg: _Registers) -> list[Finding]:
+    """Every finding of one page except the git audit (第二条 to 第十二条)."""
+    try:
+        text = frontmatter.decode(raw)
+    except frontmatter.FrontMatterError as exc:
+        return [_front_matter_finding(rel, exc)]
+    findings: list[Finding] = []
+    record, meta, body, body_line, digest = UNREAD_RECORD, {}, text, 1, ""
+    try:
+        doc = frontmatter.parse(text)
+    except frontmatter.FrontMatterError as exc:
+        findings.append(_front_matter_finding(rel, exc))
+    else:
+        meta, body, body_line = doc.meta, doc.body, doc.body_line
+        jsonable = frontmatter.to_jsonable(meta)
+        parsed, record_findings = parse_record(meta, rel, jsonable)
+        findings.extend(record_findings)
+        if parsed is not None:
+            record, digest = parsed, page_digest(meta, body, jsonable)
+    redaction = apply_redactions(body, gc.placeholder)
+    options = rules.Options(gc.include_on_request, gc.today, gc.hints_withhold)
+
+    def context(rec: ReviewRecord) -> rules.PageContext:
+        return rules.PageContext(rel, meta, body, rec, reg.roster, digest, rules.GitEvidence(),
+                                 reg.calendar, options, redaction, reg.lexicon, body_line)
+
+    findings.extend(rules.evaluate(context(_as_stored(record)), STORED_CONTENT_RULES))
+    if record is UNREAD_RECORD:
+        findings.extend(rules.evaluate(context(record), (rules.redaction_markers,)))
+    else:
+        findings.extend(rules.evaluate(context(record), REVIEW_RULES))
+    return findings
+
+
+def _front_matter_finding(rel: str, exc: frontmatter.FrontMatterError) -> Finding:
+    return Finding(exc.code, "第二条", rel, exc.zh, exc.en,
+                   "页面须以 --- 包围的 YAML 前置信息开头（secrecy-gate new 可生成）",
+                   "start the page with YAML front matter between --- lines (`secrecy-gate new` writes one)",
+                   "front matter", exc.line)
+
+
+def _registers(gc: GateConfig) -> tuple[_Registers, list[Finding]]:
+    """Roster, calendar and 第八条 lexicon; their problems are reported, not blocking."""
+    gate = Gate(gc)
+    problems: list = []
+    roster, calendar = gate._registers(problems)
+    site = [Finding(code, art, "(site)", zh, en) for code, art, zh, en in problems]
+    return _Registers(roster or Roster(), calendar, gate.lexicon), site
+
+
+def _targets(gc: GateConfig, paths: tuple[str, ...]) -> list[str]:
+    if paths:
+        return list(paths)
+    return [os.path.relpath(gc.docs_dir / p) for p in list_docs(gc.docs_dir) if is_page(p)]
+
+
+def check_files(gc: GateConfig, paths: tuple[str, ...]) -> PreCommitCheck:
+    """Judge the given working-tree files (every page of docs_dir when none is given)."""
+    reg, site_findings = _registers(gc)
+    docs = gc.docs_dir.resolve()
+    out = []
+    for given in _targets(gc, paths):
+        check = FileCheck(given)
+        out.append(check)
+        path = Path(given).resolve()
+        try:
+            rel = path.relative_to(docs).as_posix()
+        except ValueError:
+            check.skipped_zh = f"不在文档目录 {gc.docs_dir} 中，不会发布"
+            check.skipped_en = f"not under docs_dir {gc.docs_dir}; never published"
+            continue
+        if not is_page(rel):
+            check.skipped_zh, check.skipped_en = "不是 Markdown 页面", "not a Markdown page"
+            continue
+        try:
+            check.findings = _judge(rel, path.read_bytes(), gc, reg)
+        except Exception as exc:  # noqa: BLE001 - fail closed: a file that cannot be judged blocks
+            check.findings = [Finding("internal.error", "第二条", rel, f"无法检查该文件，拒绝提交：{exc!r}",
+                                      f"the file could not be checked; the commit is refused: {exc!r}",
+                                      "请修复后重试，或报告此错误", "fix it and retry, or report this error")]
+    return PreCommitCheck(out, site_findings)
+
+
+def render(result: PreCommitCheck, lang: str = "zh") -> list[str]:
+    """Text output: blocking findings in full, the rest counted by code."""
+    zh = lang != "en"
+    lines = [f.render(lang) for f in result.site_findings]
+    for check in result.files:
+        if check.skipped_zh:
+            lines.append(f"{check.path}: " + (f"跳过（{check.skipped_zh}）" if zh else f"skipped ({check.skipped_en})"))
+            continue
+        if check.blocked:
+            lines.append(f"{check.path}: " + ("不得提交" if zh else "must not be committed"))
+        else:
+            lines.append(f"{check.path}: " + ("可以提交" if zh else "may be committed"))
+        for f in check.findings:
+            if blocks(f):
+                lines.append("  ✗ " + f.render(lang).replace("\n", "\n    "))
+        rest = _count_codes(f for f in check.findings if not blocks(f))
+        if rest:
+            lines.append(("  其他问题（不阻止提交，能否发布由构建判断）：" if zh else
+                          "  other findings (do not block the commit; the build decides publication): ")
+                         + ", ".join(rest))
+    blocked = sum(c.blocked for c in result.files)
+    if zh:
+        lines.append(f"secrecy-gate 提交前检查：{len(result.files)} 个文件，{blocked} 个不得提交"
+                     "（未读取 git 历史，不判断能否发布；运行 secrecy-gate check 查看全部问题）")
+    else:
+        lines.append(f"secrecy-gate pre-commit check: {len(result.files)} file(s), {blocked} must not be "
+                     "committed (git history not read, publication not decided; run `secrecy-gate check` "
+                     "for every finding)")
+    return lines
+
+
+def _count_codes(findings) -> list[str]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return [code + (f"×{n}" if n > 1 else "") for code, n in counts.items()]
+
+
+def as_dict(result: PreCommitCheck) -> dict:
+    return {
+        "mode": "pre-commit",
+        "blocking_codes": list(BLOCKING_CODES),
+        "site_findings": [f.as_dict() for f in result.site_findings],
+        "files": [{"path": c.path, "blocked": c.blocked, "skipped": c.skipped_en or None,
+                   "findings": [{**f.as_dict(), "blocks_commit": blocks(f)} for f in c.findings]}
+                  for c in result.files],
+    }
