@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -110,6 +111,38 @@ def test_signature_committed_by_another_identity_is_flagged(site):
     assert data["signatures_valid"] == 1 and data["outcome"] == "withhold"
     text = audit(site, "--lang", "en").output
     assert LABELS["en"]["forged"] in text and forged_at[:10] in text
+
+
+def test_trail_across_a_merge_and_a_consent(site):
+    site.write("a.md", page("# A\n", co="[city-finance]"))
+    site.git("checkout", "-q", "-b", "review")
+    site.sign("a.md", "originator")
+    site.sign("a.md", "originator_head")
+    site.git("checkout", "-q", "main")
+    site.write("b.md", page("# B\n"))
+    site.git("merge", "--no-ff", "-q", "-m", "合并审查分支", "review")
+    merge = head(site)
+    site.sign("a.md", "secrecy_office")
+    site.sign("a.md", "leader")
+    site.consent("a.md", "city-finance")
+    data = page_data(site, "a.md")
+    assert [(e["kind"], e["commits"][0]["email"]) for e in data["trail"]] == [
+        *(("signature", EMAIL[s]) for s in STEPS), ("consent", EMAIL["consent"])]
+    assert all(e["valid"] and e["voided_by"] is None and e["removed_by"] is None for e in data["trail"])
+    assert merge not in {c["sha"] for e in data["trail"] for c in e["commits"]}
+    assert data["outcome"] == "publish" and data["signatures_valid"] == 4
+
+
+def test_without_git_history_the_report_says_so_and_still_lists_pages(site):
+    site.write("a.md", page("# A\n"))
+    site.sign_all("a.md")
+    shutil.rmtree(site.root / ".git")
+    result = audit(site)
+    assert result.exit_code == 1
+    assert "a.md" in result.stdout and "[不发布]" in result.stdout
+    assert "无法读取 git 历史" in result.stdout
+    data = json.loads(audit(site, "--format", "json", "--lang", "en").stdout)
+    assert data["error"] and [p["outcome"] for p in data["pages"]] == ["withhold"]
 
 
 def test_roster_changes_are_listed_with_their_authors(site):

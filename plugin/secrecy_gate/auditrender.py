@@ -17,6 +17,7 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 
@@ -126,25 +127,35 @@ def event_states(event: TrailEvent, lang: str) -> list[str]:
     return out
 
 
-def struck(event: TrailEvent) -> bool:
-    """Shown struck through: the entry no longer approves anything."""
-    return event.voided_by is not None or event.removed_by is not None
+class EventLine(NamedTuple):
+    kind: str  # "added" | "voided" | "removed" | "problem"
+    text: str
+    event: TrailEvent | None
+
+    @property
+    def shown_struck(self) -> bool:
+        """An added entry that no longer approves anything is shown struck through."""
+        e = self.event
+        return self.kind == "added" and e is not None and (e.voided_by or e.removed_by) is not None
 
 
-def step_lines(page: PageAudit, step: TimelineStep, lang: str) -> list[tuple[str, TrailEvent | None]]:
-    """The review events of one commit: (mark + text, event) pairs, in a fixed order."""
+_MARK = {"added": "+", "voided": "×", "removed": "-", "problem": "!"}
+
+
+def step_lines(page: PageAudit, step: TimelineStep, lang: str) -> list[EventLine]:
+    """The review events of one commit, in a fixed order: problems, added, voided, removed."""
     L = LABELS[lang]
-    out: list[tuple[str, TrailEvent | None]] = []
+    colon = "：" if lang == "zh" else ": "
+    out: list[EventLine] = []
     if step.deleted:
-        out.append((f"! {L['deleted']}", None))
+        out.append(EventLine("problem", f"! {L['deleted']}", None))
     if step.parse_error:
-        out.append((f"! {L['unparsed']}: {step.parse_error}", None))
-    for mark, key, ids in (("+", "added", step.added), ("×", "voided", step.voided),
-                           ("-", "removed", step.removed)):
+        out.append(EventLine("problem", f"! {L['unparsed']}{colon}{step.parse_error}", None))
+    for kind, ids in (("added", step.added), ("voided", step.voided), ("removed", step.removed)):
         for i in ids:
             e = page.event(i)
-            head = "" if key == "added" else L[key] + ("：" if lang == "zh" else ": ")
-            out.append((f"{mark} {head}{event_label(e, lang)}", e))
+            head = "" if kind == "added" else L[kind] + colon
+            out.append(EventLine(kind, f"{_MARK[kind]} {head}{event_label(e, lang)}", e))
     return out
 
 
@@ -169,7 +180,7 @@ def render_text(r: AuditReport) -> str:
         lines.append("! " + plain(f.render(r.lang)))
     for p in r.pages:
         title = f" 《{plain(p.title)}》" if p.title else ""
-        lines += ["", f"{p.path}{title}  [{p.verdict}] {L['valid']} {p.valid_signatures}/{len(STEPS)}"
+        lines += ["", f"{plain(p.path)}{title}  [{p.verdict}] {L['valid']} {p.valid_signatures}/{len(STEPS)}"
                   + (f"  {L['last_signed']} {p.last_signed}" if p.last_signed else "")]
         if p.first_reason:
             lines.append(f"  {plain(p.first_reason)}")
@@ -181,9 +192,9 @@ def render_text(r: AuditReport) -> str:
             c = step.commit
             lines.append(f"  {short(c.sha)} {when(c.time)} {plain(c.author)} <{plain(c.email)}> "
                          f"{plain(c.subject)}")
-            for text, e in step_lines(p, step, r.lang):
-                tail = f"  [{'; '.join(event_states(e, r.lang))}]" if e is not None and text[0] == "+" else ""
-                lines.append(f"      {plain(text)}{tail}")
+            for line in step_lines(p, step, r.lang):
+                tail = f"  [{'; '.join(event_states(line.event, r.lang))}]" if line.kind == "added" else ""
+                lines.append(f"      {plain(line.text)}{tail}")
     lines += ["", f"{L['roster']} ({r.roster_path}):"]
     for c in r.roster_changes:
         lines.append(f"  {short(c.sha)} {when(c.time)} {plain(c.author)} <{plain(c.email)}> {plain(c.subject)}")
@@ -228,11 +239,10 @@ def render_md(r: AuditReport) -> str:
         for step in p.timeline:
             c = step.commit
             events = []
-            for text, e in step_lines(p, step, r.lang):
-                cell = md_cell(text)
-                if e is not None and text[0] == "+":
-                    cell = (f"~~{cell}~~" if struck(e) else cell) + \
-                        f" ({md_cell('; '.join(event_states(e, r.lang)))})"
+            for line in step_lines(p, step, r.lang):
+                cell = f"~~{md_cell(line.text)}~~" if line.shown_struck else md_cell(line.text)
+                if line.kind == "added":
+                    cell += f" ({md_cell('; '.join(event_states(line.event, r.lang)))})"
                 events.append(cell)
             out.append(f"| `{short(c.sha)}` | {when(c.time)} | {md_cell(c.author)} "
                        f"&lt;{md_cell(c.email)}&gt; | {md_cell(c.subject)} | {'<br>'.join(events)} |")
@@ -310,7 +320,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.globals.update(short=short, when=when, event_label=event_label, event_states=event_states,
-                       struck=struck, step_lines=step_lines, STEPS=STEPS)
+                       step_lines=step_lines, STEPS=STEPS)
     return env
 
 

@@ -265,8 +265,9 @@ def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Ve
             event = events.get(key)
             if event is None:
                 continue  # held by a parent outside this page's known history (a shallow clone)
-            if event.voided_by is None and version.digest != event.fields.get("digest") \
-                    and _since(history, event, ch.commit):
+            # Only a version holding the entry, or one whose parent held it, gets here:
+            # every such version comes at or after the commit that added the entry.
+            if event.voided_by is None and version.digest != event.fields.get("digest"):
                 event.voided_by = ref
                 step.voided.append(event.id)
             if key not in version.entries and event.removed_by is None:
@@ -281,11 +282,6 @@ def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Ve
         event.valid_digest = current_digest is not None and event.fields.get("digest") == current_digest
         event.valid = event.current and bool(event.signer_ok) and event.valid_digest
     return timeline, sorted(events.values(), key=lambda e: e.id)
-
-
-def _since(history: gitaudit.History, event: TrailEvent, sha: str) -> bool:
-    """``sha`` is the commit that added the entry, or comes after it in history."""
-    return any(c.sha == sha or history.is_ancestor(c.sha, sha) for c in event.commits)
 
 
 def _by_signer(event: TrailEvent, roster: Roster | None) -> bool | None:
