@@ -106,6 +106,10 @@ def event_label(event: TrailEvent, lang: str) -> str:
     return comma.join(parts)
 
 
+def states_text(event: TrailEvent, lang: str) -> str:
+    return ("；" if lang == "zh" else "; ").join(event_states(event, lang))
+
+
 def event_states(event: TrailEvent, lang: str) -> list[str]:
     """Everything wrong with the entry, or that it is valid (第十条, 第十一条, 第十八条)."""
     L = LABELS[lang]
@@ -193,7 +197,7 @@ def render_text(r: AuditReport) -> str:
             lines.append(f"  {short(c.sha)} {when(c.time)} {plain(c.author)} <{plain(c.email)}> "
                          f"{plain(c.subject)}")
             for line in step_lines(p, step, r.lang):
-                tail = f"  [{'; '.join(event_states(line.event, r.lang))}]" if line.kind == "added" else ""
+                tail = f"  [{states_text(line.event, r.lang)}]" if line.kind == "added" else ""
                 lines.append(f"      {plain(line.text)}{tail}")
     lines += ["", f"{L['roster']} ({r.roster_path}):"]
     for c in r.roster_changes:
@@ -242,7 +246,7 @@ def render_md(r: AuditReport) -> str:
             for line in step_lines(p, step, r.lang):
                 cell = f"~~{md_cell(line.text)}~~" if line.shown_struck else md_cell(line.text)
                 if line.kind == "added":
-                    cell += f" ({md_cell('; '.join(event_states(line.event, r.lang)))})"
+                    cell += f" ({md_cell(states_text(line.event, r.lang))})"
                 events.append(cell)
             out.append(f"| `{short(c.sha)}` | {when(c.time)} | {md_cell(c.author)} "
                        f"&lt;{md_cell(c.email)}&gt; | {md_cell(c.subject)} | {'<br>'.join(events)} |")
@@ -290,7 +294,7 @@ def csv_rows(r: AuditReport) -> list[list[str]]:
                          yes_no[e.signer_ok],
                          e.voided_by.sha if e.voided_by else "", e.voided_by.time if e.voided_by else "",
                          e.removed_by.sha if e.removed_by else "", e.removed_by.time if e.removed_by else "",
-                         yes_no[e.current], yes_no[e.valid], "; ".join(event_states(e, r.lang))])
+                         yes_no[e.current], yes_no[e.valid], states_text(e, r.lang)])
     return rows
 
 
