@@ -7,15 +7,13 @@ the build always judge alike.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from . import gitaudit, precommit, report
-from .findings import Outcome, Severity
+from . import auditrender, auditreport, precommit, report
 from .gate import Gate, GateConfig, SiteReview, is_page
 from .schema import STEP_NAMES_ZH, STEPS, page_schema
 from .signing import SignError, consent as do_consent, sign as do_sign
@@ -219,75 +217,46 @@ def consent(page, agency, comment, no_commit, config_file):
                + (f" (commit {res.commit[:10]})" if res.commit else " (not committed)"))
 
 
-def _audit_data(gc: GateConfig, paths) -> dict:
-    review = Gate(gc).review(_rel_paths(gc, paths))
-    hist = review.history
-    out = {"site_findings": [f.as_dict() for f in review.site_findings], "pages": [],
-           "roster_changes": []}
-    if hist is None:
-        return out
+def _site_dirs(config_file: str | None) -> tuple[Path, Path]:
+    """docs_dir and site_dir of mkdocs.yml: where an internal report must never go."""
+    from mkdocs.config import load_config
+
     try:
-        for page in sorted(review.pages.values(), key=lambda p: p.path):
-            rp = page.repo_path or hist.repo_path(gc.docs_dir / page.path)
-            commits = hist.touching(rp) if rp else []
-            intro = hist.introductions(rp) if rp and commits else {}
-            entries = []
-            rec = page.record
-            for kind, items in (("signature", rec.signatures if rec else []),
-                                ("consent", rec.consents if rec else [])):
-                for e in items:
-                    cs = intro.get(e.raw, [])
-                    entries.append({
-                        "kind": kind, "step": getattr(e, "step", None), "agency": getattr(e, "agency", None),
-                        "name": e.name, "date": e.date.isoformat(),
-                        "opinion": getattr(e, "opinion", None),
-                        "commits": [{"sha": c.sha, "author": c.name, "email": c.email,
-                                     "time": _dt.datetime.fromtimestamp(c.time).isoformat()} for c in cs],
-                        "digest_valid": e.digest == page.digest,
-                        # Later commits that only add signatures change nothing that was signed.
-                        "changed_after_signing": e.digest != page.digest,
-                    })
-            out["pages"].append({
-                "page": page.path, "outcome": page.verdict.outcome.value,
-                "first_reason": report.first_reason(page),
-                "commits": [{"sha": c.sha, "author": c.name, "email": c.email,
-                             "time": _dt.datetime.fromtimestamp(c.time).isoformat()} for c in commits],
-                "entries": entries,
-            })
-        rrp = hist.repo_path(gc.roster)
-        for c in hist.touching(rrp) if rrp else []:
-            out["roster_changes"].append({"sha": c.sha, "author": c.name, "email": c.email,
-                                          "time": _dt.datetime.fromtimestamp(c.time).isoformat()})
-    finally:
-        hist.close()
-    return out
+        cfg = load_config(config_file=str(_find_config(config_file)))
+    except Exception as exc:  # noqa: BLE001 - unknown site directories: refuse to write
+        raise click.ClickException(f"mkdocs.yml 无法加载 / cannot load mkdocs.yml: {exc}") from None
+    return Path(cfg.docs_dir), Path(cfg.site_dir)
 
 
 @main.command()
 @click.argument("paths", nargs=-1)
 @config_option
-@format_option
-def audit(paths, config_file, fmt):
-    """The audit trail from git history: commits, signatures, roster changes (第十八条)."""
+@click.option("--format", "fmt", type=click.Choice(auditrender.FORMATS), default=None,
+              help="text (default), md (Markdown), json, or csv: one row per review event, "
+                   "UTF-8 with BOM so that Excel opens Chinese correctly.")
+@click.option("--html", "html_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write DIR/index.html: one self-contained file for leadership "
+                   "(never inside docs_dir or site_dir).")
+@lang_option
+def audit(paths, config_file, fmt, html_dir, lang):
+    """The audit trail from git history: commits, signatures, roster changes (第四条, 第十八条).
+
+    Internal audit material, not for publication: it names withheld pages.
+    Exit 1 when the trail could not be read completely.
+    """
     gc = load_gate_config(config_file)
-    data = _audit_data(gc, paths)
-    if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    for f in data["site_findings"]:
-        click.echo(f"! {f['message_zh']} / {f['message_en']}")
-    for p in data["pages"]:
-        click.echo(f"{p['page']}  [{p['outcome']}] {p['first_reason']}")
-        for c in p["commits"]:
-            click.echo(f"    {c['sha'][:10]} {c['time']} {c['author']} <{c['email']}>")
-        for e in p["entries"]:
-            what = e["step"] or f"consent {e['agency']}"
-            by = ", ".join(f"{c['sha'][:10]} {c['author']} <{c['email']}>" for c in e["commits"]) or "（无提交 / no commit）"
-            flag = "有效 valid" if e["digest_valid"] else "签署后内容已变更 content changed after signing"
-            click.echo(f"    ✔ {what}: {e['name']} {e['date']} {e['opinion'] or ''} ← {by} [{flag}]")
-    click.echo("名册变更 / roster changes:")
-    for c in data["roster_changes"]:
-        click.echo(f"    {c['sha'][:10]} {c['time']} {c['author']} <{c['email']}>")
+    trail = auditreport.build_report(gc, _rel_paths(gc, paths), lang)
+    if html_dir:
+        try:
+            index = auditrender.write_html(trail, Path(html_dir), _site_dirs(config_file))
+        except auditrender.ReportError as exc:
+            raise click.ClickException(exc.zh if lang == "zh" else exc.en) from None
+        click.echo(f"已写入审计报告 / audit report written: {index}", err=True)
+    if fmt == "csv":
+        click.echo(auditrender.render_csv(trail).encode("utf-8-sig"), nl=False)  # bytes, as written
+    elif fmt or not html_dir:
+        click.echo(auditrender.render(trail, fmt or "text"), nl=False)
+    sys.exit(0 if trail.complete else 1)
 
 
 TEMPLATE = """---

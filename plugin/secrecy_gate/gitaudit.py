@@ -45,6 +45,7 @@ class Commit:
     name: str
     time: int
     index: int  # position in --topo-order output: children before parents
+    subject: str = ""  # first line of the message, for the audit report (第十八条)
 
 
 @dataclass(frozen=True)
@@ -419,7 +420,7 @@ def read_history(start: Path, previous: History | None = None) -> History:
         if len(parts) == 3 and parts[1] == b"blob":
             hist.head_blobs[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
     log = _git(root, "log", "--topo-order", "--root", "--raw", "--no-abbrev", "--no-renames",
-               "-c", "-z", "--format=%x1e%H%x1f%P%x1f%ae%x1f%an%x1f%at", "HEAD")
+               "-c", "-z", "--format=%x1e%H%x1f%P%x1f%ae%x1f%an%x1f%at%x1f%s", "HEAD")
     _parse_log(log, hist)
     return hist
 
@@ -494,9 +495,9 @@ def _dirty_paths(root: Path) -> set[str]:
 def _parse_log(log: bytes, hist: History) -> None:
     for index, record in enumerate(log.split(b"\x1e")[1:]):
         header, _, rest = record.partition(b"\0")
-        sha, parents, email, name, when = header.decode("utf-8", "replace").split("\x1f")
+        sha, parents, email, name, when, subject = header.decode("utf-8", "replace").split("\x1f", 5)
         commit = Commit(sha, tuple(parents.split()), email.strip().lower(), name,
-                        int(when or 0), index)
+                        int(when or 0), index, subject)
         hist.commits[sha] = commit
         tokens = rest.split(b"\0")
         i = 0

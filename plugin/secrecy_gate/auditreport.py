@@ -1,0 +1,356 @@
+"""The audit trail report: who signed what, when, and what became of it (SPEC §4).
+
+第四条 and 第十八条 make the leaders answer for the review system; this module
+gives them the evidence from git history, read once through
+``gitaudit.History``:
+
+- for each page, every commit that touched it, and the *trail* of review
+  entries through history: each signature (第十条) and consent (第十一条) ever
+  added, the commit that added it, whether that commit's author is the roster
+  person the entry names (第十条, 第十八条), the later commit that changed what
+  the digest covers (voiding it), and the commit that removed it;
+- every change to the roster, which is security-critical;
+- each page's current verdict, as the build would judge it.
+
+Building the data is separate from rendering it (``auditrender``).  Nothing
+here decides a verdict, and an error is reported as an error: a page whose
+trail cannot be read is listed with the error, never left out.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from . import frontmatter, gitaudit, report
+from .digest import page_digest
+from .findings import Finding
+from .gate import Gate, GateConfig, PageResult
+from .roster import Roster
+from .schema import STEPS
+
+
+@dataclass(frozen=True)
+class CommitRef:
+    """One commit as the report shows it."""
+
+    sha: str
+    author: str
+    email: str
+    time: str  # ISO 8601 with the local UTC offset
+    subject: str
+
+    def as_dict(self) -> dict:
+        return {"sha": self.sha, "author": self.author, "email": self.email, "time": self.time,
+                "subject": self.subject}
+
+
+def commit_ref(commit: gitaudit.Commit) -> CommitRef:
+    when = _dt.datetime.fromtimestamp(commit.time, _dt.timezone.utc).astimezone()
+    return CommitRef(commit.sha, commit.name, commit.email, when.isoformat(timespec="seconds"),
+                     commit.subject)
+
+
+@dataclass
+class TrailEvent:
+    """A signature or consent entry as it went through history (第十条, 第十一条, 第十八条)."""
+
+    id: int
+    kind: str  # "signature" | "consent"
+    fields: dict  # the entry as written: step/agency, name, date, opinion, comment, digest
+    commits: list[CommitRef]  # the commits that introduced it, oldest first
+    signer_ok: bool | None  # every introducing author is the named roster person; None: no roster
+    voided_by: CommitRef | None = None  # first commit whose content differs from the digest
+    removed_by: CommitRef | None = None
+    current: bool = False  # in the page as committed at HEAD
+    valid_digest: bool = False  # the digest matches the page as it is now
+    valid: bool = False  # current, by its signer, and the digest matches the page now
+
+    @property
+    def commit(self) -> CommitRef:
+        return self.commits[0]
+
+    @property
+    def what(self) -> str:
+        """The step (第十条) or the consenting agency (第十一条)."""
+        return self.fields.get("step") or self.fields.get("agency") or "?"
+
+    @property
+    def void_when_added(self) -> bool:
+        """The digest never matched: the entry approved something the commit did not contain."""
+        return self.voided_by is not None and self.voided_by.sha == self.commit.sha
+
+    def as_dict(self) -> dict:
+        f = self.fields
+        return {
+            "id": self.id, "kind": self.kind, "step": f.get("step"), "agency": f.get("agency"),
+            "name": f.get("name"), "date": f.get("date"), "opinion": f.get("opinion"),
+            "comment": f.get("comment", ""), "digest": f.get("digest"),
+            "commits": [c.as_dict() for c in self.commits],
+            "signer_is_named_person": self.signer_ok,
+            "voided_by": self.voided_by.as_dict() if self.voided_by else None,
+            "void_when_added": self.void_when_added,
+            "removed_by": self.removed_by.as_dict() if self.removed_by else None,
+            "current": self.current, "valid": self.valid,
+            "digest_valid": self.current and self.valid_digest,
+            "changed_after_signing": self.voided_by is not None or not self.valid_digest,
+        }
+
+
+@dataclass
+class TimelineStep:
+    """One commit that touched a page, with the review events it caused."""
+
+    commit: CommitRef
+    parse_error: str | None = None  # the page at this commit does not parse (第二条)
+    deleted: bool = False
+    added: list[int] = field(default_factory=list)  # TrailEvent ids
+    voided: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {**self.commit.as_dict(), "parse_error": self.parse_error, "deleted": self.deleted,
+                "added": self.added, "voided": self.voided, "removed": self.removed}
+
+
+@dataclass
+class PageAudit:
+    path: str
+    title: str
+    outcome: str  # Outcome value
+    verdict: str  # its label in the report's language
+    first_reason: str
+    published: bool
+    timeline: list[TimelineStep] = field(default_factory=list)
+    trail: list[TrailEvent] = field(default_factory=list)
+    error: str | None = None  # the trail could not be read
+
+    @property
+    def valid_signatures(self) -> int:
+        return sum(1 for e in self.trail if e.kind == "signature" and e.valid)
+
+    @property
+    def last_signed(self) -> str:
+        """Date of the newest signature commit still in the page (the git-proven date)."""
+        times = [e.commit.time for e in self.trail if e.kind == "signature" and e.current]
+        return max(times)[:10] if times else ""
+
+    def event(self, event_id: int) -> TrailEvent:
+        return self.trail[event_id]
+
+    def as_dict(self) -> dict:
+        current = [e for e in self.trail if e.current]
+        return {
+            "page": self.path, "title": self.title, "outcome": self.outcome, "verdict": self.verdict,
+            "first_reason": self.first_reason, "published": self.published,
+            "signatures_valid": self.valid_signatures, "signatures_required": len(STEPS),
+            "last_signed": self.last_signed, "error": self.error,
+            "commits": [s.as_dict() for s in self.timeline],
+            "trail": [e.as_dict() for e in self.trail],
+            # The entries in the page now, in record order (signatures, then consents).
+            "entries": [e.as_dict() for e in sorted(current, key=_record_order)],
+        }
+
+
+@dataclass
+class AuditReport:
+    generated: str
+    head: str | None
+    repository: str
+    lang: str
+    site_findings: list[Finding] = field(default_factory=list)
+    pages: list[PageAudit] = field(default_factory=list)
+    roster_path: str = ""
+    roster_changes: list[CommitRef] = field(default_factory=list)
+    error: str | None = None  # the report as a whole is incomplete
+
+    @property
+    def complete(self) -> bool:
+        return self.error is None and not any(p.error for p in self.pages)
+
+    def as_dict(self) -> dict:
+        return {
+            "notice": NOTICE, "generated": self.generated, "head": self.head,
+            "repository": self.repository, "error": self.error,
+            "site_findings": [f.as_dict() for f in self.site_findings],
+            "pages": [p.as_dict() for p in self.pages],
+            "roster": self.roster_path,
+            "roster_changes": [c.as_dict() for c in self.roster_changes],
+        }
+
+
+# Shown at the top of every format, in both languages: the report names withheld pages.
+NOTICE = "内部审计材料，不得公开发布 / internal audit material, not for publication"
+
+
+def _step_rank(fields: dict) -> tuple[int, int]:
+    """Signatures in 第十条 step order, then consents (第十一条)."""
+    step = fields.get("step")
+    if step is None:
+        return (1, 0)
+    return (0, STEPS.index(step) if step in STEPS else len(STEPS))
+
+
+def _record_order(event: TrailEvent) -> tuple:
+    return (*_step_rank(event.fields), event.id)
+
+
+def _key_order(key: tuple) -> tuple:
+    return (*_step_rank(dict(key)), key)
+
+
+# -- one version of a page ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Version:
+    """A page blob: what its digest covers and which entries it holds."""
+
+    digest: str | None  # None when it does not parse (then it matches no signature)
+    entries: frozenset
+    error: str | None = None
+
+
+def read_version(raw: bytes | None, lang: str) -> Version:
+    """Parse one blob with the strict reader; a blob that does not parse says why (第二条)."""
+    if raw is None:
+        return Version(None, frozenset(), "无法从 git 读取该版本" if lang == "zh"
+                       else "this version cannot be read from git")
+    # The same reading as the gate's attribution, so report and verdict agree.
+    entries = gitaudit.entries_of(raw, False)
+    try:
+        doc = frontmatter.parse(raw)
+    except frontmatter.FrontMatterError as exc:
+        return Version(None, entries, exc.zh if lang == "zh" else exc.en)
+    try:
+        return Version(page_digest(doc.meta, doc.body), entries)
+    except Exception as exc:  # noqa: BLE001 - a version without a digest matches no signature
+        return Version(None, entries, repr(exc))
+
+
+def _entry_kind(fields: dict) -> str:
+    return "signature" if "step" in fields else "consent"
+
+
+# -- the trail of one page ---------------------------------------------------------
+
+def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Version],
+               roster: Roster | None, current_digest: str | None, lang: str
+               ) -> tuple[list[TimelineStep], list[TrailEvent]]:
+    """Every commit that touched the page, oldest first, and every entry it ever held.
+
+    An entry is added by a commit whose version holds it and none of whose parents'
+    versions did (as ``History.introductions``); it is voided by the first commit, at or
+    after that one, whose version's digest differs from the entry's while the entry
+    was there (第十条: any change voids it); removed by the first commit that drops it.
+    """
+    changes = sorted(history.changes.get(repo_path, []), key=lambda c: -history.commits[c.commit].index)
+    events: dict[tuple, TrailEvent] = {}
+    timeline: list[TimelineStep] = []
+    for ch in changes:
+        ref = commit_ref(history.commits[ch.commit])
+        version = versions[ch.blob] if ch.blob != gitaudit.NULL_SHA else Version(None, frozenset())
+        step = TimelineStep(ref, version.error, ch.blob == gitaudit.NULL_SHA)
+        before: set = set()
+        for pb in ch.parent_blobs:
+            if pb != gitaudit.NULL_SHA:
+                before |= versions[pb].entries
+        for key in sorted(version.entries - before, key=_key_order):
+            event = events.get(key)
+            if event is None:
+                fields = dict(key)
+                event = events[key] = TrailEvent(len(events), _entry_kind(fields), fields, [], None)
+            event.commits.append(ref)
+            step.added.append(event.id)
+        for key in sorted(before | version.entries, key=_key_order):
+            event = events.get(key)
+            if event is None:
+                continue  # held by a parent outside this page's known history (a shallow clone)
+            # Only a version holding the entry, or one whose parent held it, gets here:
+            # every such version comes at or after the commit that added the entry.
+            if event.voided_by is None and version.digest != event.fields.get("digest"):
+                event.voided_by = ref
+                step.voided.append(event.id)
+            if key not in version.entries and event.removed_by is None:
+                event.removed_by = ref
+                step.removed.append(event.id)
+        timeline.append(step)
+    head_blob = history.head_blobs.get(repo_path)
+    at_head = versions[head_blob].entries if head_blob in versions else frozenset()
+    for key, event in events.items():
+        event.signer_ok = _by_signer(event, roster)
+        event.current = key in at_head
+        event.valid_digest = current_digest is not None and event.fields.get("digest") == current_digest
+        event.valid = event.current and bool(event.signer_ok) and event.valid_digest
+    return timeline, sorted(events.values(), key=lambda e: e.id)
+
+
+def _by_signer(event: TrailEvent, roster: Roster | None) -> bool | None:
+    """第十条, 第十八条: every commit that wrote the entry was made by the person it names."""
+    if roster is None:
+        return None
+    return all(roster.owns_email(event.fields.get("name", ""), c.email) for c in event.commits)
+
+
+# -- the whole report ----------------------------------------------------------------
+
+def _title(page: PageResult) -> str:
+    title = page.document.meta.get("title") if page.document else None
+    return "" if title is None else str(title)
+
+
+def _versions(history: gitaudit.History, repo_paths: list[str], lang: str) -> dict[str, Version]:
+    """Every blob these pages ever had, read through one pipelined ``git cat-file``."""
+    wanted: list[str] = []
+    seen: set[str] = set()
+    for rp in repo_paths:
+        for ch in history.changes.get(rp, []):
+            for blob in (ch.blob, *ch.parent_blobs):
+                if blob != gitaudit.NULL_SHA and blob not in seen:
+                    seen.add(blob)
+                    wanted.append(blob)
+    return {sha: read_version(raw, lang) for sha, raw in gitaudit.read_blobs(history.root, wanted)}
+
+
+def _page_audit(page: PageResult, lang: str) -> PageAudit:
+    return PageAudit(page.path, _title(page), page.verdict.outcome.value,
+                     report.label(page.verdict.outcome, lang), report.first_reason(page, lang),
+                     page.published)
+
+
+def build_report(gc: GateConfig, paths: list[str] | None = None, lang: str = "zh",
+                 now: _dt.datetime | None = None) -> AuditReport:
+    """Review the pages as the build would and read each one's trail from git history."""
+    review = Gate(gc).review(paths)
+    hist = review.history
+    generated = (now or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+    out = AuditReport(generated, hist.head if hist else None,
+                      str(hist.root) if hist else str(gc.docs_dir), lang,
+                      list(review.site_findings))
+    pages = sorted(review.pages.values(), key=lambda p: p.path)
+    out.pages = [_page_audit(p, lang) for p in pages]
+    if hist is None:
+        out.error = ("无法读取 git 历史，审计记录不完整" if lang == "zh"
+                     else "git history could not be read; the audit trail is incomplete")
+        return out
+    to_repo = hist.page_paths(gc.docs_dir)
+    repo_paths = {p.path: p.repo_path or to_repo(p.path) for p in pages}
+    try:
+        versions = _versions(hist, [rp for rp in repo_paths.values() if rp], lang)
+        for page, audit in zip(pages, out.pages):
+            rp = repo_paths[page.path]
+            if not rp:
+                continue
+            try:
+                audit.timeline, audit.trail = page_trail(hist, rp, versions, review.roster,
+                                                         page.digest, lang)
+            except Exception as exc:  # noqa: BLE001 - shown as an error, never dropped
+                audit.error = (f"读取审计记录时出错：{exc!r}" if lang == "zh"
+                               else f"the audit trail could not be read: {exc!r}")
+        out.roster_path = hist.repo_path(gc.roster) or str(gc.roster)
+        out.roster_changes = [commit_ref(c) for c in hist.touching(out.roster_path)]
+    except Exception as exc:  # noqa: BLE001 - shown as an error, never dropped
+        out.error = (f"读取 git 历史时出错：{exc!r}" if lang == "zh"
+                     else f"reading git history failed: {exc!r}")
+    finally:
+        hist.close()
+    return out
