@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -272,7 +273,10 @@ def test_html_report_refuses_docs_dir_and_site_dir(site, tmp_path):
         assert not (place / "index.html").exists()
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
+# CI (.ci/run) installs chromium and sets SG_REQUIRE_BROWSER=1, so there a
+# missing browser fails the test instead of skipping it.
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("SG_REQUIRE_BROWSER"),
+                    reason="Debian's chromium is not installed at /usr/bin/chromium "
                     "(apt-get install -y chromium); the headless-browser check needs it")
 def test_html_report_renders_in_a_headless_browser(site, tmp_path):
     index, _ = html_report(site, tmp_path, HOSTILE)
