@@ -444,6 +444,8 @@ def deadline_text(d: Deadline, lang: str) -> str:
     what = "" if d.kind == "disclosure" else (f"{d.subject} answer " if en else f"{d.subject}答复 ")
     if d.days_left < 0:
         left = (f"overdue by {-d.days_left} working day(s)" if en else f"逾期 {-d.days_left} 个工作日")
+    elif d.days_left == 0:
+        left = "due today" if en else "今日到期"
     else:
         left = f"{d.days_left} working day(s) left" if en else f"剩 {d.days_left} 个工作日"
     return f"{d.article} {what}{d.due} {left}"
@@ -488,9 +490,9 @@ def summary(rows: list[QueueRow], lang: str = "zh") -> str:
     overdue = sum(r.overdue for r in rows)
     errors = sum(len(r.errors) for r in rows)
     if lang == "en":
-        text = f"{len(rows)} page(s): " + ", ".join(parts) + f"; {overdue} overdue"
+        text = f"{len(rows)} page(s)" + (": " + ", ".join(parts) if parts else "") + f"; {overdue} overdue"
         return text + (f"; {errors} error(s)" if errors else "")
-    text = f"共 {len(rows)} 页：" + "，".join(parts) + f"；逾期 {overdue} 页"
+    text = f"共 {len(rows)} 页" + ("：" + "，".join(parts) if parts else "") + f"；逾期 {overdue} 页"
     return text + (f"；错误 {errors} 项" if errors else "")
 
 
