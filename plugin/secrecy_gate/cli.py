@@ -7,16 +7,21 @@ the build always judge alike.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import sys
 from pathlib import Path
 
 import click
+from dateutil.relativedelta import relativedelta
 
-from . import auditrender, auditreport, precommit, report
+from . import auditrender, auditreport, desk, precommit, report
+from . import sweep as sweep_mod
 from .gate import Gate, GateConfig, SiteReview, is_page
-from .schema import STEP_NAMES_ZH, STEPS, page_schema
-from .signing import SignError, consent as do_consent, sign as do_sign
+from .schema import STEPS, page_schema
+from .frontmatter import FrontMatterError
+from .signing import SignError, consent as do_consent, git_author, sign as do_sign
+from .workdays import load_calendar
 
 
 def _find_config(explicit: str | None) -> Path:
@@ -126,33 +131,8 @@ def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
     sys.exit(1 if problems else 0)
 
 
-def _state(page, review: SiteReview, lang: str) -> tuple[str, str, list[str]]:
-    """(state, next step, who may act) of one page."""
-    rec = page.record
-    codes = {f.code for f in page.verdict.findings}
-    if rec is None:
-        return ("草稿（审查记录不完整）" if lang == "zh" else "draft (record incomplete)",
-                "编辑补全审查记录" if lang == "zh" else "editor completes the record", [])
-    valid = [s for s in rec.signatures if s.digest == page.digest]
-    roster = review.roster
-    if len(valid) < len(STEPS):
-        step = STEPS[len(valid)]
-        agency = rec.get("lead_agency") if step in ("originator", "originator_head") else None
-        who = [p.name for p in roster.eligible(step, agency)] if roster else []
-        if lang == "zh":
-            return (f"审查中：第{len(valid) + 1}/4步", f"{step}（{STEP_NAMES_ZH[step]}）", who)
-        return f"in review: step {len(valid) + 1} of 4", step, who
-    missing = [a for a in rec.get("co_agencies") or []
-               if not any(c.agency == a and c.digest == page.digest for c in rec.consents)]
-    if missing:
-        who = [p.name for a in missing for p in (roster.eligible("consent", a) if roster else [])]
-        return ("等待协办机关同意" if lang == "zh" else "awaiting consent",
-                "consent " + ", ".join(missing), who)
-    if "escalation.unanswered" in codes:
-        return ("等待上级答复" if lang == "zh" else "awaiting escalation answer", "answer", [])
-    if page.published:
-        return (report.label(page.verdict.outcome, lang), "", [])
-    return (("不发布：" if lang == "zh" else "withheld: ") + report.first_reason(page, lang), "", [])
+today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                            help="Date the deadlines are counted to (default: today), YYYY-MM-DD.")
 
 
 @main.command()
@@ -160,23 +140,75 @@ def _state(page, review: SiteReview, lang: str) -> tuple[str, str, list[str]]:
 @config_option
 @format_option
 @lang_option
-def status(paths, config_file, fmt, lang):
-    """Each page's state, its next review step and who may take it."""
+@today_option
+@click.option("--mine", is_flag=True, help="Only pages whose next step the current git identity may take.")
+@click.option("--overdue", is_flag=True, help="Only pages with an overdue deadline.")
+def status(paths, config_file, fmt, lang, today, mine, overdue):
+    """The review queue: each page's state, next step, who may take it, deadlines (第十条–第十二条)."""
     gc = load_gate_config(config_file)
     review = Gate(gc).review(_rel_paths(gc, paths))
-    rows = []
-    for page in sorted(review.pages.values(), key=lambda p: p.path):
-        state, nxt, who = _state(page, review, lang)
-        rows.append({"page": page.path, "outcome": page.verdict.outcome.value, "state": state,
-                     "next": nxt, "who": who})
+    rows = desk.queue(review, _site_calendar(gc), today.date() if today else _dt.date.today(),
+                      gc.docs_dir)
+    if mine:
+        person = _current_person(review, gc, lang)
+        rows = [r for r in rows if r.may_act(person)]
+    if overdue:
+        rows = [r for r in rows if r.overdue]
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(desk.queue_json(rows, lang), ensure_ascii=False, indent=2))
         return
     for f in review.site_findings:
         click.echo(f.render(lang))
-    for r in rows:
-        tail = f" → {r['next']}" + (f" ({', '.join(r['who'])})" if r["who"] else "") if r["next"] else ""
-        click.echo(f"{r['page']}: {r['state']}{tail}")
+    click.echo("\n".join(desk.render_queue(rows, lang)))
+
+
+@main.command()
+@config_option
+@format_option
+@lang_option
+@today_option
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="List roster changes from this date (default: one year before --today).")
+@click.option("--withheld-days", type=click.IntRange(min=0), default=sweep_mod.DEFAULT_WITHHELD_DAYS,
+              show_default=True, help="Report pages withheld longer than this since their first commit.")
+def sweep(config_file, fmt, lang, today, since, withheld_days):
+    """第十四条 periodic review: classified pages, long-withheld pages, escalations, roster changes.
+
+    Exit 1 when something needs action, so that a scheduled CI job can run it.
+    """
+    gc = load_gate_config(config_file)
+    day = today.date() if today else _dt.date.today()
+    review = Gate(gc).review()
+    rows = desk.queue(review, _site_calendar(gc), day, gc.docs_dir)
+    start = since.date() if since else day - relativedelta(years=1)
+    result = sweep_mod.sweep(review, rows, gc.roster, gc.docs_dir, day, start, withheld_days)
+    if fmt == "json":
+        click.echo(json.dumps(sweep_mod.sweep_json(result, lang), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(sweep_mod.render_sweep(result, lang)))
+    sys.exit(1 if result.needs_action else 0)
+
+
+def _site_calendar(gc: GateConfig):
+    """reviews/calendar.yml, or None when it is invalid (the review reports why)."""
+    try:
+        return load_calendar(gc.calendar)
+    except (ValueError, FrontMatterError):
+        return None
+
+
+def _current_person(review: SiteReview, gc: GateConfig, lang: str):
+    """The roster person of the current git author (exit 2 when there is none)."""
+    try:
+        name, email = git_author(gc.roster.parent)
+    except SignError as exc:
+        click.echo(exc.en if lang == "en" else exc.zh, err=True)
+        sys.exit(2)
+    person = review.roster.who_is(email) if review.roster is not None else None
+    if person is None:
+        click.echo(desk.not_in_roster(name, email, gc.roster).get(lang), err=True)
+        sys.exit(2)
+    return person
 
 
 @main.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from .findings import Outcome, Severity
+from .findings import Finding, Outcome, Severity
 from .gate import PageResult, SiteReview
 
 _LABEL = {
@@ -18,12 +18,16 @@ def label(outcome: Outcome, lang: str = "zh") -> str:
     return _LABEL[lang][outcome]
 
 
-def first_reason(page: PageResult, lang: str = "zh") -> str:
-    f = page.verdict.first_reason
+def reason(f: Finding | None, lang: str = "zh") -> str:
+    """One finding as a short reason: message, article and code."""
     if f is None:
         return ""
     msg = f.message_en if lang == "en" else f.message_zh
     return f"{msg} ({f.article}, {f.code})" if lang == "en" else f"{msg}（{f.article}，{f.code}）"
+
+
+def first_reason(page: PageResult, lang: str = "zh") -> str:
+    return reason(page.verdict.first_reason, lang)
 
 
 def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> None:
