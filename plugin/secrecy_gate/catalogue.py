@@ -162,16 +162,25 @@ SORT_SCRIPT = """<script>
 """
 
 
+HEADING_ID = "sg-catalogue"
+
+
 def catalogue_markdown(lang: str = "zh") -> str:
-    """The generated page's source: its heading only; the table is added as HTML."""
-    return f"# {LABELS[lang]['heading']}\n"
+    """The generated page's source: its title only; ``catalogue_html`` is its content."""
+    return f"---\ntitle: {LABELS[lang]['heading']}\n---\n"
+
+
+def toc_token(lang: str = "zh") -> dict:
+    """The catalogue page's one table-of-contents entry (Python-Markdown's token form)."""
+    return {"level": 1, "id": HEADING_ID, "name": LABELS[lang]["heading"], "children": []}
 
 
 def catalogue_html(rows: list[tuple[DocumentEntry, str]], lang: str = "zh") -> str:
-    """The catalogue table: ``rows`` are (entry, URL relative to the catalogue page)."""
+    """The catalogue page's content: ``rows`` are (entry, URL relative to the catalogue page)."""
     labels = LABELS[lang]
+    heading = f'<h1 id="{HEADING_ID}">{labels["heading"]}</h1>\n'
     if not rows:
-        return f'<div class="sg-catalogue">\n<p>{labels["empty"]}</p>\n</div>\n'
+        return heading + f'<div class="sg-catalogue">\n<p>{labels["empty"]}</p>\n</div>\n'
     href = {e.path: url for e, url in rows}
     head = "".join(f'<th scope="col"{SORTED_BY if c == "published" else ""}>{labels[c]}</th>'
                    for c in CATALOGUE_COLUMNS)
@@ -184,7 +193,7 @@ def catalogue_html(rows: list[tuple[DocumentEntry, str]], lang: str = "zh") -> s
                 text = f'<a href="{html.escape(href[entry.path])}">{text}</a>'
             cells.append(f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="sg-catalogue">\n<p>{labels["count"].format(n=len(rows))}</p>\n'
+    return (heading + f'<div class="sg-catalogue">\n<p>{labels["count"].format(n=len(rows))}</p>\n'
             f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n" + "\n".join(body)
             + "\n</tbody>\n</table>\n</div>\n" + SORT_SCRIPT)
 

@@ -17,8 +17,8 @@ Events used, and why:
 - ``on_page_markdown`` restores ``page.meta`` (first); re-checks (last) that
   no other plugin re-included a page, and adds the preview banner under
   ``mkdocs serve``.
-- ``on_page_content`` adds the HTML a reader's Markdown never saw: the
-  metadata table above a published document, the catalogue's table.
+- ``on_page_content`` adds HTML no Markdown extension ever sees: the metadata
+  table above a published document; the catalogue page's whole content.
 - ``on_env``      re-checks every file's inclusion before anything is written.
 - ``on_post_page`` (last) hands each page's final HTML to the leak scan.
 - ``on_post_build`` (last) finishes the leak scan of the whole output
@@ -42,6 +42,7 @@ from mkdocs.config.base import Config, ValidationError
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 from . import catalogue, report, rules
@@ -227,9 +228,13 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         return files
 
     def _add_catalogue(self, files: Files, config) -> str | None:
-        """The generated 政府信息公开目录 page; its table is filled in ``on_page_content``."""
+        """The generated 政府信息公开目录 page, if the site has a document or its nav lists one.
+
+        Its content is written in ``on_page_content``.
+        """
         uri = self.config.catalogue
-        if uri is None:
+        listed = bool(config.nav) and uri in _nav_targets(config.nav)
+        if uri is None or not (self.documents or listed):
             return None
         if files.get_file_from_path(uri) is not None:
             raise PluginError(f"secrecy-gate：公开目录的路径 {uri} 已有文件，请删除该文件或换一个 catalogue 路径 / "
@@ -238,7 +243,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         lang = self.config.language
         files.append(File.generated(config, uri, content=catalogue.catalogue_markdown(lang)))
         self.approved.add(uri)
-        if self.config.catalogue_in_nav and config.nav and uri not in _nav_targets(config.nav):
+        if self.config.catalogue_in_nav and config.nav and not listed:
             config.nav.append({catalogue.LABELS[lang]["heading"]: uri})
         return uri
 
@@ -246,9 +251,12 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         uri = page.file.src_uri
         lang = self.config.language
         if uri == self.catalogue_uri:
+            # Nothing the Markdown render made is kept: an extension (snippets' auto_append,
+            # a macro) may have added text no review covers.
+            page.toc = get_toc([catalogue.toc_token(lang)])
             rows = [(entry, get_relative_url(files.get_file_from_path(path).url, page.file.url))
                     for path, entry in self.documents.items()]
-            return html + catalogue.catalogue_html(rows, lang)
+            return catalogue.catalogue_html(rows, lang)
         entry = self.documents.get(uri)
         if entry is not None and self.config.document_table and uri in self.approved:
             return catalogue.metadata_table(entry, lang) + html

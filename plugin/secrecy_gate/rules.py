@@ -28,7 +28,7 @@ from .workdays import Calendar, CalendarUnknown
 ESCALATION_WORKDAYS = 5
 
 # 索引号 of the sample site (区划代码-年份-流水号, e.g. 620600-2020-00075); `index_no_pattern` changes it.
-INDEX_NO_PATTERN = r"^\d{6}-\d{4}-\d{5}$"
+INDEX_NO_PATTERN = r"^[0-9]{6}-[0-9]{4}-[0-9]{5}$"
 
 
 @dataclass(frozen=True)
