@@ -233,8 +233,10 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         Its content is written in ``on_page_content``.
         """
         uri = self.config.catalogue
+        if uri is None:
+            return None
         listed = bool(config.nav) and uri in _nav_targets(config.nav)
-        if uri is None or not (self.documents or listed):
+        if not (self.documents or listed):
             return None
         if files.get_file_from_path(uri) is not None:
             raise PluginError(f"secrecy-gate：公开目录的路径 {uri} 已有文件，请删除该文件或换一个 catalogue 路径 / "
