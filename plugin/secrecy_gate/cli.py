@@ -298,6 +298,7 @@ title: {yaml_title}
 #   issuer:                       # 发布机构
 #   doc_no:                       # 文号
 #   written:                      # 成文日期 YYYY-MM-DD
+#   published:                    # 发布日期 YYYY-MM-DD (absent: the leader's approval date)
 review:
   classification:                 # 第五、六条: 非密|工作秘密|秘密|机密|绝密
   disclosure:                     # 第五条: 主动公开|依申请公开|删减后公开|不予公开

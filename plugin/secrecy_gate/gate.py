@@ -48,6 +48,7 @@ class GateConfig:
     lexicon: Path | None = None  # 第八条 trigger words; the built-in list when absent
     hints_withhold: bool = False
     placeholder: str = DEFAULT_PLACEHOLDER  # 第九条: what replaces a secret point
+    index_no_pattern: str | None = rules.INDEX_NO_PATTERN  # 第五条: the site's 索引号 format
 
 
 @dataclass
@@ -261,7 +262,8 @@ class Gate:
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
                                 calendar, rules.Options(self.config.include_on_request,
                                                         self.config.today,
-                                                        self.config.hints_withhold),
+                                                        self.config.hints_withhold,
+                                                        self.config.index_no_pattern),
                                 redaction, self.lexicon, doc.body_line)
         result.verdict.findings.extend(rules.evaluate(ctx))
         result.secrets = redaction.secrets
@@ -370,7 +372,8 @@ class Gate:
                 h.update(b"-missing-")
         c = self.config
         h.update(repr((c.docs_dir, c.include_on_request, c.assets, c.today, c.auto_includes,
-                       c.include_bases, c.hints_withhold, c.placeholder, site_problem,
+                       c.include_bases, c.hints_withhold, c.placeholder, c.index_no_pattern,
+                       site_problem,
                        review.history.head if review.history else None)).encode())
         return h.digest()
 
@@ -381,6 +384,11 @@ class Gate:
         return (site_key, hashlib.blake2b(raw, digest_size=20).digest(), git_state)
 
     def _cross_page(self, review: SiteReview, all_paths: list[str]) -> None:
+        # 第五条: one 索引号, one page — first, as what follows depends on which pages publish.
+        index_nos = {path: index_no for path, page in review.pages.items() if page.document
+                     and (index_no := rules.index_no_of(page.document.meta)) is not None}
+        for path, findings in rules.index_no_clashes(index_nos).items():
+            review.pages[path].verdict.findings.extend(findings)
         # 第二条: an include pulls text into a page that its review never saw.
         changed = True
         while changed:

@@ -9,13 +9,16 @@ Events used, and why:
 - ``on_files``    (run last) judges every file once: withheld pages and
   unreviewed files become ``InclusionLevel.EXCLUDED`` (never DRAFT, which
   ``serve`` shows and indexes), published pages get the exact text that was
-  judged, and an explicit ``nav`` is pruned.
+  judged, and an explicit ``nav`` is pruned.  Then, from the published pages
+  only, the disclosure catalogue page (政府信息公开目录) is generated.
   The front matter is handed to MkDocs already parsed (an empty one to
   skip, ``page.meta`` restored first in ``on_page_markdown``).  From 200
   pages on, the leak scan starts here in a second process (``leakwatch``).
 - ``on_page_markdown`` restores ``page.meta`` (first); re-checks (last) that
   no other plugin re-included a page, and adds the preview banner under
   ``mkdocs serve``.
+- ``on_page_content`` adds HTML no Markdown extension ever sees: the metadata
+  table above a published document; the catalogue page's whole content.
 - ``on_env``      re-checks every file's inclusion before anything is written.
 - ``on_post_page`` (last) hands each page's final HTML to the leak scan.
 - ``on_post_build`` (last) finishes the leak scan of the whole output
@@ -28,18 +31,21 @@ import ipaddress
 import logging
 import os
 import posixpath
+import re
 import shutil
 import time
 from pathlib import Path, PurePath
 
 import mkdocs
 from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
+from mkdocs.config.base import Config, ValidationError
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import Files, InclusionLevel
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_relative_url
 
-from . import report
+from . import catalogue, report, rules
 from .gate import Gate, GateConfig, ReviewCache, SiteReview
 from .leakwatch import LeakWatch
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
@@ -60,6 +66,38 @@ DIRTY_REFUSED = (
 
 # From this many pages on, starting a scanning process (~0.3 s) beside the build pays off.
 BACKGROUND_SCAN_PAGES = 200
+
+
+class _UnlessOff(c.BaseConfigOption):
+    """An option with a default that ``false`` or ``null`` switches off (None)."""
+
+    def __init__(self, default: str, check):
+        super().__init__()
+        self.default = default
+        self.check = check
+
+    def pre_validation(self, config, key_name):
+        if key_name not in config:
+            config[key_name] = self.default
+
+    def run_validation(self, value):
+        return None if value is None or value is False else self.check(value)
+
+
+def _regex(value) -> str:
+    try:
+        re.compile(value)
+    except (TypeError, re.error) as exc:
+        raise ValidationError(f"不是有效的正则表达式 / not a valid regular expression: {exc}")
+    return value
+
+
+def _page_path(value) -> str:
+    if not isinstance(value, str) or not value.endswith(".md") or value.startswith("/") \
+            or posixpath.normpath(value) != value or value.startswith(".."):
+        raise ValidationError(f"应为文档目录内的 .md 相对路径，如 gkml/index.md / "
+                              f"must be a relative .md path inside docs_dir, e.g. gkml/index.md: {value!r}")
+    return value
 
 
 class SecrecyGateConfig(Config):
@@ -83,6 +121,14 @@ class SecrecyGateConfig(Config):
     """What a 第八条 hint does: print a warning, or withhold the page."""
     redaction_placeholder = c.Type(str, default="■■■")
     """What replaces each 第九条 secret point in a 删减后公开 page."""
+    index_no_pattern = _UnlessOff(rules.INDEX_NO_PATTERN, _regex)
+    """第五条: the regular expression every 索引号 (`document.index_no`) must match whole; `null` accepts any."""
+    document_table = c.Type(bool, default=True)
+    """Show the 索引号/发布机构/文号/成文日期/发布日期/公开属性 table above each published document."""
+    catalogue = _UnlessOff("gkml/index.md", _page_path)
+    """Where the generated 政府信息公开目录 page goes (docs-relative); `false` generates none."""
+    catalogue_in_nav = c.Type(bool, default=False)
+    """Append the catalogue to an explicit `nav` that does not list it."""
 
 
 class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
@@ -96,6 +142,8 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         self.preview = False
         self.approved: set[str] = set()
         self.meta: dict[str, dict] = {}
+        self.documents: dict[str, catalogue.DocumentEntry] = {}
+        self.catalogue_uri: str | None = None
         self.watch: LeakWatch | None = None
         # Kept across `mkdocs serve` rebuilds (on_startup keeps this instance alive).
         self.cache = ReviewCache()
@@ -159,6 +207,9 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             withheld = {p.path for p in review.withheld()} | {
                 r.path for r in review.files.values() if not r.published}
             config.nav = prune_nav(config.nav, withheld)
+        # From the verdicts only, before review.release() drops the records.
+        self.documents = catalogue.documents(review)
+        self.catalogue_uri = self._add_catalogue(files, config)
         # MkDocs renders extra_templates from docs_dir even when their file is excluded.
         unreviewed = [t for t in config.extra_templates
                       if PurePath(t).as_posix() not in self.approved]
@@ -175,6 +226,43 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             self.watch = LeakWatch(scanner_from_inputs, *scanner_inputs(review, docs_dir))
             review.release()  # the scanning process has its own copy of what it needs
         return files
+
+    def _add_catalogue(self, files: Files, config) -> str | None:
+        """The generated 政府信息公开目录 page, if the site has a document or its nav lists one.
+
+        Its content is written in ``on_page_content``.
+        """
+        uri = self.config.catalogue
+        if uri is None:
+            return None
+        listed = bool(config.nav) and uri in _nav_targets(config.nav)
+        if not (self.documents or listed):
+            return None
+        if files.get_file_from_path(uri) is not None:
+            raise PluginError(f"secrecy-gate：公开目录的路径 {uri} 已有文件，请删除该文件或换一个 catalogue 路径 / "
+                              f"the catalogue path {uri} is taken by a file; remove it or set "
+                              "another `catalogue:` path")
+        lang = self.config.language
+        files.append(File.generated(config, uri, content=catalogue.catalogue_markdown(lang)))
+        self.approved.add(uri)
+        if self.config.catalogue_in_nav and config.nav and not listed:
+            config.nav.append({catalogue.LABELS[lang]["heading"]: uri})
+        return uri
+
+    def on_page_content(self, html, *, page, config, files):
+        uri = page.file.src_uri
+        lang = self.config.language
+        if uri == self.catalogue_uri:
+            # Nothing the Markdown render made is kept: an extension (snippets' auto_append,
+            # a macro) may have added text no review covers.
+            page.toc = get_toc([catalogue.toc_token(lang)])
+            rows = [(entry, get_relative_url(files.get_file_from_path(path).url, page.file.url))
+                    for path, entry in self.documents.items()]
+            return catalogue.catalogue_html(rows, lang)
+        entry = self.documents.get(uri)
+        if entry is not None and self.config.document_table and uri in self.approved:
+            return catalogue.metadata_table(entry, lang) + html
+        return html
 
     @event_priority(-100)  # last: scan the HTML exactly as it will be written
     def on_post_page(self, output, *, page, config):
@@ -258,6 +346,7 @@ def gate_config(config, options: SecrecyGateConfig) -> GateConfig:
         lexicon=base / options.lexicon,
         hints_withhold=options.sensitive_hints == "withhold",
         placeholder=options.redaction_placeholder,
+        index_no_pattern=options.index_no_pattern,
         include_on_request=options.include_on_request,
         assets=tuple(options.assets),
         auto_includes=tuple(snippets.get("auto_append") or ()),
@@ -294,6 +383,19 @@ def prune_nav(nav, withheld: set[str]):
 
 def _nav_target(value: str) -> str:
     return posixpath.normpath(value.split("#", 1)[0].lstrip("/"))
+
+
+def _nav_targets(nav) -> set[str]:
+    """Every page an explicit ``nav`` lists."""
+    out = set()
+    for item in nav if isinstance(nav, list) else [nav]:
+        values = item.values() if isinstance(item, dict) else [item]
+        for value in values:
+            if isinstance(value, str):
+                out.add(_nav_target(value))
+            elif isinstance(value, (list, dict)):
+                out |= _nav_targets(value)
+    return out
 
 
 def _inside(path: str | None, directory: Path) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -25,12 +27,16 @@ from .workdays import Calendar, CalendarUnknown
 # 第十二条: 本市受理审查的机关应在五个工作日内答复
 ESCALATION_WORKDAYS = 5
 
+# 索引号 of the sample site (区划代码-年份-流水号, e.g. 620600-2020-00075); `index_no_pattern` changes it.
+INDEX_NO_PATTERN = r"^[0-9]{6}-[0-9]{4}-[0-9]{5}$"
+
 
 @dataclass(frozen=True)
 class Options:
     include_on_request: bool = False
     today: _dt.date = field(default_factory=_dt.date.today)
     hints_withhold: bool = False  # 第八条 lexicon hints withhold instead of warning
+    index_no_pattern: str | None = INDEX_NO_PATTERN  # 第五条: what a 索引号 looks like (None: any)
 
 
 @dataclass
@@ -97,6 +103,57 @@ def disclosure_decision(ctx: PageContext) -> Iterator[Finding]:
                        "无需处理；内部构建可设置 include_on_request: true",
                        "nothing to do; an internal build may set include_on_request: true",
                        "review.disclosure", Severity.DECISION)
+
+
+def index_no_of(meta: dict) -> str | None:
+    """The page's 索引号 (``document.index_no``) as written, or None."""
+    doc = meta.get("document")
+    value = doc.get("index_no") if isinstance(doc, dict) else None
+    return None if value is None else str(value)
+
+
+def index_no_format(ctx: PageContext) -> Iterator[Finding]:
+    """第五条: a 索引号 that does not follow the site's numbering makes the record invalid."""
+    pattern = ctx.options.index_no_pattern
+    index_no = index_no_of(ctx.meta)
+    if pattern is None or index_no is None or ctx.record.disclosure == "不予公开":
+        return
+    if re.fullmatch(pattern, index_no) is None:
+        yield _finding(ctx, "document.index-no-format", "第五条",
+                       f"索引号 {index_no} 不符合本站的索引号格式 {pattern}",
+                       f"the index number {index_no} does not match the site's format {pattern}",
+                       "按本站编号规则改正 document.index_no 后重新送审；本站编号规则不同的，"
+                       "在 mkdocs.yml 中设置 index_no_pattern",
+                       "correct document.index_no to the site's numbering and have the page reviewed "
+                       "again; a site with another numbering sets index_no_pattern in mkdocs.yml",
+                       "document.index_no")
+
+
+def index_no_clashes(index_nos: dict[str, str]) -> dict[str, list[Finding]]:
+    """第五条: one 索引号 identifies one piece of government information.
+
+    ``index_nos`` maps each page to its 索引号; every page sharing one with
+    another page gets a finding naming the others.  Compared after NFKC and
+    case folding, so full-width digits do not make a second number.
+    """
+    by_key: dict[str, list[str]] = {}
+    for path, index_no in sorted(index_nos.items()):
+        key = unicodedata.normalize("NFKC", index_no).strip().casefold()
+        by_key.setdefault(key, []).append(path)
+    clashes: dict[str, list[Finding]] = {}
+    for paths in by_key.values():
+        for path in paths if len(paths) > 1 else ():
+            others = "、".join(p for p in paths if p != path)
+            index_no = index_nos[path]
+            clashes[path] = [Finding(
+                "document.index-no-duplicate", "第五条", path,
+                f"索引号 {index_no} 与 {others} 重复：一个索引号只能标识一条政府信息，相关页面均不发布",
+                f"the index number {index_no} is also used by {others}; one index number identifies "
+                "one document, so none of these pages is published",
+                f"核对 {others} 与本页，为其中一页另行编号（修改 document.index_no 后须重新送审）",
+                f"check {others} and this page and give one of them a new number (a changed "
+                "document.index_no needs a new review)", "document.index_no")]
+    return clashes
 
 
 # -- 第六条, 第十四条: classified information ------------------------------------
@@ -535,6 +592,7 @@ def sensitive_hints(ctx: PageContext) -> Iterator[Finding]:
 
 RULES: tuple[Rule, ...] = (
     disclosure_decision,
+    index_no_format,
     classified_without_declassification,
     third_party_without_consent,
     sensitive_items_answered,

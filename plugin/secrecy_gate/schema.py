@@ -160,3 +160,25 @@ PAGE = {
 
 def page_schema() -> dict:
     return copy.deepcopy(PAGE)
+
+
+def vocabulary() -> str:
+    """Every field name and fixed value of the record, one a line.
+
+    Public words of the record format, not of any page: the leak scan does
+    not look for them (a withheld page's ``document:`` line must not match
+    ``document`` in a theme's JavaScript).
+    """
+    words: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            words.extend(node.get("properties", {}))
+            words.extend(v for v in node.get("enum", []) if isinstance(v, str))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(PAGE)
+    return "\n".join(dict.fromkeys(words))

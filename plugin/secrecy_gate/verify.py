@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .catalogue import column_headings
 from .gate import SiteReview, is_page
 from .scanners import LeakHit, LeakScanner, needles_from_text
 from .scanners.leakscan import drop_found_in
+from .schema import vocabulary
 
 
 def _text_of(path: Path) -> str | None:
@@ -35,7 +37,8 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
     A needle source is ``(text, label, whole)``; ``whole`` keeps a short text
     (a title, a secret point) as one needle too.
     """
-    published_text: list[str] = []
+    # Fixed words of the record format and the catalogue are public whatever a page says.
+    published_text: list[str] = [vocabulary(), column_headings()]
     allowed_pii: list[str] = []
     for page in review.published():
         if page.publish_text:
