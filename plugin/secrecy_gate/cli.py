@@ -311,7 +311,7 @@ review:
     cautious_matters:             # (四) 文件规定应慎重处理的信息
     other_risks:                  # (五) 可能违反保密规定的其他情形
   third_party: {{involved: false}}  # 第七条
-  lead_agency: {agency}           # 第十一条 主办机关 (roster id)
+  {lead_agency:<32}# 第十一条 主办机关 (roster id)
   co_agencies: []                 # 第十一条 协办机关 (roster ids)
   consents: []                    # written by `secrecy-gate consent`
   signatures: []                  # written by `secrecy-gate sign` (第十条)
@@ -337,7 +337,7 @@ def new(page, title, agency):
     title = title or path.stem
     # Quoted: a title such as “通知: 关于…” must not break the YAML.
     path.write_text(TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False),
-                                    agency=agency), encoding="utf-8")
+                                    lead_agency=f"lead_agency: {agency}"), encoding="utf-8")
     click.echo(f"已创建 / created {page}: 填写 review 后提交，再按第十条送审 / fill in review, commit, "
                "then have it signed (第十条)")
 
