@@ -318,3 +318,12 @@ def test_fast_yaml_reader_agrees_with_pyyaml(text):
         assert fast[1:] == slow[1:]
     else:
         assert slow[1] in fast[1]
+
+
+def test_missing_signature_fix_names_the_page_and_the_command(site):
+    """The fix for a missing step is a command the signer can paste as is."""
+    site.write("notices/a.md", page("# A\n"))
+    site.sign("notices/a.md", "originator")
+    (finding,) = [f for f in Gate(site.gate_config()).review().pages["notices/a.md"].verdict.findings
+                  if f.code == "signature.missing"]
+    assert "secrecy-gate sign content/notices/a.md --step originator_head --opinion 主动公开" in finding.fix_zh

@@ -252,7 +252,7 @@ class Gate:
             evidence.problem = site_problem
         elif history is not None:
             rp = self._repo_path(path)
-            result.repo_path = rp
+            result.repo_path = evidence.repo_path = rp
             evidence.committed = rp is not None and history.is_committed(rp)
             evidence.dirty = rp is not None and history.is_dirty(rp)
             if evidence.committed and not evidence.dirty:

@@ -44,6 +44,7 @@ class GitEvidence:
     """What git history proves about one page (filled by ``gate.py``)."""
 
     problem: tuple[str, str, str] | None = None  # (code, zh, en): history unusable
+    repo_path: str | None = None  # the page's path in the repository, for fix hints
     committed: bool = False
     dirty: bool = False
     introductions: dict = field(default_factory=dict)  # entry key -> [Commit]
@@ -235,11 +236,13 @@ def four_signatures_in_order(ctx: PageContext) -> Iterator[Finding]:
     for i, step in enumerate(STEPS):
         if i >= len(sigs):
             people = "、".join(p.name for p in _eligible(ctx, step)) or "（名册中无人）"
+            page = ctx.git.repo_path or ctx.path
+            opinion = rec.disclosure or "意见"
             yield _finding(ctx, "signature.missing", "第十条",
                            f"缺少第{i + 1}步“{STEP_NAMES_ZH[step]}”的签署（共需四步，已有{len(sigs)}步）",
                            f"step {i + 1} of 4 ({step}) is not signed yet",
-                           f"请 {people} 运行 secrecy-gate sign PAGE --step {step} --opinion 意见",
-                           f"one of {people} runs `secrecy-gate sign PAGE --step {step} --opinion …`",
+                           f"请 {people} 运行 secrecy-gate sign {page} --step {step} --opinion {opinion}",
+                           f"one of {people} runs `secrecy-gate sign {page} --step {step} --opinion {opinion}`",
                            f"review.signatures[{i}]")
             break
         if sigs[i].step != step:
