@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime
 import html
+import os
 import posixpath
 import re
+import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -90,6 +93,35 @@ def test_catalogue_lists_exactly_the_published_documents_newest_first(make_site)
         target = built_target(site, "gkml/index.html", link_of(row[1]))
         assert target.is_file(), target
         assert title in target.read_text(encoding="utf-8")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+# CI (.ci/run) installs chromium and sets SG_REQUIRE_BROWSER=1.
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("SG_REQUIRE_BROWSER"),
+                    reason="Debian's chromium is not installed at /usr/bin/chromium")
+def test_clicking_a_column_heading_sorts_the_catalogue_in_a_real_browser(make_site, tmp_path):
+    """The inline sort script works in a browser: a click on 索引号 sorts by it."""
+    site = home(make_site())
+    for rel, n, published in (("a.md", 2, "2026-01-01"), ("b.md", 9, "2025-01-01"),
+                              ("c.md", 5, "2024-01-01")):
+        publish(site, rel, document_page(f"排序测试{n}", f"620600-2026-0000{n}", published=published))
+    site.build()
+    built = site.root / "site" / "gkml" / "index.html"
+    # The click is the last thing the page does, after the catalogue's own script.
+    clicked = built.read_text(encoding="utf-8").replace(
+        "</body>", '<script>document.querySelector(".sg-catalogue th").click();</script></body>')
+    probe = built.with_name("probe.html")
+    probe.write_text(clicked, encoding="utf-8")
+    dom = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+    order = re.findall(r"620600-2026-0000(\d)", dom.split('class="sg-catalogue"', 1)[1])
+    assert order[:3] == ["9", "5", "2"]  # first click: 索引号 descending
+    assert re.findall(r"620600-2026-0000(\d)", built.read_text(encoding="utf-8"))[:3] == ["2", "9", "5"]
 
 
 WITHHELD = (  # (page, title, 索引号 serial, disclosure, signed)
