@@ -316,8 +316,8 @@ ID_NUMBER = "11010519491231002X"  # GB 11643 test vector: valid check character 
 
 def _draft(title="草稿"):
     """What `secrecy-gate new` writes: an empty record."""
-    from secrecy_gate.cli import TEMPLATE
-    return TEMPLATE.format(title=title, yaml_title=title, agency="city-office")
+    from secrecy_gate.cli import new_page_text
+    return new_page_text(title, "city-office")
 
 
 PRE_COMMIT_CASES = [

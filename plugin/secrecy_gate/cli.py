@@ -322,6 +322,13 @@ review:
 """
 
 
+def new_page_text(title: str, agency: str = "") -> str:
+    """A page with an empty review record, as ``secrecy-gate new`` writes it."""
+    # Quoted: a title such as “通知: 关于…” must not break the YAML.
+    return TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False),
+                           lead_agency=f"lead_agency: {agency}")
+
+
 @main.command()
 @click.argument("page", type=click.Path(dir_okay=False))
 @click.option("--title", default=None)
@@ -335,9 +342,7 @@ def new(page, title, agency):
         raise click.ClickException("页面须为 .md 文件 / the page must be a .md file")
     path.parent.mkdir(parents=True, exist_ok=True)
     title = title or path.stem
-    # Quoted: a title such as “通知: 关于…” must not break the YAML.
-    path.write_text(TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False),
-                                    lead_agency=f"lead_agency: {agency}"), encoding="utf-8")
+    path.write_text(new_page_text(title, agency), encoding="utf-8")
     click.echo(f"已创建 / created {page}: 填写 review 后提交，再按第十条送审 / fill in review, commit, "
                "then have it signed (第十条)")
 

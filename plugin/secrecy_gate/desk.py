@@ -35,7 +35,7 @@ from .record import canonical_value
 from .roster import Person, Roster
 from .rules import ESCALATION_WORKDAYS
 from .schema import STEP_NAMES_ZH, STEPS
-from .signing import _INCOMPLETE as INCOMPLETE_CODES
+from .signing import INCOMPLETE_CODES
 from .workdays import Calendar, CalendarUnknown
 
 # 条例第二十六条: 自该政府信息形成或者变更之日起20个工作日内予以公开

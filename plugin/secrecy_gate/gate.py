@@ -157,7 +157,7 @@ class Gate:
         self.cache = cache
 
     # -- site-wide inputs ------------------------------------------------------
-    def _registers(self, problems: list) -> tuple[Roster | None, Calendar]:
+    def registers(self, problems: list) -> tuple[Roster | None, Calendar]:
         """The roster, the 第八条 lexicon and the working-day calendar."""
         roster = None
         try:
@@ -307,7 +307,7 @@ class Gate:
             except OSError:
                 reader = None
         problems: list = []
-        roster, calendar = self._registers(problems)
+        roster, calendar = self.registers(problems)
         review.roster = roster
         raws: dict[str, bytes | Exception] = {}
         prepared: dict[str, tuple] = {}

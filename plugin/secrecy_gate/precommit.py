@@ -137,7 +137,7 @@ def _registers(gc: GateConfig) -> tuple[_Registers, list[Finding]]:
     """Roster, calendar and 第八条 lexicon; their problems are reported, not blocking."""
     gate = Gate(gc)
     problems: list = []
-    roster, calendar = gate._registers(problems)
+    roster, calendar = gate.registers(problems)
     site = [Finding(code, art, "(site)", zh, en) for code, art, zh, en in problems]
     return _Registers(roster or Roster(), calendar, gate.lexicon), site
 

@@ -27,7 +27,7 @@ from .roster import Person
 from .schema import STEP_NAMES_ZH, STEPS
 
 # Findings that mean the record itself is not ready to be signed.
-_INCOMPLETE = ("front-matter.", "record.", "sensitive.", "third-party.kind", "agency.unknown")
+INCOMPLETE_CODES = ("front-matter.", "record.", "sensitive.", "third-party.kind", "agency.unknown")
 
 
 class SignError(RuntimeError):
@@ -108,7 +108,7 @@ def _prepare(page: Path, gate_config: GateConfig):
         raise SignError(f"{page} 不是 Markdown 页面", f"{page} is not a Markdown page")
     result = review.pages[rel]
     blocking = [f for f in result.verdict.findings
-                if f.code.startswith(_INCOMPLETE) and f.withholds]
+                if f.code.startswith(INCOMPLETE_CODES) and f.withholds]
     if review.roster is None:
         raise SignError("名册无效，无法签署", "the roster is invalid; nothing can be signed")
     if blocking or result.record is None:
