@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import random
 import shutil
@@ -39,8 +40,10 @@ PARA = ("为进一步做好政府信息公开工作，根据《中华人民共�
 
 
 def record(i: int, disclosure: str, signatures: list[str], title: str) -> str:
+    # 索引号 in the site's default format: documents 2026-NNNNN, section pages
+    # (i = 100000 + s) 2025-NNNNN, the home page (i = 200000) 2024-00000.
     sigs = "".join(f"\n    - {s}" for s in signatures) if signatures else " []"
-    return (f"---\ntitle: {title}\ndocument:\n  index_no: 620600-2026-{i:05d}\n"
+    return (f"---\ntitle: {title}\ndocument:\n  index_no: 620600-{2026 - i // 100000}-{i % 100000:05d}\n"
             f"  issuer: 武威市人民政府办公室\n  written: 2026-03-{1 + i % 28:02d}\n"
             f"review:\n  classification: 非密\n  disclosure: {disclosure}\n"
             f"  basis: 《中华人民共和国政府信息公开条例》第二十条\n  reason: 本机关制定的规范性文件，应当主动公开\n"
@@ -258,6 +261,12 @@ def main() -> None:
         print(f"generated {args.pages} pages, {info['commits']} commits, {info['withheld']} withheld "
               f"in {gen_s:.1f}s at {repo}", flush=True)
         py = sys.executable
+        judged = json.loads(subprocess.run([py, "-m", "secrecy_gate.cli", "check", "--format", "json"],
+                                           cwd=repo, capture_output=True, text=True).stdout)
+        gate_withheld = sum(p["outcome"] == "withhold" for p in judged["pages"])
+        if gate_withheld != info["withheld"]:
+            sys.exit(f"the gate withholds {gate_withheld} pages, the generator meant {info['withheld']}: "
+                     "the builds would not compare like with like; fix the generator")
         plain_t, gated_t, plain_m, gated_m = [], [], [], []
         for r in range(args.runs):
             t, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs-plain.yml", "-d", str(tmp / "plain")], repo)

