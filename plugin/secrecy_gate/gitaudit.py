@@ -37,7 +37,7 @@ class GitUnavailable(RuntimeError):
         self.en = en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commit:
     sha: str
     parents: tuple[str, ...]
@@ -48,7 +48,7 @@ class Commit:
     subject: str = ""  # first line of the message, for the audit report (第十八条)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     commit: str
     parent_blobs: tuple[str, ...]  # NULL_SHA where the path did not exist

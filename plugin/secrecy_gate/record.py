@@ -8,10 +8,9 @@ normalised to the canonical Chinese.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
-
-import fastjsonschema
-import jsonschema
+from typing import TYPE_CHECKING
 
 from .findings import Finding
 from .frontmatter import to_jsonable
@@ -24,9 +23,8 @@ _ALIAS = {
     "kind": {v: k for k, v in THIRD_PARTY_KINDS.items()},
 }
 
-_VALIDATOR = jsonschema.Draft202012Validator(
-    page_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-)
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def _is_date(value: str) -> bool:
@@ -37,26 +35,39 @@ def _is_date(value: str) -> bool:
         return False
 
 
-def _compile_fast():
+# Both validators are built on first use, so that a process that only needs
+# ``entry_key`` (the git reader) does not pay for importing and compiling them.
+
+@functools.lru_cache(maxsize=None)
+def _fast_validator():
     # fastjsonschema compiles the same schema to Python code: ~50x faster than
     # jsonschema on valid records, which is what a portal build mostly sees.
     # Any failure (or any doubt) falls through to jsonschema's full report.
+    import fastjsonschema
+
     schema = page_schema()
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(schema, formats={"date": _is_date})
+    return fastjsonschema.compile(schema, formats={"date": _is_date}), fastjsonschema.JsonSchemaException
 
 
-_FAST = _compile_fast()
+@functools.lru_cache(maxsize=None)
+def _full_validator():
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(
+        page_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def _schema_errors(data: dict) -> list[jsonschema.ValidationError]:
+    fast, invalid = _fast_validator()
     try:
-        _FAST(data)
-    except fastjsonschema.JsonSchemaException:
+        fast(data)
+    except invalid:
         pass
     else:
         return []
-    return sorted(_VALIDATOR.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
+    return sorted(_full_validator().iter_errors(data),
+                  key=lambda e: (list(e.absolute_path), e.validator))
 
 
 def canonical_value(kind: str, value):
