@@ -87,3 +87,37 @@ def test_missing_git_withholds_with_the_reader(site, read_ahead, monkeypatch, tm
     monkeypatch.setenv("PATH", str(empty))
     v = site.verdict("p.md")
     assert not v.published and "git.unavailable" in {f.code for f in v.findings}
+
+
+def test_build_starts_reading_history_at_on_config_and_reuses_it(site, read_ahead, monkeypatch):
+    """One reader per build, started before MkDocs lists the files, its answer used."""
+    used = []
+    original = gate_module.Gate.review
+
+    def review(self, paths=None, reader=None):
+        used.append(reader is not None)
+        return original(self, paths, reader)
+    monkeypatch.setattr(gate_module.Gate, "review", review)
+    site.write("ok.md", page("# 早读\n\n早读历史的正文。\n"))
+    site.sign_all("ok.md")
+    site.write("draft.md", page("# 草稿\n\n未签署草稿的正文。\n"))
+    used.clear(), read_ahead.clear()  # signing judged the page too
+    site.build()
+    assert used == [True] and len(read_ahead) == 1
+    assert "早读历史的正文" in site.output_text()
+    site.assert_absent("未签署草稿的正文")
+
+
+def test_an_early_reader_for_other_pages_is_replaced(site, read_ahead):
+    """A reader asked for fewer pages than the review judges is stopped, never trusted."""
+    site.write("a.md", page("# 甲\n\n甲的正文。\n"))
+    site.sign_all("a.md")
+    site.write("b.md", page("# 乙\n\n乙的正文。\n"))
+    site.sign_all("b.md")
+    gate = gate_module.Gate(site.gate_config())
+    read_ahead.clear()  # signing judged the pages too
+    early = gate.start_reading(["a.md"])
+    review = gate.review(None, early)
+    assert len(read_ahead) == 2  # the early one and its replacement
+    assert early._proc.poll() is not None  # stopped
+    assert review.pages["a.md"].published and review.pages["b.md"].published

@@ -294,18 +294,35 @@ class Gate:
                               "a changed attachment needs a new review: update sha256 and sign again", fld)
 
     # -- the whole site -------------------------------------------------------------
-    def review(self, paths: Iterable[str] | None = None) -> SiteReview:
+    def start_reading(self, pages: list[str]) -> gitaudit.HistoryReader | None:
+        """Start reading git history on the other core, if the site is large enough to
+        gain from it (``review`` does this itself; a caller that knows the pages
+        earlier may start it sooner and hand it over)."""
+        if self.cache is not None or len(pages) < READ_AHEAD_PAGES:
+            return None
+        try:
+            return gitaudit.HistoryReader(*self._reading_request(pages))
+        except OSError:
+            return None
+
+    def _reading_request(self, pages: list[str]) -> tuple:
+        return self.config.docs_dir, self.config.docs_dir, pages, [self.config.roster]
+
+    def review(self, paths: Iterable[str] | None = None,
+               reader: gitaudit.HistoryReader | None = None) -> SiteReview:
+        """Judge the pages (all of ``docs_dir`` by default).  ``reader`` is a history
+        reader started earlier by ``start_reading``; used only if it was asked for
+        these pages, and stopped otherwise."""
         review = SiteReview()
         all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
         pages = [p for p in all_paths if is_page(p)]
-        reader = None
-        if self.cache is None and len(pages) >= READ_AHEAD_PAGES:
+        if reader is not None and (self.cache is not None
+                                   or not reader.covers(*self._reading_request(pages))):
+            reader.abandon()
+            reader = None
+        if reader is None:
             # Git history is read on the other core while this one parses the pages.
-            try:
-                reader = gitaudit.HistoryReader(self.config.docs_dir, self.config.docs_dir, pages,
-                                                [self.config.roster])
-            except OSError:
-                reader = None
+            reader = self.start_reading(pages)
         problems: list = []
         roster, calendar = self.registers(problems)
         review.roster = roster

@@ -454,6 +454,7 @@ class HistoryReader:
     def __init__(self, start: Path, docs_dir: Path, pages: list[str], keep: list[Path]):
         import pickle
         import sys
+        self.request = (start, docs_dir, frozenset(pages), tuple(keep))
         env = _git_env()
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.gitaudit"],
@@ -470,6 +471,17 @@ class HistoryReader:
 
         self._thread = threading.Thread(target=exchange, daemon=True)
         self._thread.start()
+
+    def covers(self, start: Path, docs_dir: Path, pages: list[str], keep: list[Path]) -> bool:
+        """Whether this reader was asked for (at least) what a review now needs."""
+        s, d, p, k = self.request
+        return s == start and d == docs_dir and tuple(keep) == k and p.issuperset(pages)
+
+    def abandon(self) -> None:
+        """Stop a reader whose answer nobody will read."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
 
     def result(self) -> History:
         """The history, or GitUnavailable (never a partial history)."""

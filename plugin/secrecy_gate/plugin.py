@@ -46,7 +46,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 from . import catalogue, report, rules
-from .gate import Gate, GateConfig, ReviewCache, SiteReview
+from .gate import Gate, GateConfig, ReviewCache, SiteReview, is_page, list_docs
 from .leakwatch import LeakWatch
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
 
@@ -145,6 +145,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         self.documents: dict[str, catalogue.DocumentEntry] = {}
         self.catalogue_uri: str | None = None
         self.watch: LeakWatch | None = None
+        self.reader = None  # git history read from on_config on, for on_files' review
         # Kept across `mkdocs serve` rebuilds (on_startup keeps this instance alive).
         self.cache = ReviewCache()
 
@@ -163,14 +164,28 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         if self.dirty and not self.preview:
             # `serve --dirty` is tolerated only for a local preview, never where others can see it.
             raise PluginError(DIRTY_REFUSED)
+        if self.command != "serve":
+            # Start reading git history now, while MkDocs cleans the site directory and
+            # lists the files; on_files' review uses it if it covers the same pages.
+            self._drop_reader()
+            gc = gate_config(config, self.config)
+            docs = gc.docs_dir
+            if docs.is_dir():
+                self.reader = Gate(gc).start_reading([p for p in list_docs(docs) if is_page(p)])
         return config
+
+    def _drop_reader(self) -> None:
+        if self.reader is not None:
+            self.reader.abandon()
+            self.reader = None
 
     @event_priority(-100)
     def on_files(self, files: Files, *, config) -> Files:
         docs_dir = Path(config.docs_dir)
         ours = [f for f in files if f.generated_by is None and _inside(f.abs_src_path, docs_dir)]
         gate = Gate(gate_config(config, self.config), self.cache if self.command == "serve" else None)
-        review = gate.review([f.src_uri for f in ours])
+        reader, self.reader = self.reader, None
+        review = gate.review([f.src_uri for f in ours], reader)
         self.review = review
         self.approved = set()
         self.meta = {}
@@ -323,6 +338,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             raise PluginError(report.leak_message(hits, config.site_dir, self.config.language))
 
     def on_build_error(self, *, error):
+        self._drop_reader()
         if self.watch is not None:
             self.watch.abandon()
             self.watch = None
