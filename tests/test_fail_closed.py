@@ -69,3 +69,32 @@ def test_a_failing_leak_scan_fails_the_build(site, monkeypatch, caplog, scanner,
         site.build()
     assert message in caplog.text
     assert not (site.root / "site").exists()
+
+
+def test_a_dead_scanner_with_a_full_backlog_fails_the_build_without_hanging(site, monkeypatch):
+    """The build waits for a slow scanner (bounded backlog) but never for a dead one."""
+    import threading
+
+    import secrecy_gate.leakwatch as leakwatch_module
+
+    signed_site(site)
+    # Pages larger than a pipe's buffer: the writer blocks on the first one, then finds
+    # the worker gone, while the build still has pages to hand over.
+    for name in ("a.md", "b.md", "c.md"):
+        site.write(name, page(f"# {name}\n\n" + "积压测试正文。\n\n" * 8000))
+        site.sign_all(name)
+    monkeypatch.setattr(plugin_module, "BACKGROUND_SCAN_PAGES", 1)
+    monkeypatch.setattr(leakwatch_module, "BACKLOG_PAGES", 1)
+    monkeypatch.setattr(plugin_module, "scanner_from_inputs", failing_parts.dying_scanner)
+    outcome = []
+
+    def build():
+        try:
+            site.build()
+        except (PluginError, Abort) as exc:
+            outcome.append(exc)
+    worker = threading.Thread(target=build, daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the build hung on a dead scanning process"
+    assert outcome and not (site.root / "site").exists()

@@ -30,6 +30,9 @@ from .scanners.leakscan import UNSCANNABLE, content_digest
 
 # How long the build waits for the worker's answer after the last page.
 RESULT_TIMEOUT_S = 3600
+# Pages waiting to be sent to the worker.  Bounded, so that a worker slower than
+# the build holds the build back instead of letting its memory grow page by page.
+BACKLOG_PAGES = 256
 _INIT, _PAGE, _DONE = "init", "page", "done"
 
 
@@ -55,7 +58,7 @@ class LeakWatch:
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.leakwatch"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        self._outbox: queue.Queue = queue.Queue()
+        self._outbox: queue.Queue = queue.Queue(maxsize=BACKLOG_PAGES)
         self._answer: list = []
         self._writer = threading.Thread(target=self._write, daemon=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -81,11 +84,21 @@ class LeakWatch:
         except Exception as exc:  # noqa: BLE001 - reported as a failed scan
             self._answer.append(_fail(f"no readable answer from the scanning process: {exc!r}"))
 
+    def _send(self, msg) -> None:
+        """Queue a frame; if the writer has stopped (the worker is gone), drop it:
+        ``finish`` then reports the failed scan, and the build fails."""
+        while self._writer.is_alive():
+            try:
+                self._outbox.put(msg, timeout=1)
+                return
+            except queue.Full:
+                continue
+
     def page(self, rel: str, html: str) -> None:
-        self._outbox.put((_PAGE, (rel, html)))
+        self._send((_PAGE, (rel, html)))
 
     def finish(self, site_dir: Path) -> list[LeakHit]:
-        self._outbox.put((_DONE, str(site_dir)))
+        self._send((_DONE, str(site_dir)))
         self._reader.join(timeout=RESULT_TIMEOUT_S)
         hits = self._answer[0] if self._answer else _fail("no answer from the scanning process")
         try:
