@@ -345,3 +345,22 @@ def _isolated_git(tmp_path):
 
 TODAY = _dt.date.today()
 __all__ = ["Site", "page", "record", "PEOPLE", "STEPS", "DOUBLE_ROSTER", "isolated_git", "shutil"]
+
+
+# -- a real browser (Debian's chromium) ------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# CI (.ci/run) installs chromium and sets SG_REQUIRE_BROWSER=1, so there a
+# missing browser fails the test instead of skipping it.
+needs_browser = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("SG_REQUIRE_BROWSER"),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+
+
+def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless chromium with nothing that reaches the network; ``args`` end with the URL."""
+    return subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=300, check=True)

@@ -12,22 +12,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from conftest import PEOPLE, STEPS, TODAY, Site, page
+from conftest import PEOPLE, STEPS, TODAY, Site, chromium, needs_browser, page
 
 from secrecy_gate.auditrender import LABELS
 from secrecy_gate.auditreport import NOTICE, build_report
 from secrecy_gate.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
 EMAIL = {who: email for who, (_, email) in PEOPLE.items()}
 NAME = {who: name for who, (name, _) in PEOPLE.items()}
 
@@ -273,24 +269,16 @@ def test_html_report_refuses_docs_dir_and_site_dir(site, tmp_path):
         assert not (place / "index.html").exists()
 
 
-# CI (.ci/run) installs chromium and sets SG_REQUIRE_BROWSER=1, so there a
-# missing browser fails the test instead of skipping it.
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("SG_REQUIRE_BROWSER"),
-                    reason="Debian's chromium is not installed at /usr/bin/chromium "
-                    "(apt-get install -y chromium); the headless-browser check needs it")
+@needs_browser
 def test_html_report_renders_in_a_headless_browser(site, tmp_path):
     index, _ = html_report(site, tmp_path, HOSTILE)
-    common = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2000"]
-    dom = subprocess.run([*common, "--dump-dom", index.as_uri()], capture_output=True, text=True,
-                         timeout=300, check=True).stdout
+    profile, size = tmp_path / "profile", "--window-size=1280,2000"
+    dom = chromium(profile, size, "--dump-dom", index.as_uri()).stdout
     for step in STEPS:
         assert NAME[step] in dom
     assert dom.count("<del>") == 4
     assert "<script" not in dom.lower() and "<img" not in dom.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # shown as text, not run
     png = tmp_path / "report.png"
-    subprocess.run([*common, f"--screenshot={png}", index.as_uri()], capture_output=True,
-                   timeout=300, check=True)
+    chromium(profile, size, f"--screenshot={png}", index.as_uri())
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime
 import html
-import os
 import posixpath
 import re
-import subprocess
 import textwrap
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Site, page
+from conftest import Site, chromium, needs_browser, page
 from mkdocs.exceptions import Abort
 
 from secrecy_gate.cli import main
@@ -95,12 +92,7 @@ def test_catalogue_lists_exactly_the_published_documents_newest_first(make_site)
         assert title in target.read_text(encoding="utf-8")
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-# CI (.ci/run) installs chromium and sets SG_REQUIRE_BROWSER=1.
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("SG_REQUIRE_BROWSER"),
-                    reason="Debian's chromium is not installed at /usr/bin/chromium")
+@needs_browser
 def test_clicking_a_column_heading_sorts_the_catalogue_in_a_real_browser(make_site, tmp_path):
     """The inline sort script works in a browser: a click on 索引号 sorts by it."""
     site = home(make_site())
@@ -114,11 +106,7 @@ def test_clicking_a_column_heading_sorts_the_catalogue_in_a_real_browser(make_si
         "</body>", '<script>document.querySelector(".sg-catalogue th").click();</script></body>')
     probe = built.with_name("probe.html")
     probe.write_text(clicked, encoding="utf-8")
-    dom = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--dump-dom", probe.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True).stdout
+    dom = chromium(tmp_path / "profile", "--dump-dom", probe.as_uri()).stdout
     order = re.findall(r"620600-2026-0000(\d)", dom.split('class="sg-catalogue"', 1)[1])
     assert order[:3] == ["9", "5", "2"]  # first click: 索引号 descending
     assert re.findall(r"620600-2026-0000(\d)", built.read_text(encoding="utf-8"))[:3] == ["2", "9", "5"]
