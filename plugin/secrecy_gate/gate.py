@@ -50,6 +50,11 @@ class GateConfig:
     placeholder: str = DEFAULT_PLACEHOLDER  # 第九条: what replaces a secret point
     index_no_pattern: str | None = rules.INDEX_NO_PATTERN  # 第五条: the site's 索引号 format
 
+    def rule_options(self) -> rules.Options:
+        """The options every rule of ``rules.py`` reads, from this configuration."""
+        return rules.Options(self.include_on_request, self.today, self.hints_withhold,
+                             self.index_no_pattern)
+
 
 @dataclass
 class PageResult:
@@ -89,6 +94,14 @@ class FileResult:
     reason_en: str
 
 
+def front_matter_finding(path: str, exc: frontmatter.FrontMatterError) -> Finding:
+    """第二条 先审核后公开: a page whose front matter cannot be read cannot be judged."""
+    return Finding(exc.code, "第二条", path, exc.zh, exc.en,
+                   "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（secrecy-gate new 可生成）",
+                   "start the page with YAML front matter between --- lines holding a review record "
+                   "(`secrecy-gate new` writes one)", "front matter", exc.line)
+
+
 @dataclass
 class SiteReview:
     pages: dict[str, PageResult] = field(default_factory=dict)
@@ -96,6 +109,7 @@ class SiteReview:
     site_findings: list[Finding] = field(default_factory=list)
     history: gitaudit.History | None = None
     roster: Roster | None = None
+    calendar: Calendar | None = None  # the working-day calendar; None when it is invalid
 
     def release(self) -> None:
         """Drop what only judging needed (texts, records, history); verdicts stay.
@@ -222,11 +236,7 @@ class Gate:
             text = frontmatter.decode(raw)
             doc = frontmatter.parse(text)
         except frontmatter.FrontMatterError as exc:
-            result.verdict.findings.append(Finding(
-                exc.code, "第二条", path, exc.zh, exc.en,
-                "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（secrecy-gate new 可生成）",
-                "start the page with YAML front matter between --- lines holding a review record "
-                "(`secrecy-gate new` writes one)", "front matter", exc.line))
+            result.verdict.findings.append(front_matter_finding(path, exc))
             return result, None
         result.document = doc
         result.source = text
@@ -260,11 +270,8 @@ class Gate:
                 evidence.introductions = history.introductions(rp, expected)
             evidence.is_ancestor = history.is_ancestor
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
-                                calendar, rules.Options(self.config.include_on_request,
-                                                        self.config.today,
-                                                        self.config.hints_withhold,
-                                                        self.config.index_no_pattern),
-                                redaction, self.lexicon, doc.body_line)
+                                calendar, self.config.rule_options(), redaction, self.lexicon,
+                                doc.body_line)
         result.verdict.findings.extend(rules.evaluate(ctx))
         result.secrets = redaction.secrets
         if redaction.count and record.disclosure == "删减后公开":
@@ -326,6 +333,8 @@ class Gate:
         problems: list = []
         roster, calendar = self.registers(problems)
         review.roster = roster
+        # For the deadlines of `status` and `sweep`: an invalid calendar computes none.
+        review.calendar = None if any(p[0] == "calendar.invalid" for p in problems) else calendar
         raws: dict[str, bytes | Exception] = {}
         prepared: dict[str, tuple] = {}
         for path in pages:

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import frontmatter, rules
 from .digest import page_digest
 from .findings import Finding
-from .gate import Gate, GateConfig, is_page, list_docs
+from .gate import Gate, GateConfig, front_matter_finding, is_page, list_docs
 from .record import ReviewRecord, parse_record
 from .roster import Roster
 from .scanners import apply_redactions
@@ -97,13 +98,13 @@ def _judge(rel: str, raw: bytes, gc: GateConfig, reg: _Registers) -> list[Findin
     try:
         text = frontmatter.decode(raw)
     except frontmatter.FrontMatterError as exc:
-        return [_front_matter_finding(rel, exc)]
+        return [front_matter_finding(rel, exc)]
     findings: list[Finding] = []
     record, meta, body, body_line, digest = UNREAD_RECORD, {}, text, 1, ""
     try:
         doc = frontmatter.parse(text)
     except frontmatter.FrontMatterError as exc:
-        findings.append(_front_matter_finding(rel, exc))
+        findings.append(front_matter_finding(rel, exc))
     else:
         meta, body, body_line = doc.meta, doc.body, doc.body_line
         jsonable = frontmatter.to_jsonable(meta)
@@ -112,7 +113,7 @@ def _judge(rel: str, raw: bytes, gc: GateConfig, reg: _Registers) -> list[Findin
         if parsed is not None:
             record, digest = parsed, page_digest(meta, body, jsonable)
     redaction = apply_redactions(body, gc.placeholder)
-    options = rules.Options(gc.include_on_request, gc.today, gc.hints_withhold)
+    options = gc.rule_options()
 
     def context(rec: ReviewRecord) -> rules.PageContext:
         return rules.PageContext(rel, meta, body, rec, reg.roster, digest, rules.GitEvidence(),
@@ -124,13 +125,6 @@ def _judge(rel: str, raw: bytes, gc: GateConfig, reg: _Registers) -> list[Findin
     else:
         findings.extend(rules.evaluate(context(record), REVIEW_RULES))
     return findings
-
-
-def _front_matter_finding(rel: str, exc: frontmatter.FrontMatterError) -> Finding:
-    return Finding(exc.code, "第二条", rel, exc.zh, exc.en,
-                   "页面须以 --- 包围的 YAML 前置信息开头（secrecy-gate new 可生成）",
-                   "start the page with YAML front matter between --- lines (`secrecy-gate new` writes one)",
-                   "front matter", exc.line)
 
 
 def _registers(gc: GateConfig) -> tuple[_Registers, list[Finding]]:
@@ -207,10 +201,7 @@ def render(result: PreCommitCheck, lang: str = "zh") -> list[str]:
 
 
 def _count_codes(findings) -> list[str]:
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.code] = counts.get(f.code, 0) + 1
-    return [code + (f"×{n}" if n > 1 else "") for code, n in counts.items()]
+    return [code + (f"×{n}" if n > 1 else "") for code, n in Counter(f.code for f in findings).items()]
 
 
 def as_dict(result: PreCommitCheck) -> dict:
