@@ -121,6 +121,20 @@ def test_2027_without_override_is_an_error_on_the_row_not_a_crash(make_site, mon
     assert d["due"] == "2027-01-18" and d["error"] is None and d["days_left"] == 19
 
 
+def test_an_invalid_calendar_computes_no_deadline_and_says_why(make_site, monkeypatch):
+    """A broken reviews/calendar.yml is never replaced by a guess: every deadline is an error."""
+    site = make_site()
+    at(monkeypatch, "2026-10-09")
+    site.write("notice.md", dated_page("# 通知\n", "2026-10-09"))
+    (site.root / "reviews" / "calendar.yml").write_text("years: {2027: {holidays: [not-a-date]}}\n",
+                                                       encoding="utf-8")
+    site.commit_all("坏日历")
+    rows = {r["page"]: r for r in json.loads(
+        run(site, "editor", "status", "--format", "json", "--today", TODAY).output)}
+    (d,) = rows["notice.md"]["deadlines"]
+    assert d["due"] is None and "calendar.yml" in d["error"] and "无效" in d["error"]
+
+
 # -- the queue on one scenario repository ----------------------------------------
 
 ESCALATION = """\

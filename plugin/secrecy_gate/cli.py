@@ -19,9 +19,7 @@ from . import auditrender, auditreport, desk, precommit, report
 from . import sweep as sweep_mod
 from .gate import Gate, GateConfig, SiteReview, is_page
 from .schema import STEPS, page_schema
-from .frontmatter import FrontMatterError
 from .signing import SignError, consent as do_consent, git_author, sign as do_sign
-from .workdays import load_calendar
 
 
 def _find_config(explicit: str | None) -> Path:
@@ -147,7 +145,7 @@ def status(paths, config_file, fmt, lang, today, mine, overdue):
     """The review queue: each page's state, next step, who may take it, deadlines (第十条–第十二条)."""
     gc = load_gate_config(config_file)
     review = Gate(gc).review(_rel_paths(gc, paths))
-    rows = desk.queue(review, _site_calendar(gc), today.date() if today else _dt.date.today(),
+    rows = desk.queue(review, review.calendar, today.date() if today else _dt.date.today(),
                       gc.docs_dir)
     if mine:
         person = _current_person(review, gc, lang)
@@ -179,7 +177,7 @@ def sweep(config_file, fmt, lang, today, since, withheld_days):
     gc = load_gate_config(config_file)
     day = today.date() if today else _dt.date.today()
     review = Gate(gc).review()
-    rows = desk.queue(review, _site_calendar(gc), day, gc.docs_dir)
+    rows = desk.queue(review, review.calendar, day, gc.docs_dir)
     start = since.date() if since else day - relativedelta(years=1)
     result = sweep_mod.sweep(review, rows, gc.roster, gc.docs_dir, day, start, withheld_days)
     if fmt == "json":
@@ -187,14 +185,6 @@ def sweep(config_file, fmt, lang, today, since, withheld_days):
     else:
         click.echo("\n".join(sweep_mod.render_sweep(result, lang)))
     sys.exit(1 if result.needs_action else 0)
-
-
-def _site_calendar(gc: GateConfig):
-    """reviews/calendar.yml, or None when it is invalid (the review reports why)."""
-    try:
-        return load_calendar(gc.calendar)
-    except (ValueError, FrontMatterError):
-        return None
 
 
 def _current_person(review: SiteReview, gc: GateConfig, lang: str):

@@ -30,7 +30,7 @@ from wcwidth import wcswidth
 from . import frontmatter, report
 from .findings import Finding, Outcome, Severity
 from .gate import PageResult, SiteReview
-from .gitaudit import History
+from .gitaudit import Commit, History
 from .record import canonical_value
 from .roster import Person, Roster
 from .rules import ESCALATION_WORKDAYS
@@ -155,12 +155,17 @@ def as_date(value) -> _dt.date | None:
     return None
 
 
+def commit_day(commit: Commit) -> _dt.date:
+    """The day of a commit in China Standard Time."""
+    return _dt.datetime.fromtimestamp(commit.time, CHINA).date()
+
+
 def first_commit(history: History | None, repo_path: str | None) -> _dt.date | None:
     """The day (China Standard Time) of the first commit that touched the path."""
     if history is None or repo_path is None:
         return None
     commits = history.touching(repo_path)
-    return _dt.datetime.fromtimestamp(commits[0].time, CHINA).date() if commits else None
+    return commit_day(commits[0]) if commits else None
 
 
 def workdays_left(calendar: Calendar, today: _dt.date, due: _dt.date) -> int:

@@ -24,8 +24,8 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 
 from . import report
-from .desk import (CHINA, Deadline, QueueRow, Text, deadline_json, deadline_text, first_commit, formed_on,
-                   front_matter, review_data)
+from .desk import (Deadline, QueueRow, Text, commit_day, deadline_json, deadline_text, first_commit,
+                   formed_on, front_matter, review_data)
 from .findings import Finding
 from .gate import PageResult, SiteReview
 from .gitaudit import History
@@ -195,7 +195,7 @@ def roster_history(history: History, roster: Path, since: _dt.date) -> tuple[lis
         return [], True
     changes = []
     for c in history.touching(rp):
-        day = _dt.datetime.fromtimestamp(c.time, CHINA).date()
+        day = commit_day(c)
         if day >= since:
             changes.append(RosterChange(c.sha, c.name, c.email, day))
     return changes, rp in history.dirty or not history.is_committed(rp)
