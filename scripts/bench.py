@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from secrecy_gate.digest import page_digest
-from secrecy_gate.frontmatter import parse
+from secrecy_gate.core.digest import page_digest
+from secrecy_gate.core.frontmatter import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = {

@@ -178,23 +178,23 @@ class Site:
 
     def sign(self, rel: str, step: str, opinion: str | None = None, who: str | None = None,
              commit: bool = True):
-        from secrecy_gate.signing import sign
+        from secrecy_gate.desk.signing import sign
         who = who or step
         opinion = opinion or self.disclosure(rel)
         with identity(self.env(who)):
             return sign(self.docs / rel, step, opinion, None, self.gate_config(), commit=commit)
 
     def consent(self, rel: str, agency: str, who: str = "consent"):
-        from secrecy_gate.signing import consent
+        from secrecy_gate.desk.signing import consent
         with identity(self.env(who)):
             return consent(self.docs / rel, agency, None, self.gate_config())
 
     def add_entry(self, rel: str, entry: dict, kind: str = "signatures", who: str = "editor",
                   commit: bool = True, index: int | None = None, digest: str | None = None):
         """Hand-write a signature or consent entry (as a forger would), digest of the page as is."""
-        from secrecy_gate.digest import page_digest
-        from secrecy_gate.frontmatter import parse
-        from secrecy_gate.signing import _flow, _rewrite
+        from secrecy_gate.core.digest import page_digest
+        from secrecy_gate.core.frontmatter import parse
+        from secrecy_gate.desk.signing import _flow, _rewrite
         p = self.docs / rel
         text = p.read_text(encoding="utf-8")
         doc = parse(text)
@@ -218,13 +218,13 @@ class Site:
             self.sign(rel, step, opinion)
 
     def disclosure(self, rel: str) -> str:
-        from secrecy_gate.frontmatter import parse
-        from secrecy_gate.record import canonical_value
+        from secrecy_gate.core.frontmatter import parse
+        from secrecy_gate.core.record import canonical_value
         meta = parse((self.docs / rel).read_bytes()).meta
         return canonical_value("disclosure", meta["review"]["disclosure"])
 
     def review(self, paths=None):
-        from secrecy_gate.gate import Gate
+        from secrecy_gate.review.gate import Gate
         return Gate(self.gate_config()).review(paths)
 
     def verdict(self, rel: str):
@@ -287,7 +287,7 @@ class Site:
 
 
 class identity:
-    """Run in-process code (``secrecy_gate.signing``) as a given git identity."""
+    """Run in-process code (``secrecy_gate.desk.signing``) as a given git identity."""
 
     KEYS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
 

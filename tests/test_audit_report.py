@@ -20,8 +20,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import PEOPLE, STEPS, TODAY, Site, chromium, needs_browser, page
 
-from secrecy_gate.auditrender import LABELS
-from secrecy_gate.auditreport import NOTICE, build_report
+from secrecy_gate.desk.auditrender import LABELS
+from secrecy_gate.desk.auditreport import NOTICE, build_report
 from secrecy_gate.cli import main
 
 EMAIL = {who: email for who, (_, email) in PEOPLE.items()}

@@ -18,7 +18,7 @@ from conftest import DOUBLE_ROSTER, STEPS, Site, page
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 
-from secrecy_gate.signing import SignError
+from secrecy_gate.desk.signing import SignError
 
 SECRET_TITLE = "绝密测试标题乙二"
 SECRET_TEXT = "绝密测试文字甲一"
@@ -551,9 +551,9 @@ INCLUDE_SYNTAXES = [
 
 @pytest.mark.parametrize("directive", INCLUDE_SYNTAXES)
 def test_include_directives_are_recognised(directive):
-    from secrecy_gate.findings import Verdict
-    from secrecy_gate.frontmatter import parse
-    from secrecy_gate.gate import PageResult, SiteReview, includes_unreviewed
+    from secrecy_gate.core.findings import Verdict
+    from secrecy_gate.core.frontmatter import parse
+    from secrecy_gate.review.gate import PageResult, SiteReview, includes_unreviewed
     host = PageResult("host.md", Verdict("host.md"), document=parse(page(f"# 宿主\n\n{directive}\n")))
     review = SiteReview(pages={"host.md": host, "secret.md": PageResult("secret.md", Verdict(
         "secret.md", [_withholding()]))})
@@ -563,7 +563,7 @@ def test_include_directives_are_recognised(directive):
 
 
 def _withholding():
-    from secrecy_gate.findings import Finding
+    from secrecy_gate.core.findings import Finding
     return Finding("signature.missing", "第十条", "secret.md", "未签署", "unsigned")
 
 

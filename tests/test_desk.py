@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from conftest import DOUBLE_ROSTER, Site, isolated_git, page
 
 from secrecy_gate.cli import main
-from secrecy_gate.desk import DISCLOSURE_WORKDAYS, escalation_deadlines
-from secrecy_gate.rules import ESCALATION_WORKDAYS
-from secrecy_gate.sweep import PeriodUnparseable, parse_period
-from secrecy_gate.workdays import Calendar, load_calendar
+from secrecy_gate.desk.queue import DISCLOSURE_WORKDAYS, escalation_deadlines
+from secrecy_gate.review.rules import ESCALATION_WORKDAYS
+from secrecy_gate.desk.sweep import PeriodUnparseable, parse_period
+from secrecy_gate.core.workdays import Calendar, load_calendar
 
 D = _dt.date
 TODAY = "2026-10-20"  # a Tuesday, after National Day 2026

@@ -8,7 +8,7 @@ could attribute a signature to the wrong commit, so every row checks both.
 
 import pytest
 
-from secrecy_gate import gitaudit
+from secrecy_gate.history import gitaudit
 
 D = "sha256:" + "ab" * 32
 LINE = f"{{step: originator, name: 张三, date: 2026-11-27, opinion: 主动公开, digest: {D}}}"

@@ -6,8 +6,8 @@ import pytest
 from mkdocs.exceptions import Abort, PluginError
 
 import failing_parts
-import secrecy_gate.plugin as plugin_module
-import secrecy_gate.rules as rules_module
+import secrecy_gate.build.plugin as plugin_module
+import secrecy_gate.review.rules as rules_module
 from conftest import page
 
 BODY = "# 首页\n\n出错时不得发布的正文丙丁戊己。\n"
@@ -75,7 +75,7 @@ def test_a_dead_scanner_with_a_full_backlog_fails_the_build_without_hanging(site
     """The build waits for a slow scanner (bounded backlog) but never for a dead one."""
     import threading
 
-    import secrecy_gate.leakwatch as leakwatch_module
+    import secrecy_gate.build.leakwatch as leakwatch_module
 
     signed_site(site)
     # Pages larger than a pipe's buffer: the writer blocks on the first one, then finds

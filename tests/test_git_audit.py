@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from conftest import STEPS, Site, page
 
-from secrecy_gate import gitaudit
-from secrecy_gate.frontmatter import parse
-from secrecy_gate.record import entry_key
+from secrecy_gate.history import gitaudit
+from secrecy_gate.core.frontmatter import parse
+from secrecy_gate.core.record import entry_key
 
 SIGNER_EMAILS = {
     "originator": "drafter@city.gov.cn",

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from conftest import PEOPLE, ROSTER, STEPS, identity, page
 
 from secrecy_gate.cli import main
-from secrecy_gate.init import add_plugin, plugin_names
-from secrecy_gate.init import _yaml as rt_yaml
+from secrecy_gate.desk.init import add_plugin, plugin_names
+from secrecy_gate.desk.init import _yaml as rt_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # secrecy-gate and pre-commit as installed beside this Python
@@ -122,9 +122,9 @@ def test_init_adds_plugin_and_keeps_every_other_byte(fresh, monkeypatch):
 
 def test_init_writes_registers_the_gate_can_read(fresh):
     run("init", "--site", str(fresh))
-    from secrecy_gate.roster import load_roster
+    from secrecy_gate.core.roster import load_roster
     from secrecy_gate.scanners import Lexicon, load_lexicon
-    from secrecy_gate.workdays import load_calendar
+    from secrecy_gate.core.workdays import load_calendar
     roster = load_roster(fresh / "reviews" / "roster.yml")
     steps = {s for p in roster.people.values() for s in p.steps}
     assert steps == {*STEPS, "consent"}
@@ -212,7 +212,7 @@ def test_refuses_outside_git_and_says_why(tmp_path):
 
 def _sign_all(site: Path, rel: str):
     from secrecy_gate.cli import load_gate_config
-    from secrecy_gate.signing import sign
+    from secrecy_gate.desk.signing import sign
     gc = load_gate_config(str(site / "mkdocs.yml"))
     for step in STEPS:
         name, email = PEOPLE[step]

@@ -5,7 +5,7 @@ import logging
 import pytest
 from mkdocs.exceptions import Abort, PluginError
 
-import secrecy_gate.plugin as plugin_module
+import secrecy_gate.build.plugin as plugin_module
 from conftest import page
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-import secrecy_gate.gate as gate_module
+import secrecy_gate.review.gate as gate_module
 from conftest import Site, page
 
 

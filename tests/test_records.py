@@ -15,10 +15,10 @@ import time
 import pytest
 from conftest import STEPS, Site, isolated_git, page
 
-from secrecy_gate import frontmatter
-from secrecy_gate.findings import Outcome
-from secrecy_gate.gate import Gate
-from secrecy_gate.record import parse_record
+from secrecy_gate.core import frontmatter
+from secrecy_gate.core.findings import Outcome
+from secrecy_gate.review.gate import Gate
+from secrecy_gate.core.record import parse_record
 
 BODY = "# 测试\n\n本页正文。\n"
 

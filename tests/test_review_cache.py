@@ -1,6 +1,6 @@
 """`mkdocs serve` rebuilds reuse what has not changed — and never a stale verdict (SPEC §8)."""
 
-from secrecy_gate.gate import Gate, ReviewCache
+from secrecy_gate.review.gate import Gate, ReviewCache
 
 from conftest import page
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from secrecy_gate.schema import SENSITIVE_ITEMS
+from secrecy_gate.core.schema import SENSITIVE_ITEMS
 from secrecy_gate.scanners import (LeakScanner, Lexicon, LexiconError, apply_redactions,
                                    contradicts, find_disclosure_notes, find_markings, find_pii,
                                    load_lexicon, mask, needles_from_text, normalise)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import DOUBLE_ROSTER, PEOPLE, STEPS, Site, page
 
 from secrecy_gate.cli import main
-from secrecy_gate.frontmatter import parse, to_jsonable
+from secrecy_gate.core.frontmatter import parse, to_jsonable
 
 
 def run(site: Site, who: str, *args: str):

@@ -15,11 +15,12 @@ from pathlib import Path
 import click
 from dateutil.relativedelta import relativedelta
 
-from . import auditrender, auditreport, desk, precommit, report
-from . import sweep as sweep_mod
-from .gate import Gate, GateConfig, SiteReview, is_page
-from .schema import STEPS, page_schema
-from .signing import SignError, consent as do_consent, git_author, sign as do_sign
+from .desk import auditrender, auditreport, queue as desk, precommit
+from .build import report
+from .desk import sweep as sweep_mod
+from .review.gate import Gate, GateConfig, SiteReview, is_page
+from .core.schema import STEPS, page_schema
+from .desk.signing import SignError, consent as do_consent, git_author, sign as do_sign
 
 
 def _find_config(explicit: str | None) -> Path:
@@ -36,7 +37,7 @@ def _find_config(explicit: str | None) -> Path:
 def load_gate_config(config_file: str | None) -> GateConfig:
     from mkdocs.config import load_config
 
-    from .plugin import SecrecyGatePlugin, gate_config
+    from .build.plugin import SecrecyGatePlugin, gate_config
 
     path = _find_config(config_file)
     try:
@@ -354,7 +355,7 @@ def verify_site_cmd(site_dir, config_file, fmt):
     ignores MkDocs plugins (e.g. Zensical): run it in CI before deploying.
     Exit 1 when anything is found.
     """
-    from .verify import verify_site
+    from .build.verify import verify_site
 
     gc = load_gate_config(config_file)
     review = Gate(gc).review()
@@ -389,7 +390,7 @@ def init_cmd(site_dir, ci, lang, dry_run):
     pre-commit hook and, with --ci, a CI file. A second run changes nothing.
     Exit 1 when something must be done by hand.
     """
-    from . import init as site_init
+    from .desk import init as site_init
 
     try:
         plan = site_init.plan(Path(site_dir), ci, lang)

@@ -8,7 +8,7 @@ mentions a trigger word of an item the record answers ``false`` (or leaves
 out), ``Lexicon.hints`` says so, so a reviewer can look again.
 
 The lexicon lives in ``reviews/lexicon.yml`` (strict YAML, see
-``secrecy_gate.frontmatter.load_yaml``)::
+``secrecy_gate.core.frontmatter.load_yaml``)::
 
     pending_cases:
       words: [信访, 行政复议, 立案]
@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..frontmatter import FrontMatterError, load_yaml
-from ..schema import SENSITIVE_ITEMS
+from ..core.frontmatter import FrontMatterError, load_yaml
+from ..core.schema import SENSITIVE_ITEMS
 from .text import SENSITIVE_HINT, Hit, NormalisedText, as_normalised, normalise
 
 __all__ = ["Lexicon", "LexiconError", "load_lexicon", "DEFAULT_LEXICON", "ITEM_ARTICLES"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from .findings import Finding, Outcome, Severity
-from .gate import PageResult, SiteReview
+from ..core.findings import Finding, Outcome, Severity
+from ..review.gate import PageResult, SiteReview
 
 _LABEL = {
     "zh": {Outcome.PUBLISH: "发布", Outcome.PUBLISH_REDACTED: "删减后发布", Outcome.WITHHOLD: "不发布"},

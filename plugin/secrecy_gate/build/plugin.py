@@ -45,8 +45,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
-from . import catalogue, report, rules
-from .gate import Gate, GateConfig, ReviewCache, SiteReview, is_page, list_docs
+from . import catalogue, report
+from ..review import rules
+from ..review.gate import Gate, GateConfig, ReviewCache, SiteReview, is_page, list_docs
 from .leakwatch import LeakWatch
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
 

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import jinja2
 
 from .auditreport import NOTICE, AuditReport, PageAudit, TimelineStep, TrailEvent
-from .schema import STEP_NAMES_ZH, STEPS
+from ..core.schema import STEP_NAMES_ZH, STEPS
 
 FORMATS = ("text", "md", "json", "csv")
 

@@ -27,16 +27,17 @@ from typing import NamedTuple
 
 from wcwidth import wcswidth
 
-from . import frontmatter, report
-from .findings import Finding, Outcome, Severity
-from .gate import PageResult, SiteReview
-from .gitaudit import Commit, History
-from .record import canonical_value
-from .roster import Person, Roster
-from .rules import ESCALATION_WORKDAYS
-from .schema import STEP_NAMES_ZH, STEPS
+from ..core import frontmatter
+from ..build import report
+from ..core.findings import Finding, Outcome, Severity
+from ..review.gate import PageResult, SiteReview
+from ..history.gitaudit import Commit, History
+from ..core.record import canonical_value
+from ..core.roster import Person, Roster
+from ..review.rules import ESCALATION_WORKDAYS
+from ..core.schema import STEP_NAMES_ZH, STEPS
 from .signing import INCOMPLETE_CODES
-from .workdays import Calendar, CalendarUnknown
+from ..core.workdays import Calendar, CalendarUnknown
 
 # 条例第二十六条: 自该政府信息形成或者变更之日起20个工作日内予以公开
 DISCLOSURE_WORKDAYS = 20

@@ -31,13 +31,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import frontmatter, rules
-from .digest import page_digest
-from .findings import Finding
-from .gate import Gate, GateConfig, front_matter_finding, is_page, list_docs
-from .record import ReviewRecord, parse_record
-from .roster import Roster
-from .scanners import apply_redactions
+from ..core import frontmatter
+from ..review import rules
+from ..core.digest import page_digest
+from ..core.findings import Finding
+from ..review.gate import Gate, GateConfig, front_matter_finding, is_page, list_docs
+from ..core.record import ReviewRecord, parse_record
+from ..core.roster import Roster
+from ..scanners import apply_redactions
 
 BLOCKING_CODES = (
     "front-matter.unclosed", "front-matter.yaml", "front-matter.encoding", "front-matter.not-mapping",

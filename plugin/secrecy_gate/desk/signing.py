@@ -19,12 +19,12 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from . import frontmatter
-from .digest import page_digest
-from .gate import Gate, GateConfig
-from .record import canonical_value
-from .roster import Person
-from .schema import STEP_NAMES_ZH, STEPS
+from ..core import frontmatter
+from ..core.digest import page_digest
+from ..review.gate import Gate, GateConfig
+from ..core.record import canonical_value
+from ..core.roster import Person
+from ..core.schema import STEP_NAMES_ZH, STEPS
 
 # Findings that mean the record itself is not ready to be signed.
 INCOMPLETE_CODES = ("front-matter.", "record.", "sensitive.", "third-party.kind", "agency.unknown")

@@ -15,14 +15,14 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .findings import Finding, Severity
-from .record import ReviewRecord
-from .roster import Roster
-from .scanners import Hit, Lexicon, Redaction, contradicts, find_disclosure_notes, find_markings
-from .scanners import find_pii
-from .scanners.text import NormalisedText
-from .schema import SENSITIVE_ITEMS, STEP_NAMES_ZH, STEPS
-from .workdays import Calendar, CalendarUnknown
+from ..core.findings import Finding, Severity
+from ..core.record import ReviewRecord
+from ..core.roster import Roster
+from ..scanners import Hit, Lexicon, Redaction, contradicts, find_disclosure_notes, find_markings
+from ..scanners import find_pii
+from ..scanners.text import NormalisedText
+from ..core.schema import SENSITIVE_ITEMS, STEP_NAMES_ZH, STEPS
+from ..core.workdays import Calendar, CalendarUnknown
 
 # 第十二条: 本市受理审查的机关应在五个工作日内答复
 ESCALATION_WORKDAYS = 5

@@ -22,12 +22,14 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from . import frontmatter, gitaudit, report
-from .digest import page_digest
-from .findings import Finding
-from .gate import Gate, GateConfig, PageResult
-from .roster import Roster
-from .schema import STEPS
+from ..core import frontmatter
+from ..history import gitaudit
+from ..build import report
+from ..core.digest import page_digest
+from ..core.findings import Finding
+from ..review.gate import Gate, GateConfig, PageResult
+from ..core.roster import Roster
+from ..core.schema import STEPS
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from . import frontmatter
-from .record import entry_key
+from ..core import frontmatter
+from ..core.record import entry_key
 
 NULL_SHA = "0" * 40
 
@@ -448,7 +448,7 @@ def read_ahead(start: Path, docs_dir: Path, pages: list[str], keep: list[Path]) 
 
 
 class HistoryReader:
-    """``read_ahead`` in a second process (``python -m secrecy_gate.gitaudit``), so that the
+    """``read_ahead`` in a second process (``python -m secrecy_gate.history.gitaudit``), so that the
     build can parse its pages on one core while git history is read on the other."""
 
     def __init__(self, start: Path, docs_dir: Path, pages: list[str], keep: list[Path]):
@@ -457,7 +457,7 @@ class HistoryReader:
         self.request = (start, docs_dir, frozenset(pages), tuple(keep))
         env = _git_env()
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.gitaudit"],
+        self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.history.gitaudit"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         self._result: list = []
 
@@ -545,6 +545,6 @@ def _serve() -> None:
 
 if __name__ == "__main__":
     # Run the package's module, not this __main__ copy, so what is pickled unpickles as
-    # secrecy_gate.gitaudit.History in the build.
-    from secrecy_gate.gitaudit import _serve as serve
+    # secrecy_gate.history.gitaudit.History in the build.
+    from secrecy_gate.history.gitaudit import _serve as serve
     serve()

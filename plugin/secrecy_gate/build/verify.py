@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .catalogue import column_headings
-from .gate import SiteReview, is_page
-from .scanners import LeakHit, LeakScanner, needles_from_text
-from .scanners.leakscan import drop_found_in
-from .schema import vocabulary
+from ..review.gate import SiteReview, is_page
+from ..scanners import LeakHit, LeakScanner, needles_from_text
+from ..scanners.leakscan import drop_found_in
+from ..core.schema import vocabulary
 
 
 def _text_of(path: Path) -> str | None:

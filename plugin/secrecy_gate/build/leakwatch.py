@@ -7,7 +7,7 @@ whatever another plugin or an old build left) and re-reads each page file
 to check it is still what was scanned.  A failure or silence of the worker
 is a hit: the scan fails closed.
 
-The worker is ``python -m secrecy_gate.leakwatch``, a fresh interpreter that
+The worker is ``python -m secrecy_gate.build.leakwatch``, a fresh interpreter that
 talks pickle frames over its stdin and stdout — not ``multiprocessing``,
 whose "spawn" would re-run a user's build script that lacks a
 ``__main__`` guard, and whose "fork" does not mix with ``mkdocs serve``'s
@@ -25,8 +25,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .scanners import LeakHit, LeakScanner
-from .scanners.leakscan import UNSCANNABLE, content_digest
+from ..scanners import LeakHit, LeakScanner
+from ..scanners.leakscan import UNSCANNABLE, content_digest
 
 # How long the build waits for the worker's answer after the last page.
 RESULT_TIMEOUT_S = 3600
@@ -56,7 +56,7 @@ class LeakWatch:
         env = dict(os.environ)
         # The worker imports exactly what this interpreter can import.
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.leakwatch"],
+        self._proc = subprocess.Popen([sys.executable, "-m", "secrecy_gate.build.leakwatch"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         self._outbox: queue.Queue = queue.Queue(maxsize=BACKLOG_PAGES)
         self._answer: list = []

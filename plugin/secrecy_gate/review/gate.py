@@ -18,15 +18,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import frontmatter, gitaudit, rules
-from .digest import page_digest
-from .findings import Finding, Severity, Verdict
-from .record import ReviewRecord, parse_record
-from .roster import Roster, RosterError, load_roster
-from .scanners import LexiconError, apply_redactions, load_lexicon
-from .scanners.lexicon import Lexicon
-from .scanners.redaction import DEFAULT_PLACEHOLDER
-from .workdays import Calendar, load_calendar
+from ..core import frontmatter
+from ..history import gitaudit
+from . import rules
+from ..core.digest import page_digest
+from ..core.findings import Finding, Severity, Verdict
+from ..core.record import ReviewRecord, parse_record
+from ..core.roster import Roster, RosterError, load_roster
+from ..scanners import LexiconError, apply_redactions, load_lexicon
+from ..scanners.lexicon import Lexicon
+from ..scanners.redaction import DEFAULT_PLACEHOLDER
+from ..core.workdays import Calendar, load_calendar
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 # From this many pages on, git history is read in a second process (see HistoryReader).

@@ -16,7 +16,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from .gate import PageResult, SiteReview
+from ..review.gate import PageResult, SiteReview
 
 MISSING = "—"
 

@@ -85,7 +85,7 @@ class Plan:
 
 def template(name: str) -> str:
     """A file shipped under ``secrecy_gate/templates/``."""
-    return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
+    return (resources.files("secrecy_gate") / "templates" / name).read_text(encoding="utf-8")
 
 
 def _read(path: Path) -> str:

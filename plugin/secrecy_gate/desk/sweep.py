@@ -23,13 +23,13 @@ from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 
-from . import report
-from .desk import (Deadline, QueueRow, Text, commit_day, deadline_json, deadline_text, first_commit,
+from ..build import report
+from .queue import (Deadline, QueueRow, Text, commit_day, deadline_json, deadline_text, first_commit,
                    formed_on, front_matter, review_data)
-from .findings import Finding
-from .gate import PageResult, SiteReview
-from .gitaudit import History
-from .record import canonical_value
+from ..core.findings import Finding
+from ..review.gate import PageResult, SiteReview
+from ..history.gitaudit import History
+from ..core.record import canonical_value
 
 # 保守国家秘密法: the longest periods when a classified item names none.
 DEFAULT_MAXIMUM_YEARS = {"绝密": 30, "机密": 20, "秘密": 10}

@@ -1,0 +1,1 @@
+"""Verdicts: the rules of each article applied to records, registers and git evidence."""
