@@ -1,4 +1,4 @@
-"""Real MkDocs builds in real git repositories: every leak path of SPEC §3-§5 is closed.
+"""Real MkDocs builds in real git repositories: every leak path is closed.
 
 Each withheld page carries a distinctive title and text; after the build the
 *whole* output directory (gzip members expanded, search index and sitemap
@@ -231,7 +231,7 @@ def test_consent_written_by_editor_is_forged(gated):
     assert_secret_withheld(site)
 
 
-# -- SPEC §4: the working tree must be the committed, reviewed version --------------------
+# -- 第十八条: the working tree must be the committed, reviewed version --------------------
 
 def test_uncommitted_change_to_signed_page(gated):
     site = gated()
@@ -322,7 +322,7 @@ def test_evil_merge_adds_a_signature(gated):
     assert_secret_withheld(site)
 
 
-# -- SPEC §5: no trace anywhere in the output ---------------------------------------------
+# -- 第二条: no trace anywhere in the output ---------------------------------------------
 
 def test_explicit_nav_is_pruned(make_site):
     site = make_site(mkdocs_extra="nav:\n  - 首页: index.md\n  - 机密导航标题丙四: secret.md\n"

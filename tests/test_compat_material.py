@@ -1,4 +1,4 @@
-"""The gate under the Material theme and its plugins (SPEC §8)."""
+"""The gate under the Material theme and its plugins."""
 
 import pytest
 from mkdocs.exceptions import Abort, PluginError

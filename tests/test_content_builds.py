@@ -1,4 +1,4 @@
-"""Real builds for the body scanners, 第九条 redaction and the post-build leak scan (SPEC §3 10–12, §5)."""
+"""Real builds for the body scanners, 第九条 redaction and the post-build leak scan (第六条, 第七条, 第九条, 第二条)."""
 
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""The one-pass git history reader (SPEC §4) on real repositories.
+"""The one-pass git history reader (第十八条) on real repositories.
 
 ``read_history`` reads the whole log once; these tests check what it proves:
 who introduced each signature entry, across merges, renames, deletions and

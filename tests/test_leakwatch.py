@@ -1,4 +1,4 @@
-"""The background leak scan finds the same leaks as the scan after the build (SPEC §5)."""
+"""The background leak scan finds the same leaks as the scan after the build (第二条)."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""The gate parses front matter once; MkDocs and other plugins still see page.meta (SPEC §8)."""
+"""The gate parses front matter once; MkDocs and other plugins still see page.meta."""
 
 from conftest import page
 

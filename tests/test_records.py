@@ -1,4 +1,4 @@
-"""The review record (SPEC §2, §3 rules 1-9): one table of pages → verdict and findings.
+"""The review record (第二条 to 第十二条): one table of pages → verdict and findings.
 
 Every row is a page in one shared git repository.  Rows marked ``sign`` are
 signed through the four 第十条 steps with the project's own ``sign`` as each

@@ -1,4 +1,4 @@
-"""`mkdocs serve` rebuilds reuse what has not changed — and never a stale verdict (SPEC §8)."""
+"""`mkdocs serve` rebuilds reuse what has not changed — and never a stale verdict."""
 
 from secrecy_gate.review.gate import Gate, ReviewCache
 

@@ -1,4 +1,4 @@
-"""The pure content scanners (第五条, 第六条, 第七条, 第八条, 第九条, SPEC §5).
+"""The pure content scanners (第五条, 第六条, 第七条, 第八条, 第九条) and the leak scan (第二条).
 
 The labelled corpus in ``tests/corpus/`` is the specification of what is and
 is not a marking or personal information: one row per case, easy to extend.
@@ -439,7 +439,7 @@ def test_long_fragments_are_cut_so_an_excerpt_is_still_caught():
     assert "".join(needles) == sentence
 
 
-# -- the leak scan (SPEC §5) -------------------------------------------------------------
+# -- the leak scan (第二条) ----------------------------------------------------------------
 
 SECRET_SENTENCE = "该项目总投资约为三亿五千万元"
 REDACTED = "王小明"

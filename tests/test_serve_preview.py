@@ -1,4 +1,4 @@
-"""`mkdocs serve` may show unreviewed pages with a banner; `mkdocs build` never does (SPEC §6)."""
+"""`mkdocs serve` may show unreviewed pages with a banner; `mkdocs build` never does."""
 
 import pytest
 from mkdocs.commands.build import build

@@ -349,7 +349,7 @@ def schema():
 @config_option
 @format_option
 def verify_site_cmd(site_dir, config_file, fmt):
-    """Scan a built site for withheld text, redacted text, markings and personal data (SPEC §5).
+    """Scan a built site for withheld text, redacted text, markings and personal data (第二条).
 
     Works on any output directory, including one built by a generator that
     ignores MkDocs plugins (e.g. Zensical): run it in CI before deploying.

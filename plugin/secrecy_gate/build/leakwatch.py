@@ -1,4 +1,4 @@
-"""The leak scan, run beside the build instead of after it (SPEC §5).
+"""The leak scan, run beside the build instead of after it (第二条).
 
 MkDocs renders pages on one core.  While it does, a second process scans
 each page's HTML as it is handed over in ``on_post_page``; at the end it
@@ -38,7 +38,7 @@ _INIT, _PAGE, _DONE = "init", "page", "done"
 
 def _fail(reason: str) -> list[LeakHit]:
     return [LeakHit("(leak scan)", UNSCANNABLE, f"the leak scan did not complete: {reason}", "",
-                    "SPEC §5")]
+                    "第二条")]
 
 
 def _resolve(name: str):

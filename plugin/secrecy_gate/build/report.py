@@ -86,7 +86,7 @@ def leak_message(hits, site_dir, lang: str = "zh") -> str:
     more = f"\n  … (+{len(hits) - 10})" if len(hits) > 10 else ""
     if lang == "en":
         return (f"secrecy-gate: the leak scan found {len(hits)} problem(s) in the output; "
-                f"{site_dir} was removed (SPEC §5):\n{first}{more}\n"
+                f"{site_dir} was removed (第二条):\n{first}{more}\n"
                 "Find which plugin, include or stale file put the text there, remove it and build again.")
     return (f"secrecy-gate：构建后泄密扫描在输出中发现 {len(hits)} 处问题，已删除输出目录 {site_dir}：\n"
             f"{first}{more}\n请查明是哪个插件、引入文件或旧文件带入了这些内容，处理后重新构建。")

@@ -1,4 +1,4 @@
-"""The leak scan of a built site (SPEC §5): nothing withheld, nothing redacted, no marking.
+"""The leak scan of a built site (第二条): nothing withheld, nothing redacted, no marking.
 
 Built from a ``SiteReview``: the text of every withheld page and file and
 every 第九条 secret point becomes a needle, minus fragments that published

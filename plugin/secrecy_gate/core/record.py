@@ -1,4 +1,4 @@
-"""The review record of one page (SPEC §2), validated and normalised.
+"""The review record of one page (第五条), validated and normalised.
 
 Validation is the JSON Schema of ``schema.py`` (第五条: a complete review
 opinion with basis and reason); values written with the English alias are

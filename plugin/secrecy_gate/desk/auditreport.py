@@ -1,4 +1,4 @@
-"""The audit trail report: who signed what, when, and what became of it (SPEC §4).
+"""The audit trail report: who signed what, when, and what became of it (第十条, 第十八条).
 
 第四条 and 第十八条 make the leaders answer for the review system; this module
 gives them the evidence from git history, read once through

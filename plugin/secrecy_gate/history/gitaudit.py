@@ -1,4 +1,4 @@
-"""Git history as the audit trail (SPEC §4; 第十条 程序, 第十八条 责任).
+"""Git history as the audit trail (第十条 程序, 第十八条 责任).
 
 One reader, called once per build: a single ``git log`` over the whole
 history with raw (and, for merges, combined) diffs gives, for every commit

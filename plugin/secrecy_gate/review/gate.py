@@ -442,7 +442,7 @@ class Gate:
             page.verdict.findings.extend(links_to_withheld(page, review))
 
     def _judge_file(self, path: str, listings: list[tuple[str, str]]) -> FileResult:
-        """A non-page file is copied only as a reviewed attachment or an asset (SPEC §5)."""
+        """A non-page file is copied only as a reviewed attachment or an asset (第二条)."""
         for pattern in self.config.assets:
             if fnmatch.fnmatchcase(path, pattern):
                 return FileResult(path, True, f"匹配 assets 规则 {pattern}", f"matches asset glob {pattern}")

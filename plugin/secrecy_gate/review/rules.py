@@ -1,4 +1,4 @@
-"""The rules of SPEC §3, one small pure function per rule, each citing its article.
+"""The rules of the review, one small pure function per rule, each citing its article.
 
 A rule takes a ``PageContext`` (the parsed record, the roster, the digest of
 the page as it is, and the git evidence already read) and yields findings.

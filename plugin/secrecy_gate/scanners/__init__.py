@@ -8,7 +8,7 @@ read files.  Each module names the article it serves:
 * ``pii``       — 第六条（二）、第七条: resident ID, bank card and mobile numbers;
 * ``redaction`` — 第九条: ``<!-- 密点 -->…<!-- /密点 -->`` secret points;
 * ``lexicon``   — 第八条: trigger words for the five sensitive items;
-* ``leakscan``  — SPEC §5: the post-build scan of the whole output directory;
+* ``leakscan``  — 第二条: the post-build scan of the whole output directory;
 * ``text``      — normalisation (NFKC), line numbers, masking.
 """
 

@@ -1,4 +1,4 @@
-"""The post-build leak scan of the whole output directory (SPEC §5; 第六条, 第七条, 第九条).
+"""The post-build leak scan of the whole output directory (第二条, 第六条, 第七条, 第九条).
 
 A withheld page is absent from the output "in any form", and redacted text
 (第九条 密点) appears in no output file.  After every build — and on its own as
@@ -289,7 +289,7 @@ def _as_corpus(exclude: str | Iterable[str]) -> str:
 
 def needles_from_text(text: str, min_len: int = DEFAULT_MIN_LEN, *,
                       exclude: str | Iterable[str] = (), whole: bool = False) -> list[str]:
-    """The distinctive fragments of a withheld page or secret point to look for (SPEC §5, 第九条).
+    """The distinctive fragments of a withheld page or secret point to look for (第二条, 第九条).
 
     Markdown syntax is removed, each line is cut at sentence and clause
     punctuation, whitespace is dropped, and every fragment of at least
@@ -423,7 +423,7 @@ class LeakScanner:
             if readable or not self._labels[i][2]:
                 found.add(i)
         return [LeakHit(path, LEAKED_TEXT, self._labels[i][1], mask(self._labels[i][0]),
-                        "SPEC §5、第九条")
+                        "第二条、第九条")
                 for i in sorted(found)]
 
     def _binary_hits(self, path: str, data: bytes) -> list[LeakHit]:
@@ -488,18 +488,18 @@ class LeakScanner:
                 with fh:
                     inner = _limited(fh, MAX_DECOMPRESSED_BYTES)
             except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-                return [LeakHit(path, UNSCANNABLE, f"cannot decompress: {exc}", "", "SPEC §5")]
+                return [LeakHit(path, UNSCANNABLE, f"cannot decompress: {exc}", "", "第二条")]
             if inner is None:
-                return [LeakHit(path, UNSCANNABLE, "decompressed size over the limit", "", "SPEC §5")]
+                return [LeakHit(path, UNSCANNABLE, "decompressed size over the limit", "", "第二条")]
             if depth >= MAX_ARCHIVE_DEPTH:
-                return [LeakHit(path, UNSCANNABLE, "nested compression too deep", "", "SPEC §5")]
+                return [LeakHit(path, UNSCANNABLE, "nested compression too deep", "", "第二条")]
             return self.scan_bytes(path, inner, _inner_name(name), depth + 1)
         if data[:4] == b"PK\x03\x04":
             return self._scan_zip(path, data, depth)
         ext = os.path.splitext(name.lower())[1]
         if ext in _COMPRESSED_UNREADABLE:
             return [LeakHit(path, UNSCANNABLE, f"compressed format {ext} cannot be read", "",
-                            "SPEC §5")]
+                            "第二条")]
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             text = data.decode("utf-16", errors="replace")
         elif b"\x00" in data[:8192]:
@@ -511,7 +511,7 @@ class LeakScanner:
 
     def _scan_zip(self, path: str, data: bytes, depth: int) -> list[LeakHit]:
         if depth >= MAX_ARCHIVE_DEPTH:
-            return [LeakHit(path, UNSCANNABLE, "nested archive too deep", "", "SPEC §5")]
+            return [LeakHit(path, UNSCANNABLE, "nested archive too deep", "", "第二条")]
         out: list[LeakHit] = []
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -522,18 +522,18 @@ class LeakScanner:
                     total += info.file_size
                     if info.file_size > MAX_DECOMPRESSED_BYTES or total > MAX_DECOMPRESSED_BYTES:
                         return out + [LeakHit(path, UNSCANNABLE, "archive content over the limit",
-                                              "", "SPEC §5")]
+                                              "", "第二条")]
                     with zf.open(info) as fh:
                         member = _limited(fh, MAX_DECOMPRESSED_BYTES)
                     if member is None:
                         return out + [LeakHit(path, UNSCANNABLE, "archive content over the limit",
-                                              "", "SPEC §5")]
+                                              "", "第二条")]
                     out.extend(self.scan_bytes(f"{path}!{info.filename}", member, info.filename,
                                                depth + 1))
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
             # Not a readable zip (or encrypted): still look at the raw bytes, and say so.
             return (self._binary_hits(path, data)
-                    + [LeakHit(path, UNSCANNABLE, f"cannot open archive: {exc}", "", "SPEC §5")])
+                    + [LeakHit(path, UNSCANNABLE, f"cannot open archive: {exc}", "", "第二条")])
         return out
 
     # -- a directory ----------------------------------------------------------------
@@ -544,12 +544,12 @@ class LeakScanner:
         try:
             st = full.stat()
             if not stat.S_ISREG(st.st_mode):
-                return [LeakHit(rel, UNSCANNABLE, "not a regular file", "", "SPEC §5")]
+                return [LeakHit(rel, UNSCANNABLE, "not a regular file", "", "第二条")]
             if st.st_size > MAX_FILE_BYTES:
-                return [LeakHit(rel, UNSCANNABLE, "file over the size limit", "", "SPEC §5")]
+                return [LeakHit(rel, UNSCANNABLE, "file over the size limit", "", "第二条")]
             data = full.read_bytes()
         except OSError as exc:
-            return [LeakHit(rel, UNSCANNABLE, f"cannot read: {exc}", "", "SPEC §5")]
+            return [LeakHit(rel, UNSCANNABLE, f"cannot read: {exc}", "", "第二条")]
         if seen is not None and seen == content_digest(data):
             return []  # scanned as it was written, and unchanged since
         return self.scan_bytes(rel, data)
@@ -580,7 +580,7 @@ class LeakScanner:
                 full = Path(dirpath, d)
                 if full.is_symlink():
                     hits.append(LeakHit(full.relative_to(root).as_posix(), UNSCANNABLE,
-                                        "symbolic link to a directory in the output", "", "SPEC §5"))
+                                        "symbolic link to a directory in the output", "", "第二条"))
             for fn in filenames:
                 full = Path(dirpath, fn)
                 try:
