@@ -5,7 +5,10 @@ Generates, in seconds, a realistic signed portal with ``git fast-import``
 plain MkDocs (plugin removed) and with the gate, prints medians and ratios.
 The last line is machine-readable:
 
-    pages=N plain_s=… gated_s=… ratio=… check_s=… peak_mb=…
+    pages=N plain_s=… gated_s=… ratio=… cpu_ratio=… check_s=… peak_mb=…
+
+``ratio`` compares wall time, ``cpu_ratio`` user+system CPU time of the build
+process and every process it starts (the gate's helper processes included).
 """
 
 from __future__ import annotations
@@ -175,8 +178,9 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7) -> dict:
     return {"commits": commits, "withheld": withheld}
 
 
-def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+def run(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, children included) and peak RSS (MB) of one
+    child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -185,7 +189,8 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    # wait4's rusage covers the child and the grandchildren it waited for (git, helpers).
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 SERVE_PROBE = r"""
@@ -272,14 +277,14 @@ def main() -> None:
         if gate_withheld != info["withheld"]:
             sys.exit(f"the gate withholds {gate_withheld} pages, the generator meant {info['withheld']}: "
                      "the builds would not compare like with like; fix the generator")
-        plain_t, gated_t, plain_m, gated_m = [], [], [], []
+        plain_t, gated_t, plain_m, gated_m, plain_c, gated_c = [], [], [], [], [], []
         for r in range(args.runs):
-            t, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs-plain.yml", "-d", str(tmp / "plain")], repo)
-            plain_t.append(t), plain_m.append(m)
-            t, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml", "-d", str(tmp / "gated")], repo)
-            gated_t.append(t), gated_m.append(m)
-            print(f"run {r + 1}: plain {plain_t[-1]:.2f}s {plain_m[-1]:.0f}MB, "
-                  f"gated {gated_t[-1]:.2f}s {gated_m[-1]:.0f}MB", flush=True)
+            t, c, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs-plain.yml", "-d", str(tmp / "plain")], repo)
+            plain_t.append(t), plain_c.append(c), plain_m.append(m)
+            t, c, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml", "-d", str(tmp / "gated")], repo)
+            gated_t.append(t), gated_c.append(c), gated_m.append(m)
+            print(f"run {r + 1}: plain {plain_t[-1]:.2f}s ({plain_c[-1]:.2f}s CPU) {plain_m[-1]:.0f}MB, "
+                  f"gated {gated_t[-1]:.2f}s ({gated_c[-1]:.2f}s CPU) {gated_m[-1]:.0f}MB", flush=True)
         check_t, _ = [], None
         for _ in range(args.runs):
             t0 = time.perf_counter()
@@ -297,15 +302,18 @@ def main() -> None:
         verify_s = time.perf_counter() - t0
         out_mb = sum(f.stat().st_size for f in (tmp / "gated").rglob("*") if f.is_file()) / 1e6
         plain_s, gated_s = statistics.median(plain_t), statistics.median(gated_t)
+        cpu_ratio = statistics.median(gated_c) / statistics.median(plain_c)
         print(f"content scanners: {body_mb:.1f} MB of Markdown in {scan_body_s:.2f}s = "
               f"{body_mb / scan_body_s:.1f} MB/s ({scan_body_s / gated_s:.0%} of the gated build)")
         print(f"verify-site (gate review + leak scan) over {out_mb:.0f} MB of output: {verify_s:.2f}s")
         peak = max(gated_m)
-        print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}")
+        print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}; "
+              f"CPU plain {statistics.median(plain_c):.2f}s, gated {statistics.median(gated_c):.2f}s, "
+              f"ratio {cpu_ratio:.3f}")
         print(f"check median {statistics.median(check_t):.2f}s; peak RSS plain {max(plain_m):.0f}MB, "
               f"gated {peak:.0f}MB (×{peak / max(plain_m):.2f})")
         print(f"pages={args.pages} plain_s={plain_s:.2f} gated_s={gated_s:.2f} "
-              f"ratio={gated_s / plain_s:.3f} check_s={statistics.median(check_t):.2f} peak_mb={peak:.0f}")
+              f"ratio={gated_s / plain_s:.3f} cpu_ratio={cpu_ratio:.3f} check_s={statistics.median(check_t):.2f} peak_mb={peak:.0f}")
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
