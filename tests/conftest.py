@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 ROSTER = """\
+version: 1
 agencies:
   city-office: {name: 示例市人民政府办公室}
   city-secrecy: {name: 示例市国家保密局}
@@ -39,11 +40,11 @@ people:
   - name: 赵保密
     emails: [secrecy@city.gov.cn]
     agency: city-secrecy
-    steps: [secrecy_office]
+    steps: [secrecy_office, admin]
   - name: 陈领导
     emails: [leader@city.gov.cn]
     agency: city-office
-    steps: [leader]
+    steps: [leader, admin]
   - name: 周财政
     emails: [finance@city.gov.cn]
     agency: city-finance
@@ -183,6 +184,19 @@ class Site:
         opinion = opinion or self.disclosure(rel)
         with identity(self.env(who)):
             return sign(self.docs / rel, step, opinion, None, self.gate_config(), commit=commit)
+
+    def change_roster(self, text: str, who: str = "editor", approvers=("secrecy_office", "leader")):
+        """Commit ``text`` as the roster (it must carry the next ``version``), then have each of
+        ``approvers`` approve it with the project's own ``approve roster``."""
+        from secrecy_gate.desk.approve import approve_roster
+        (self.root / "reviews" / "roster.yml").write_text(text, encoding="utf-8")
+        self.commit_all("名册变更", who=who)
+        for approver in approvers:
+            with identity(self.env(approver)):
+                approve_roster(self.gate_config())
+
+    def roster_text(self) -> str:
+        return (self.root / "reviews" / "roster.yml").read_text(encoding="utf-8")
 
     def consent(self, rel: str, agency: str, who: str = "consent"):
         from secrecy_gate.desk.signing import consent

@@ -1,6 +1,6 @@
 """The fast reading of signature lines must agree with the full YAML parse, or step aside.
 
-``gitaudit.entries_fast`` reads the one-line entries ``secrecy-gate sign``
+``entries.entries_fast`` reads the one-line entries ``secrecy-gate sign``
 writes without YAML; for anything else it must answer "not sure" (None) so
 the full parse decides.  A fast answer that differs from the full parse
 could attribute a signature to the wrong commit, so every row checks both.
@@ -8,7 +8,7 @@ could attribute a signature to the wrong commit, so every row checks both.
 
 import pytest
 
-from secrecy_gate.history import gitaudit
+from secrecy_gate.history import entries as gitaudit
 
 D = "sha256:" + "ab" * 32
 LINE = f"{{step: originator, name: 张三, date: 2026-11-27, opinion: 主动公开, digest: {D}}}"

@@ -8,7 +8,7 @@ non-ASCII paths, and commit ancestry.
 from __future__ import annotations
 
 import pytest
-from conftest import STEPS, Site, page
+from conftest import STEPS, TODAY, Site, page
 
 from secrecy_gate.history import gitaudit
 from secrecy_gate.core.frontmatter import parse
@@ -51,7 +51,7 @@ def test_introductions_linear(site):
         assert [c.email for c in hist.touching("content/a.md")] == [
             "editor@city.gov.cn", *SIGNER_EMAILS.values()]
         assert not hist.shallow and hist.is_committed("content/a.md")
-        assert not hist.is_dirty("content/a.md")
+        assert not hist.differs("content/a.md", (site.docs / "a.md").read_bytes())
     finally:
         hist.close()
 
@@ -185,8 +185,8 @@ def test_chinese_file_names(site, rel):
     try:
         assert f"content/{rel}" in hist.changes
         assert hist.is_committed(f"content/{rel}")
-        assert not hist.is_dirty(f"content/{rel}")
-        assert "content/草稿/未提交.md" in hist.dirty
+        assert not hist.differs(f"content/{rel}", (site.docs / rel).read_bytes())
+        assert hist.differs("content/草稿/未提交.md", (site.docs / "草稿/未提交.md").read_bytes())
         intro = hist.introductions(f"content/{rel}")
         assert {c.email for cs in intro.values() for c in cs} == set(SIGNER_EMAILS.values())
     finally:
@@ -198,16 +198,22 @@ def test_chinese_file_names(site, rel):
     assert "中文路径的正文" in site.output_text()
 
 
-def test_roster_must_be_committed(site):
+def test_an_unapproved_roster_change_has_no_effect(site):
+    """An editor who commits themselves into the roster as leader and signs: the change
+    awaits the administrators' approval and the signature is judged without it."""
     site.write("a.md", page("# A\n"))
-    site.sign_all("a.md")
+    for step in STEPS[:3]:
+        site.sign("a.md", step)
     roster = site.root / "reviews" / "roster.yml"
-    roster.write_text(roster.read_text(encoding="utf-8").replace("steps: [consent]",
-                                                                 "steps: [consent, leader]"),
-                      encoding="utf-8")
+    roster.write_text(roster.read_text(encoding="utf-8")
+                      + "  - name: 网站编辑\n    emails: [editor@city.gov.cn]\n"
+                        "    agency: city-office\n    steps: [leader]\n", encoding="utf-8")
+    site.add_entry("a.md", {"step": "leader", "name": "网站编辑", "date": str(TODAY),
+                            "opinion": "主动公开"}, who="editor")
     review = site.review()
-    assert "roster.uncommitted" in {f.code for f in review.site_findings}
-    assert not review.pages["a.md"].published
+    assert "roster.pending" in {f.code for f in review.site_findings}
+    codes = {f.code for f in review.pages["a.md"].verdict.findings}
+    assert "signature.unknown-signer" in codes and not review.pages["a.md"].published
 
 
 def test_not_a_git_repository(tmp_path):

@@ -1,8 +1,10 @@
 """`mkdocs serve` rebuilds reuse what has not changed — and never a stale verdict."""
 
+import datetime as _dt
+
 from secrecy_gate.review.gate import Gate, ReviewCache
 
-from conftest import page
+from conftest import STEPS, page
 
 
 def review(site, cache):
@@ -40,15 +42,17 @@ def test_rebuild_reuses_unchanged_pages_and_rejudges_the_edited_one(site, monkey
 
 def test_a_new_commit_or_roster_change_invalidates_the_cache(site):
     site.write("a.md", page("# 甲\n\n甲页正文。\n"))
-    site.sign_all("a.md")
+    for step in STEPS[:3]:
+        site.sign("a.md", step)
     cache = ReviewCache()
-    assert review(site, cache).pages["a.md"].published
+    assert not review(site, cache).pages["a.md"].published
     old_history = cache.history
-    # The roster drops the leader: the same bytes of a.md must now be withheld.
-    roster = (site.root / "reviews" / "roster.yml").read_text(encoding="utf-8")
-    (site.root / "reviews" / "roster.yml").write_text(roster.replace("steps: [leader]", "steps: [consent]"),
-                                                      encoding="utf-8")
-    site.commit_all("roster change")
+    # The leader loses the step in an approved roster change; the page's bytes stay the
+    # same, and a leader signature committed after the change must not count.
+    roster = site.roster_text().replace("version: 1", "version: 2")
+    site.change_roster(roster.replace("steps: [leader, admin]", "steps: [admin]"))
+    site.add_entry("a.md", {"step": "leader", "name": "陈领导", "date": str(_dt.date.today()),
+                            "opinion": "主动公开"}, who="leader")
     again = review(site, cache)
     assert cache.history is not old_history
     assert not again.pages["a.md"].published

@@ -19,6 +19,7 @@ from .desk import auditrender, auditreport, queue as desk, precommit
 from .build import report
 from .desk import sweep as sweep_mod
 from .review.gate import Gate, GateConfig, SiteReview, is_page
+from .core.findings import Severity
 from .core.schema import STEPS, page_schema
 from .desk.signing import SignError, consent as do_consent, git_author, sign as do_sign
 
@@ -157,7 +158,8 @@ def status(paths, config_file, fmt, lang, today, mine, overdue):
         click.echo(json.dumps(desk.queue_json(rows, lang), ensure_ascii=False, indent=2))
         return
     for f in review.site_findings:
-        click.echo(f.render(lang))
+        if f.severity is not Severity.NOTICE:  # `check` and `trust` show the notices
+            click.echo(f.render(lang))
     click.echo("\n".join(desk.render_queue(rows, lang)))
 
 
@@ -238,6 +240,31 @@ def consent(page, agency, comment, no_commit, config_file):
         raise click.ClickException(str(exc)) from None
     click.echo(f"已同意 / consented: {page} {agency} {res.entry['name']} {res.entry['date']}"
                + (f" (commit {res.commit[:10]})" if res.commit else " (not committed)"))
+
+
+@main.group()
+def approve():
+    """Administrators approve a change to who may sign (第十条, 第十八条)."""
+
+
+@approve.command("roster")
+@click.option("--no-commit", is_flag=True, help="Write the approval but do not commit it.")
+@config_option
+def approve_roster_cmd(no_commit, config_file):
+    """Approve the committed roster as the next version, as the current git author.
+
+    The author must be an administrator (steps: [admin]) of the version in force;
+    the new version takes effect once admin_quorum administrators have approved it.
+    """
+    from .desk.approve import approve_roster
+
+    gc = load_gate_config(config_file)
+    try:
+        entry, roster, sha = approve_roster(gc, commit=not no_commit)
+    except SignError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已批准 / approved: 名册第 {roster.version} 版 roster version {roster.version} "
+               f"{entry['name']} {entry['date']}" + (f" (commit {sha[:10]})" if sha else " (not committed)"))
 
 
 def _site_dirs(config_file: str | None) -> tuple[Path, Path]:

@@ -33,9 +33,11 @@ def first_reason(page: PageResult, lang: str = "zh") -> str:
 def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> None:
     """Log findings: withholding problems and warnings at WARNING (so --strict counts them)."""
     for f in review.site_findings:
-        log.warning(f.render(lang))
+        (log.info if f.severity is Severity.NOTICE else log.warning)(f.render(lang))
     for page in sorted(review.pages.values(), key=lambda p: p.path):
         for f in page.verdict.findings:
+            if f.page == "(site)":
+                continue  # a site-wide finding, logged once above
             if f.severity is Severity.DECISION:
                 log.info(f.render(lang))
             elif page.verdict.first_reason is f or f.severity is Severity.WARNING:

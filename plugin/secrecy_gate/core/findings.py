@@ -20,7 +20,8 @@ class Outcome(str, enum.Enum):
 class Severity(str, enum.Enum):
     ERROR = "error"      # withholds the page
     DECISION = "decision"  # withholds by the record's own decision (不予公开, 依申请公开)
-    WARNING = "warning"  # printed, does not withhold (unless configured)
+    WARNING = "warning"  # printed, does not withhold (unless configured); counts under --strict
+    NOTICE = "notice"  # printed for information; never withholds, never fails a --strict build
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,29 @@
 written consent is needed.  A signature is valid only from a person the
 roster authorises for that step.  The roster is security-critical, so it is
 parsed as strictly as a page: an unknown key or a doubtful value is an error.
+
+Who may change the roster is written in it too: people with the ``admin``
+step.  Each version carries a ``version`` number; a new version takes effect
+only once ``admin_quorum`` administrators of the version before it have
+approved it (``approvals``, written by ``secrecy-gate approve roster``, each
+bound to the version's ``digest``).  ``review/trust.py`` follows that chain
+through git history.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import frontmatter
 from .schema import STEPS
 
-ROSTER_STEPS = (*STEPS, "consent")
+ROSTER_STEPS = (*STEPS, "consent", "admin")
+ROSTER_KEYS = {"version", "admin_quorum", "agencies", "people", "approvals"}
+APPROVAL_KEYS = {"name", "date", "digest"}
+DEFAULT_QUORUM = 2
 
 
 class RosterError(ValueError):
@@ -40,6 +52,19 @@ class Roster:
     agencies: dict[str, str] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     by_email: dict[str, Person] = field(default_factory=dict)
+    version: int | None = None  # None: a roster from before versions (it names no trust chain)
+    admin_quorum: int = DEFAULT_QUORUM
+    approvals: list[dict] = field(default_factory=list)  # entries as written (dates as text)
+    digest: str = ""  # "sha256:…" of everything but the approvals: what an approval approves
+
+    @property
+    def admins(self) -> list[Person]:
+        return [p for p in self.people.values() if p.may("admin")]
+
+    @property
+    def quorum(self) -> int:
+        """Approvals a successor version needs: ``admin_quorum``, at most the number of admins."""
+        return max(1, min(self.admin_quorum, len(self.admins)))
 
     def person(self, name: str) -> Person | None:
         return self.people.get(name)
@@ -67,10 +92,30 @@ def parse_roster(text: str) -> Roster:
         raise RosterError(exc.zh, exc.en) from None
     if not isinstance(data, dict):
         _fail("名册必须是映射，含 agencies 与 people", "the roster must map agencies and people")
-    unknown = set(data) - {"agencies", "people"}
+    unknown = set(data) - ROSTER_KEYS
     if unknown:
         _fail(f"名册含未知键：{sorted(unknown)}", f"unknown roster keys: {sorted(unknown)}")
     roster = Roster()
+    for key in ("version", "admin_quorum"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            _fail(f"{key} 必须是正整数", f"{key} must be a positive integer")
+    roster.version = data.get("version")
+    roster.admin_quorum = data.get("admin_quorum") or DEFAULT_QUORUM
+    approvals = data.get("approvals")
+    if approvals is None:
+        approvals = []
+    if not isinstance(approvals, list):
+        _fail("approvals 必须是列表", "approvals must be a list")
+    for i, a in enumerate(approvals, 1):
+        if not isinstance(a, dict) or set(a) != APPROVAL_KEYS:
+            _fail(f"approvals 第{i}项必须写成 {{name, date, digest}}",
+                  f"approvals entry {i} must be {{name, date, digest}}")
+        roster.approvals.append(frontmatter.to_jsonable(a))
+    content = {k: v for k, v in data.items() if k != "approvals"}
+    canonical = json.dumps(frontmatter.to_jsonable(content), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":")).encode()
+    roster.digest = "sha256:" + hashlib.sha256(canonical).hexdigest()
     agencies = data.get("agencies")
     if not isinstance(agencies, dict) or not agencies:
         _fail("名册缺少 agencies", "the roster has no agencies")

@@ -46,13 +46,27 @@ class SignResult:
 
 
 def git_author(cwd: Path) -> tuple[str, str]:
+    name, email, _ = git_author_ident(cwd)
+    return name, email
+
+
+def git_author_ident(cwd: Path) -> tuple[str, str, _dt.date]:
+    """(name, e-mail, date) of the git author a commit made now would carry.
+
+    The date is the author date in the author's own time zone — the date the
+    signing commit will show — so an entry's date and its commit agree
+    (``GIT_AUTHOR_DATE`` included).
+    """
     proc = subprocess.run(["git", "var", "GIT_AUTHOR_IDENT"], cwd=cwd, capture_output=True,
                           text=True, check=False)
-    m = re.match(r"^(.*) <([^>]*)> \d+ [+-]\d{4}$", proc.stdout.strip())
+    m = re.match(r"^(.*) <([^>]*)> (\d+) ([+-])(\d\d)(\d\d)$", proc.stdout.strip())
     if proc.returncode != 0 or not m:
         raise SignError("无法确定签署人：请先设置 git user.name 与 user.email",
                         "cannot tell who signs: set git user.name and user.email first")
-    return m.group(1), m.group(2).strip().lower()
+    offset = (1 if m.group(4) == "+" else -1) * _dt.timedelta(hours=int(m.group(5)),
+                                                              minutes=int(m.group(6)))
+    when = _dt.datetime.fromtimestamp(int(m.group(3)), _dt.timezone(offset)).date()
+    return m.group(1), m.group(2).strip().lower(), when
 
 
 def _yaml() -> YAML:
@@ -110,7 +124,10 @@ def _prepare(page: Path, gate_config: GateConfig):
     blocking = [f for f in result.verdict.findings
                 if f.code.startswith(INCOMPLETE_CODES) and f.withholds]
     if review.roster is None:
-        raise SignError("名册无效，无法签署", "the roster is invalid; nothing can be signed")
+        why = [f for f in review.site_findings if f.withholds]
+        raise SignError("无法确定生效的名册，不能签署：\n" + "\n".join("  " + f.render("zh") for f in why),
+                        "no roster in force can be proven; nothing can be signed:\n"
+                        + "\n".join("  " + f.render("en") for f in why))
     if blocking or result.record is None:
         lines_zh = "\n".join("  " + f.render("zh") for f in blocking)
         lines_en = "\n".join("  " + f.render("en") for f in blocking)
@@ -119,13 +136,13 @@ def _prepare(page: Path, gate_config: GateConfig):
     return result, review.roster
 
 
-def _signer(roster, cwd: Path) -> Person:
-    name, email = git_author(cwd)
+def _signer(roster, cwd: Path) -> tuple[Person, _dt.date]:
+    name, email, day = git_author_ident(cwd)
     person = roster.who_is(email)
     if person is None:
-        raise SignError(f"git 身份 {name} <{email}> 不在名册中，不能签署",
-                        f"the git identity {name} <{email}> is not in the roster")
-    return person
+        raise SignError(f"git 身份 {name} <{email}> 不在生效的名册中，不能签署",
+                        f"the git identity {name} <{email}> is not in the roster in force")
+    return person, day
 
 
 def sign(page: Path, step: str, opinion: str, comment: str | None, gate_config: GateConfig,
@@ -135,7 +152,7 @@ def sign(page: Path, step: str, opinion: str, comment: str | None, gate_config: 
     opinion = canonical_value("opinion", opinion)
     result, roster = _prepare(page, gate_config)
     record = result.record
-    person = _signer(roster, page.parent)
+    person, day = _signer(roster, page.parent)
     if not person.may(step):
         raise SignError(f"{person.name} 无权签署“{STEP_NAMES_ZH[step]}”（第十条）",
                         f"{person.name} is not authorised for step {step} (第十条)")
@@ -168,8 +185,7 @@ def sign(page: Path, step: str, opinion: str, comment: str | None, gate_config: 
     if any(s.name == person.name for s in valid):
         raise SignError(f"{person.name} 已签署其他步骤：四个步骤须由不同的人签署（第十条）",
                         f"{person.name} already signed another step; four different people sign")
-    entry = {"step": step, "name": person.name, "date": today or _dt.date.today(),
-             "opinion": opinion}
+    entry = {"step": step, "name": person.name, "date": today or day, "opinion": opinion}
     if comment:
         entry["comment"] = comment
     entry["digest"] = digest
@@ -192,7 +208,7 @@ def consent(page: Path, agency: str, comment: str | None, gate_config: GateConfi
             commit: bool = True, today: _dt.date | None = None) -> SignResult:
     result, roster = _prepare(page, gate_config)
     record = result.record
-    person = _signer(roster, page.parent)
+    person, day = _signer(roster, page.parent)
     if agency not in (record.get("co_agencies") or []):
         raise SignError(f"{agency} 不在本页的 co_agencies 中（第十一条）",
                         f"{agency} is not among this page's co_agencies (第十一条)")
@@ -201,7 +217,7 @@ def consent(page: Path, agency: str, comment: str | None, gate_config: GateConfi
                         f"{person.name} may not consent for {agency} (第十一条)")
     if any(c.agency == agency and c.digest == result.digest for c in record.consents):
         raise SignError(f"{agency} 已对当前内容出具同意意见", f"{agency} already consented to this content")
-    entry = {"agency": agency, "name": person.name, "date": today or _dt.date.today()}
+    entry = {"agency": agency, "name": person.name, "date": today or day}
     if comment:
         entry["comment"] = comment
     entry["digest"] = result.digest

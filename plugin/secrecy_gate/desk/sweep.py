@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from ..build import report
 from .queue import (Deadline, QueueRow, Text, commit_day, deadline_json, deadline_text, first_commit,
                    formed_on, front_matter, review_data)
-from ..core.findings import Finding
+from ..core.findings import Finding, Severity
 from ..review.gate import PageResult, SiteReview
 from ..history.gitaudit import History
 from ..core.record import canonical_value
@@ -198,7 +198,11 @@ def roster_history(history: History, roster: Path, since: _dt.date) -> tuple[lis
         day = commit_day(c)
         if day >= since:
             changes.append(RosterChange(c.sha, c.name, c.email, day))
-    return changes, rp in history.dirty or not history.is_committed(rp)
+    try:
+        working = roster.read_bytes()
+    except OSError:
+        return changes, True
+    return changes, history.differs(rp, working)
 
 
 def wanted(d: Deadline) -> bool:
@@ -209,7 +213,8 @@ def wanted(d: Deadline) -> bool:
 def sweep(review: SiteReview, rows: list[QueueRow], roster: Path, docs_dir: Path, today: _dt.date,
           since: _dt.date, withheld_days: int = DEFAULT_WITHHELD_DAYS) -> Sweep:
     """The periodic review of a site: ``rows`` is the desk's queue of the same review."""
-    out = Sweep(today, since, withheld_days, errors=list(review.site_findings))
+    out = Sweep(today, since, withheld_days,
+                errors=[f for f in review.site_findings if f.severity is not Severity.NOTICE])
     history = review.history
     to_repo = history.page_paths(docs_dir) if history is not None else (lambda rel: None)
     for path in sorted(review.pages):

@@ -1,20 +1,37 @@
 """Git history as the audit trail (第十条 程序, 第十八条 责任).
 
-One reader, called once per build: a single ``git log`` over the whole
-history with raw (and, for merges, combined) diffs gives, for every commit
-that changed a page, the page's blob before and after.  Blobs are read
-through one ``git cat-file --batch`` process, and only when an audit needs
-them.  Nothing here decides a verdict: ``rules.py`` does, from the evidence.
+One reader, called once per build.  What it asks git for cannot be forged by
+what a commit contains:
 
-An entry (signature or consent) is *introduced* by a commit when it is in
-the page's blob at that commit and in none of its parents' blobs.  The git
-author of every introducing commit must be the person the entry names.
+- ``git log --format='%H %P' --raw -c -z`` lists every commit with its parents
+  and, for every path it changed, the blobs before and after.  The format holds
+  nothing but object ids; paths are NUL-terminated and come only after a raw
+  diff line, so no commit message, author name or file name can start a record
+  or a field.  Any line that is not in that form stops the reading: the history
+  is then unusable and every page is withheld.
+- Who made a commit is read from the commit object itself, through ``git
+  cat-file --batch`` (length-prefixed), and parsed strictly: one tree, the same
+  parents as the log, exactly one ``author`` line of the form ``name <email>
+  time zone``.  A commit that is missing or not in that form is *malformed*, and
+  no entry it introduces is proven.
+- Blobs are read through the same pipelined ``cat-file``.
+
+Nothing here decides a verdict: ``review/rules.py`` does, from the evidence.
+
+An entry (signature or consent) is *introduced* by a commit when it is in the
+page's blob at that commit and in none of its parents' blobs.  The git author of
+every introducing commit must be the person the entry names.  An entry is
+*voided* when, after the commit that introduced it, history leading to HEAD
+holds a version of the page that differs from the one now published (another
+digest, or no page): a decision the history has moved away from — a withdrawal,
+a changed decision, a deletion — is not undone by a merge, revert, cherry-pick
+or checkout that brings the old text and its signatures back (第十条, 第十八条).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
+import hashlib
 import os
 import re
 import subprocess
@@ -22,10 +39,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import yaml
-
-from ..core import frontmatter
-from ..core.record import entry_key
+from .entries import digest_of, entries_of, version_key
 
 NULL_SHA = "0" * 40
 
@@ -41,11 +55,19 @@ class GitUnavailable(RuntimeError):
 class Commit:
     sha: str
     parents: tuple[str, ...]
-    email: str
-    name: str
-    time: int
+    email: str  # author e-mail, lower-cased; "" when the commit is malformed
+    name: str  # author name, for display (control characters replaced)
+    time: int  # author time, seconds since the epoch
     index: int  # position in --topo-order output: children before parents
-    subject: str = ""  # first line of the message, for the audit report (第十八条)
+    subject: str = ""  # first line of the message, for display (control characters replaced)
+    tz: int = 0  # author's UTC offset in minutes
+    malformed: str = ""  # why this commit object cannot be trusted; "" when it can
+
+    @property
+    def local_date(self) -> _dt.date:
+        """The author date as the author's own clock showed it."""
+        zone = _dt.timezone(_dt.timedelta(minutes=self.tz))
+        return _dt.datetime.fromtimestamp(self.time, zone).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +78,15 @@ class Change:
 
 
 @dataclass
+class Evidence:
+    """What history says about the entries of one page."""
+
+    introductions: dict = field(default_factory=dict)  # entry key -> [Commit] that introduced it
+    voided: dict = field(default_factory=dict)  # entry key -> Commit whose version voids it
+    created: Commit | None = None  # the oldest commit that touched the page
+
+
+@dataclass
 class History:
     """Everything the audit needs, read from git once."""
 
@@ -63,13 +94,17 @@ class History:
     head: str | None
     shallow: bool
     commits: dict[str, Commit] = field(default_factory=dict)
-    changes: dict[str, list[Change]] = field(default_factory=dict)  # repo path -> changes
+    changes: dict[str, list[Change]] = field(default_factory=dict)  # repo path -> changes, log order
     head_blobs: dict[str, str] = field(default_factory=dict)  # repo path -> blob at HEAD
-    dirty: set[str] = field(default_factory=set)  # repo paths differing from HEAD
     _reader: "BlobReader | None" = None
-    _entries_cache: dict[str, frozenset] = field(default_factory=dict)
-    # repo path -> introductions, computed ahead (fast reading) by a HistoryReader process
-    precomputed: dict[str, dict] = field(default_factory=dict)
+    _entries_cache: dict = field(default_factory=dict)  # (blob, exact) -> entries
+    _keys: dict = field(default_factory=dict)  # blob -> version key (None: unsure)
+    _digests: dict = field(default_factory=dict)  # blob -> digest by the full parse
+    # repo path -> Evidence, computed ahead (fast reading) by a HistoryReader process
+    precomputed: dict[str, Evidence] = field(default_factory=dict)
+    # Merges whose version of a path differs from their first parent's only, which the
+    # combined diff leaves out: read on request, for the audit report (第十八条).
+    merge_changes: dict[str, list[Change]] | None = None
 
     # -- paths -------------------------------------------------------------
     def repo_path(self, path: Path) -> str | None:
@@ -95,8 +130,25 @@ class History:
     def is_committed(self, repo_path: str) -> bool:
         return repo_path in self.head_blobs
 
-    def is_dirty(self, repo_path: str) -> bool:
-        return repo_path in self.dirty
+    def differs(self, repo_path: str, data: bytes) -> bool:
+        """Whether ``data`` (the file as read from the working tree) is not the committed blob.
+
+        Judged from the bytes themselves, not from ``git status``, which an
+        ``update-index --assume-unchanged`` or ``--skip-worktree`` bit silences.
+        Only where the bytes differ is git asked to hash the file as it would commit
+        it (line-ending and other clean filters), so that such a conversion is not
+        mistaken for an edit.
+        """
+        head = self.head_blobs.get(repo_path)
+        if head is None:
+            return True
+        if git_blob_id(data, len(head)) == head:
+            return False
+        try:
+            out = _git(self.root, "hash-object", "--path", repo_path, "--stdin", stdin=data)
+        except GitUnavailable:
+            return True
+        return out.decode().strip() != head
 
     # -- ancestry ----------------------------------------------------------
     def is_ancestor(self, a: str, b: str) -> bool:
@@ -116,13 +168,36 @@ class History:
                     stack.append(p)
         return False
 
-    # -- entries -----------------------------------------------------------
+    def descendants(self, sha: str) -> set[str]:
+        """``sha`` and every commit that has it as an ancestor."""
+        if sha not in self.commits:
+            return set()
+        children: dict[str, list[str]] = {}
+        start = self.commits[sha].index
+        for c in self.commits.values():
+            if c.index < start:
+                for p in c.parents:
+                    children.setdefault(p, []).append(c.sha)
+        out, stack = {sha}, [sha]
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in out:
+                    out.add(child)
+                    stack.append(child)
+        return out
+
+    # -- versions and entries ---------------------------------------------
     def blob_text(self, blob: str) -> bytes | None:
         if blob == NULL_SHA:
             return None
         if self._reader is None:
             self._reader = BlobReader(self.root)
         return self._reader.read(blob)
+
+    def _remember(self, blob: str, raw: bytes | None) -> None:
+        found = entries_of(raw, False) if raw is not None else frozenset()
+        self._entries_cache[(blob, False)] = found
+        self._keys[blob] = version_key(raw) if raw is not None else None
 
     def entries(self, blob: str, exact: bool = False) -> frozenset:
         """Signature and consent entries present in a page blob.
@@ -131,12 +206,31 @@ class History:
         ``exact`` forces the full YAML parse.
         """
         key = (blob, exact)
-        if key in self._entries_cache:
-            return self._entries_cache[key]
-        raw = self.blob_text(blob)
-        result = entries_of(raw, exact) if raw is not None else frozenset()
-        self._entries_cache[key] = result
-        return result
+        if key not in self._entries_cache:
+            raw = self.blob_text(blob)
+            if exact:
+                self._entries_cache[key] = entries_of(raw, True) if raw is not None else frozenset()
+            else:
+                self._remember(blob, raw)
+        return self._entries_cache[key]
+
+    def same_version(self, a: str, b: str) -> bool:
+        """Whether two page blobs have the same digest (a deleted page is no version)."""
+        if a == b:
+            return a != NULL_SHA
+        if NULL_SHA in (a, b):
+            return False
+        for blob in (a, b):
+            if blob not in self._keys:
+                self._remember(blob, self.blob_text(blob))
+        ka, kb = self._keys[a], self._keys[b]
+        if ka is not None and kb is not None:
+            return ka == kb
+        for blob in (a, b):
+            if blob not in self._digests:
+                raw = self.blob_text(blob)
+                self._digests[blob] = digest_of(raw) if raw is not None else None
+        return self._digests[a] is not None and self._digests[a] == self._digests[b]
 
     def prefetch(self, repo_paths) -> None:
         """Read every blob these pages ever had, in one pipelined ``cat-file``."""
@@ -153,39 +247,93 @@ class History:
         # Successive versions of a page repeat most of their entries: keep one copy of each.
         interned: dict = {}
         for sha, raw in read_blobs(self.root, wanted):
-            found = entries_of(raw, False) if raw is not None else frozenset()
+            self._remember(sha, raw)
+            found = self._entries_cache[(sha, False)]
             self._entries_cache[(sha, False)] = frozenset(interned.setdefault(e, e) for e in found)
 
-    def introductions(self, repo_path: str, expected: frozenset | None = None) -> dict[tuple, list[Commit]]:
-        """For each entry ever in the page: the commits that introduced it.
+    def introductions(self, repo_path: str, exact: bool = False, entries=None) -> dict[tuple, list[Commit]]:
+        """For each entry ever in the file: the commits that introduced it.
+
+        ``entries`` reads a blob's entries (default: a page's signatures and
+        consents, fast where sure, in full with ``exact``).
+        """
+        read = entries or (lambda blob: self.entries(blob, exact))
+        out: dict[tuple, list[Commit]] = {}
+        for ch in self.changes.get(repo_path, []):
+            if ch.blob == NULL_SHA:
+                continue
+            new = read(ch.blob)
+            if not new:
+                continue
+            before: set = set()
+            for pb in ch.parent_blobs:
+                if pb != NULL_SHA:
+                    before |= read(pb)
+            for key in new - before:
+                out.setdefault(key, []).append(self.commits[ch.commit])
+        return out
+
+    def voided(self, repo_path: str, introductions: dict, current) -> dict[tuple, Commit]:
+        """第十条, 第十八条: the entries of ``current`` that a later version voids.
+
+        An entry is void when some commit after one that introduced it — its
+        descendant, and so an ancestor of HEAD — left the page in another version
+        than the one at HEAD (another digest, or deleted).  The signatures of a
+        version the history has moved away from stay void whatever brings that
+        version back.
+        """
+        head = self.head_blobs.get(repo_path)
+        changes = self.changes.get(repo_path, [])
+        out: dict[tuple, Commit] = {}
+        if head is None:
+            return out
+        for key in current:
+            for intro in introductions.get(key, ()):
+                for ch in reversed(changes):  # oldest first
+                    c = self.commits[ch.commit]
+                    if c.index >= intro.index or self.same_version(ch.blob, head):
+                        continue
+                    if self.is_ancestor(intro.sha, c.sha):
+                        out[key] = c
+                        break
+                if key in out:
+                    break
+        return out
+
+    def evidence(self, repo_path: str, expected: frozenset | None = None) -> Evidence:
+        """Introductions, voided entries and creation of one page.
 
         ``expected`` is the entry set of the page as the strict reader sees it
         now; if the fast reading of the HEAD blob disagrees, every version of
         this page is read with the full parser instead.
         """
         exact = False
-        if expected is not None and repo_path in self.head_blobs:
-            exact = self.entries(self.head_blobs[repo_path]) != expected
+        head = self.head_blobs.get(repo_path)
+        if expected is not None and head is not None:
+            exact = self.entries(head) != expected
         if not exact and repo_path in self.precomputed:
             return self.precomputed[repo_path]
-        out: dict[tuple, list[Commit]] = {}
-        for ch in self.changes.get(repo_path, []):
-            if ch.blob == NULL_SHA:
-                continue
-            new = self.entries(ch.blob, exact)
-            if not new:
-                continue
-            before: set = set()
-            for pb in ch.parent_blobs:
-                before |= self.entries(pb, exact)
-            for key in new - before:
-                out.setdefault(key, []).append(self.commits[ch.commit])
-        return out
+        intro = self.introductions(repo_path, exact)
+        current = self.entries(head, exact) if head is not None else frozenset()
+        if exact:
+            for blob in {b for ch in self.changes.get(repo_path, []) for b in (ch.blob, *ch.parent_blobs)}:
+                self._keys[blob] = None  # the fast reading is not sure of this page: full parses
+        touching = self.touching(repo_path)
+        return Evidence(intro, self.voided(repo_path, intro, current), touching[0] if touching else None)
 
-    def touching(self, repo_path: str) -> list[Commit]:
-        """Commits that changed the page, oldest first."""
-        cs = [self.commits[c.commit] for c in self.changes.get(repo_path, [])]
-        return sorted(cs, key=lambda c: -c.index)
+    def touching(self, repo_path: str, merges: bool = False) -> list[Commit]:
+        """Commits that changed the file, oldest first.
+
+        With ``merges``, also every merge whose version differs from its first
+        parent's (read on first use): the audit shows a merge that brought an
+        old version back even where it equals the version of another parent.
+        """
+        shas = {c.commit for c in self.changes.get(repo_path, [])}
+        if merges:
+            if self.merge_changes is None:
+                self.merge_changes = _merge_changes(self.root, self.commits)
+            shas |= {c.commit for c in self.merge_changes.get(repo_path, [])}
+        return sorted((self.commits[s] for s in shas), key=lambda c: -c.index)
 
     def close(self):
         if self._reader is not None:
@@ -193,124 +341,32 @@ class History:
             self._reader = None
 
 
-_ENTRY_KEYS = frozenset({"step", "name", "date", "opinion", "comment", "digest", "agency"})
-_ENTRY_LINE = re.compile(r"^( *)- \{([^{}\[\]\\#&*!|>%@`]*)\}[ \t]*$")
-_SECTION = re.compile(r"^( +)(signatures|consents):[ \t]*(\[\])?[ \t]*$")
-_RESOLVER = yaml.resolver.Resolver()
-_STR_TAG = "tag:yaml.org,2002:str"
-_TS_TAG = "tag:yaml.org,2002:timestamp"
+def git_blob_id(data: bytes, length: int = 40) -> str:
+    """The object id git gives ``data`` as a blob (SHA-1, or SHA-256 in a sha256 repository)."""
+    h = hashlib.sha1() if length == 40 else hashlib.sha256()
+    h.update(b"blob %d\x00" % len(data))
+    h.update(data)
+    return h.hexdigest()
 
 
-def entries_fast(raw: bytes) -> frozenset | None:
-    """Entries written in the one-line flow form ``secrecy-gate sign`` writes.
+def read_objects(root: Path, shas: list[str]):
+    """Yield (sha, type, bytes) for each object, one ``git cat-file --batch`` fully pipelined.
 
-    Returns None ("not sure") for anything else — quotes with escapes,
-    anchors, block-style entries, values YAML would not read as plain strings
-    or dates, an entry-like line outside ``signatures:``/``consents:`` — and
-    the caller then parses the YAML in full.
+    The type is None (and the bytes empty) for a missing object.
     """
-    try:
-        fm, _, _ = frontmatter.split(frontmatter.decode(raw))
-    except frontmatter.FrontMatterError:
-        return None
-    if "digest" not in fm and "\\" not in fm:
-        # An entry that could match a valid record has a digest, and YAML can only
-        # spell that key without the word through an escape.
-        return frozenset()
-    found = set()
-    section_indent = None
-    for line in fm.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        m = _SECTION.match(line)
-        if m:
-            section_indent = None if m.group(3) else len(m.group(1))
-            continue
-        e = _ENTRY_LINE.match(line)
-        if e and section_indent is not None and len(e.group(1)) >= section_indent:
-            entry = _flow_entry(e.group(2))
-            if entry is None:
-                return None
-            found.add(entry)
-            continue
-        if section_indent is not None and len(line) - len(line.lstrip(" ")) > section_indent:
-            return None  # something other than a one-line entry inside the section
-        section_indent = None
-        if "digest" in line or "step:" in line or "agency:" in line and "{" in line:
-            return None
-    return frozenset(found)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _flow_entry(inner: str) -> tuple | None:
-    """``step: x, name: y, …`` → the entry key, or None when YAML might read it otherwise.
-
-    Cached: successive versions of a page repeat the same entry lines.
-    """
-    entry = {}
-    for part in inner.split(", "):
-        k, sep, v = part.strip().partition(": ")
-        v = v.strip()
-        if not sep or k not in _ENTRY_KEYS or k in entry or not v or ": " in v:
-            return None
-        if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
-            if v[0] in v[1:-1]:
-                return None
-            entry[k] = v[1:-1]  # a quoted scalar without escapes is that string
-            continue
-        if v[0] in "\"'" or v[-1] in "\"'":
-            return None
-        tag = _RESOLVER.resolve(yaml.ScalarNode, v, (True, False))
-        if tag == _TS_TAG and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-            try:
-                _dt.date.fromisoformat(v)
-            except ValueError:
-                return None
-        elif tag != _STR_TAG:
-            return None
-        entry[k] = v
-    return tuple(sorted(entry.items()))
-
-
-def entries_exact(raw: bytes) -> frozenset | None:
-    """Entries by the full strict YAML parse; None when the page does not parse."""
-    try:
-        review = frontmatter.parse(raw).meta.get("review")
-    except frontmatter.FrontMatterError:
-        return None
-    found: set = set()
-    if isinstance(review, dict):
-        for key in ("signatures", "consents"):
-            items = review.get(key)
-            if isinstance(items, list):
-                found.update(entry_key(e) for e in items if isinstance(e, dict))
-    return frozenset(found)
-
-
-def entries_of(raw: bytes, exact: bool) -> frozenset:
-    if not exact:
-        fast = entries_fast(raw)
-        if fast is not None:
-            return fast
-    full = entries_exact(raw)
-    if full is None:
-        # A version that does not parse still "contains" what is written in it:
-        # attribute such entries to its author rather than to whoever fixed the YAML.
-        return entries_fast(raw) or frozenset()
-    return full
-
-
-def read_blobs(root: Path, shas: list[str]):
-    """Yield (sha, bytes) for each blob, one ``git cat-file --batch`` fully pipelined."""
-    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
+    proc = subprocess.Popen(_GIT + ["cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
 
     def feed():
         try:
             proc.stdin.write("".join(s + "\n" for s in shas).encode())
+        except OSError:
+            pass
         finally:
-            proc.stdin.close()
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
 
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
@@ -318,16 +374,24 @@ def read_blobs(root: Path, shas: list[str]):
         out = proc.stdout
         for sha in shas:
             header = out.readline().split()
-            if len(header) == 3 and header[1] == b"blob":
+            if len(header) == 3 and header[0].decode() == sha and header[2].isdigit():
                 data = out.read(int(header[2]))
                 out.read(1)
-                yield sha, data
+                yield sha, header[1].decode(), data
+            elif len(header) == 2 and header[1] == b"missing":
+                yield sha, None, b""
             else:
-                yield sha, None
+                raise GitUnavailable("git cat-file 的输出无法解析", "unexpected output from git cat-file")
     finally:
         writer.join()
         proc.stdout.close()
         proc.wait()
+
+
+def read_blobs(root: Path, shas: list[str]):
+    """Yield (sha, bytes) for each blob (None for anything that is not a blob)."""
+    for sha, kind, data in read_objects(root, shas):
+        yield sha, data if kind == "blob" else None
 
 
 class BlobReader:
@@ -335,7 +399,7 @@ class BlobReader:
 
     def __init__(self, root: Path):
         self._proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
+            _GIT + ["cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env())
         self._lock = threading.Lock()
 
@@ -345,12 +409,13 @@ class BlobReader:
             self._proc.stdin.write(sha.encode() + b"\n")
             self._proc.stdin.flush()
             header = self._proc.stdout.readline().split()
-            if len(header) != 3 or header[1] != b"blob":
+            if len(header) == 2 and header[1] == b"missing":
                 return None
-            size = int(header[2])
-            data = self._proc.stdout.read(size)
+            if len(header) != 3 or not header[2].isdigit():
+                raise GitUnavailable("git cat-file 的输出无法解析", "unexpected output from git cat-file")
+            data = self._proc.stdout.read(int(header[2]))
             self._proc.stdout.read(1)
-            return data
+            return data if header[1] == b"blob" else None
 
     def close(self):
         try:
@@ -361,17 +426,25 @@ class BlobReader:
             self._proc.kill()
 
 
+# Settings a user's or repository's configuration could change about what git prints.
+_GIT = ["git", "-c", "log.showSignature=false", "-c", "core.quotePath=false",
+        "-c", "log.decorate=false", "-c", "color.ui=false"]
+
+
 def _git_env() -> dict:
     env = dict(os.environ)
     # Reading history must not depend on the user's pager, locale or replace refs.
     env.update({"GIT_PAGER": "cat", "LC_ALL": "C", "GIT_NO_REPLACE_OBJECTS": "1"})
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_GRAFT_FILE"):
+        env.pop(key, None)
     return env
 
 
-def _git(root: Path, *args: str) -> bytes:
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, env=_git_env(),
-                              check=False)
+        proc = subprocess.run(_GIT + list(args), cwd=root, capture_output=True, env=_git_env(),
+                              check=False, input=stdin)
     except FileNotFoundError:
         raise GitUnavailable("找不到 git 命令", "the git command was not found") from None
     if proc.returncode != 0:
@@ -396,7 +469,7 @@ def read_history(start: Path, previous: History | None = None) -> History:
 
     ``previous`` (a History read earlier, e.g. by the last ``mkdocs serve``
     rebuild) is reused when HEAD has not moved: history is immutable below a
-    commit, so only the working tree's state is read again.
+    commit.
     """
     root = find_root(start)
     shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
@@ -406,10 +479,8 @@ def read_history(start: Path, previous: History | None = None) -> History:
         head = None
     if (previous is not None and head is not None and previous.head == head
             and previous.root == root and previous.shallow == shallow):
-        previous.dirty = _dirty_paths(root)
         return previous
     hist = History(root=root, head=head, shallow=shallow)
-    hist.dirty = _dirty_paths(root)
     if head is None:
         return hist
     for entry in _git(root, "ls-tree", "-r", "-z", "--full-tree", "HEAD").split(b"\0"):
@@ -420,16 +491,187 @@ def read_history(start: Path, previous: History | None = None) -> History:
         if len(parts) == 3 and parts[1] == b"blob":
             hist.head_blobs[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
     log = _git(root, "log", "--topo-order", "--root", "--raw", "--no-abbrev", "--no-renames",
-               "-c", "-z", "--format=%x1e%H%x1f%P%x1f%ae%x1f%an%x1f%at%x1f%s", "HEAD")
-    _parse_log(log, hist)
+               "--no-color", "--no-ext-diff", "--no-textconv", "-c", "-z", "--format=%H %P", "HEAD")
+    order, changes = _parse_log(log, hist.shallow)
+    if head not in order:
+        raise GitUnavailable("git log 未列出 HEAD", "git log did not list HEAD")
+    hist.changes = changes
+    hist.commits = _read_commits(root, order)
     return hist
 
 
+_OID = rb"(?:[0-9a-f]{40}|[0-9a-f]{64})"
+_HEADER = re.compile(rb"\n?(" + _OID + rb")((?: " + _OID + rb")*) ?")
+_RAW = re.compile(rb"\n?(:+)([0-7 ]+?) ((?:" + _OID + rb" )+)([A-Z]+[0-9]*)")
+
+
+def _oid(raw: bytes) -> str:
+    s = raw.decode()
+    return NULL_SHA if not s.strip("0") else s
+
+
+def _parse_log(log: bytes, shallow: bool) -> tuple[dict[str, tuple[str, ...]], dict[str, list[Change]]]:
+    """``git log --format='%H %P' --raw -c -z`` → (commit -> parents in log order, path -> changes).
+
+    A path token is read only right after a raw diff line; anything that is
+    neither a header of object ids nor a raw diff line is an error.
+    """
+    order: dict[str, tuple[str, ...]] = {}
+    changes: dict[str, list[Change]] = {}
+    tokens = log.split(b"\0")
+    current: str | None = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok in (b"", b"\n"):
+            continue
+        raw = _RAW.fullmatch(tok)
+        if raw is not None:
+            if current is None or i >= len(tokens):
+                raise _unexpected("a diff line outside a commit")
+            path = tokens[i].decode("utf-8", "surrogateescape")
+            i += 1
+            nparents = len(raw.group(1))
+            blobs = [_oid(b) for b in raw.group(3).split()]
+            if len(blobs) != nparents + 1 or nparents != max(1, len(order[current])):
+                raise _unexpected(f"a diff line of {nparents} parent(s) for {current}")
+            changes.setdefault(path, []).append(Change(current, tuple(blobs[:-1]), blobs[-1]))
+            continue
+        head = _HEADER.fullmatch(tok)
+        if head is None:
+            raise _unexpected(repr(tok[:80]))
+        current = head.group(1).decode()
+        if current in order:
+            raise _unexpected(f"commit {current} listed twice")
+        order[current] = tuple(p.decode() for p in head.group(2).split())
+    if not shallow:
+        for sha, parents in order.items():
+            if any(p not in order for p in parents):
+                raise GitUnavailable(f"git 历史不完整：提交 {sha[:10]} 的父提交缺失",
+                                     f"git history is incomplete: a parent of {sha[:10]} is missing")
+    return order, changes
+
+
+def _unexpected(what: str) -> GitUnavailable:
+    return GitUnavailable(f"git log 的输出无法解析（{what}），不予信任",
+                          f"unexpected output from git log ({what}); history is not trusted")
+
+
+# Control and bidirectional-override characters a name or message could use to
+# disguise what a terminal or report shows.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_IDENT = re.compile(rb"(?P<name>[^<>\n\x00]*) <(?P<email>[^<>\n\x00]*)> (?P<time>[0-9]{1,12}) "
+                    rb"(?P<tz>[+-][0-9]{4})")
+
+
+def display(text: str) -> str:
+    """``text`` safe to print: control and direction-override characters replaced."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
+def parse_commit(sha: str, data: bytes | None, parents: tuple[str, ...], index: int) -> Commit:
+    """A commit object → Commit; anything out of the ordinary makes it malformed."""
+    def bad(why: str) -> Commit:
+        return Commit(sha, parents, "", "", 0, index, "", 0, why)
+
+    if data is None:
+        return bad("the commit object is missing")
+    header, sep, message = data.partition(b"\n\n")
+    if b"\x00" in header:
+        return bad("the commit header contains a NUL byte")
+    tree, found_parents, authors, encoding = 0, [], [], None
+    for line in header.split(b"\n"):
+        if line.startswith(b" "):
+            continue  # continuation of a multi-line header (gpgsig, mergetag)
+        key, _, value = line.partition(b" ")
+        if key == b"tree":
+            tree += 1
+        elif key == b"parent":
+            found_parents.append(value.decode("ascii", "replace"))
+        elif key == b"author":
+            authors.append(value)
+        elif key == b"encoding":
+            encoding = value.decode("ascii", "replace")
+    if tree != 1:
+        return bad("the commit object does not name exactly one tree")
+    if tuple(found_parents) != parents:
+        return bad("the commit object's parents differ from git log's")
+    if len(authors) != 1:
+        return bad(f"the commit object has {len(authors)} author lines")
+    m = _IDENT.fullmatch(authors[0])
+    if m is None:
+        return bad("the author line is not `name <email> time zone`")
+    try:
+        email = m.group("email").decode("utf-8").strip().lower()
+    except UnicodeDecodeError:
+        return bad("the author e-mail is not UTF-8")
+    tz_raw = m.group("tz").decode()
+    tz = (1 if tz_raw[0] == "+" else -1) * (int(tz_raw[1:3]) * 60 + int(tz_raw[3:5]))
+    try:
+        codec = encoding or "utf-8"
+        "".encode(codec)
+    except LookupError:
+        codec = "utf-8"
+    name = m.group("name").decode(codec, "replace").strip()
+    subject = message.split(b"\n", 1)[0].decode(codec, "replace").strip() if sep else ""
+    return Commit(sha, parents, email, display(name), int(m.group("time")), index,
+                  display(subject), tz)
+
+
+def _read_commits(root: Path, order: dict[str, tuple[str, ...]]) -> dict[str, Commit]:
+    commits: dict[str, Commit] = {}
+    shas = list(order)
+    for index, (sha, kind, data) in enumerate(read_objects(root, shas)):
+        commits[sha] = parse_commit(sha, data if kind == "commit" else None, order[sha], index)
+    return commits
+
+
+def _merge_changes(root: Path, commits: dict[str, Commit]) -> dict[str, list[Change]]:
+    """Each merge's changes against its first parent (``--diff-merges=first-parent``)."""
+    log = _git(root, "log", "--merges", "--diff-merges=first-parent", "--raw", "--no-abbrev",
+               "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "-z",
+               "--format=%H %P", "HEAD")
+    out: dict[str, list[Change]] = {}
+    for path, changes in _parse_first_parent(log).items():
+        out[path] = [c for c in changes if c.commit in commits]
+    return out
+
+
+def _parse_first_parent(log: bytes) -> dict[str, list[Change]]:
+    tokens = log.split(b"\0")
+    out: dict[str, list[Change]] = {}
+    current = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok in (b"", b"\n"):
+            continue
+        raw = _RAW.fullmatch(tok)
+        if raw is not None and len(raw.group(1)) == 1:
+            if current is None or i >= len(tokens):
+                raise _unexpected("a diff line outside a commit")
+            blobs = [_oid(b) for b in raw.group(3).split()]
+            if len(blobs) != 2:
+                raise _unexpected("a first-parent diff line")
+            out.setdefault(tokens[i].decode("utf-8", "surrogateescape"), []).append(
+                Change(current, (blobs[0],), blobs[1]))
+            i += 1
+            continue
+        head = _HEADER.fullmatch(tok)
+        if head is None:
+            raise _unexpected(repr(tok[:80]))
+        current = head.group(1).decode()
+    return out
+
+
 def read_ahead(start: Path, docs_dir: Path, pages: list[str], keep: list[Path]) -> History:
-    """The history with every page's introductions computed, slimmed for sending.
+    """The history with every page's evidence computed, slimmed for sending.
 
     ``pages`` are docs-relative; ``keep`` are other files whose changes the
-    caller needs (the roster).  Runs in a ``HistoryReader`` process.
+    caller needs (the roster, the site-inputs record).  Runs in a
+    ``HistoryReader`` process.
     """
     hist = read_history(start)
     if hist.head is None or hist.shallow:
@@ -438,18 +680,19 @@ def read_ahead(start: Path, docs_dir: Path, pages: list[str], keep: list[Path]) 
     rps = [rp for rp in map(to_repo, pages) if rp is not None]
     hist.prefetch(rps)
     for rp in rps:
-        hist.precomputed[rp] = hist.introductions(rp)
+        hist.precomputed[rp] = hist.evidence(rp)
     wanted = set(rps) | {hist.repo_path(k) for k in keep}
     hist.changes = {p: c for p, c in hist.changes.items() if p in wanted}
     heads = {(hist.head_blobs[rp], False) for rp in rps if rp in hist.head_blobs}
     hist._entries_cache = {k: v for k, v in hist._entries_cache.items() if k in heads}
+    hist._keys, hist._digests = {}, {}
     hist.close()
     return hist
 
 
 class HistoryReader:
-    """``read_ahead`` in a second process (``python -m secrecy_gate.history.gitaudit``), so that the
-    build can parse its pages on one core while git history is read on the other."""
+    """``read_ahead`` in a second process (``python -m secrecy_gate.history.gitaudit``), so that
+    the build can parse its pages on one core while git history is read on the other."""
 
     def __init__(self, start: Path, docs_dir: Path, pages: list[str], keep: list[Path]):
         import pickle
@@ -493,39 +736,6 @@ class HistoryReader:
             return answer
         _, zh, en = answer
         raise GitUnavailable(zh, en)
-
-
-def _dirty_paths(root: Path) -> set[str]:
-    out = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
-    dirty = set()
-    for item in out.split(b"\0"):
-        if len(item) > 3:
-            dirty.add(item[3:].decode("utf-8", "surrogateescape"))
-    return dirty
-
-
-def _parse_log(log: bytes, hist: History) -> None:
-    for index, record in enumerate(log.split(b"\x1e")[1:]):
-        header, _, rest = record.partition(b"\0")
-        sha, parents, email, name, when, subject = header.decode("utf-8", "replace").split("\x1f", 5)
-        commit = Commit(sha, tuple(parents.split()), email.strip().lower(), name,
-                        int(when or 0), index, subject)
-        hist.commits[sha] = commit
-        tokens = rest.split(b"\0")
-        i = 0
-        while i < len(tokens):
-            meta = tokens[i].lstrip(b"\n")
-            if meta.startswith(b":") and i + 1 < len(tokens):
-                path = tokens[i + 1].decode("utf-8", "surrogateescape")
-                fields = meta.lstrip(b":").split()
-                nparents = len(meta) - len(meta.lstrip(b":"))
-                blobs = [f.decode() for f in fields[nparents + 1: 2 * nparents + 2]]
-                hist.changes.setdefault(path, []).append(
-                    Change(sha, tuple(blobs[:nparents]), blobs[nparents]))
-                i += 2
-            else:
-                i += 1
-
 
 
 def _serve() -> None:

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as _dt
 import fnmatch
 import hashlib
+import os
 import posixpath
 import re
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from ..core import frontmatter
 from ..history import gitaudit
-from . import rules
+from . import rules, trust
 from ..core.digest import page_digest
 from ..core.findings import Finding, Severity, Verdict
 from ..core.record import ReviewRecord, parse_record
@@ -51,6 +52,9 @@ class GateConfig:
     hints_withhold: bool = False
     placeholder: str = DEFAULT_PLACEHOLDER  # 第九条: what replaces a secret point
     index_no_pattern: str | None = rules.INDEX_NO_PATTERN  # 第五条: the site's 索引号 format
+    # Where the roster must be (reviews/roster.yml beside mkdocs.yml) unless the trust root is
+    # pinned; None: no such check (a caller without a mkdocs.yml).
+    roster_default: Path | None = None
 
     def rule_options(self) -> rules.Options:
         """The options every rule of ``rules.py`` reads, from this configuration."""
@@ -110,8 +114,15 @@ class SiteReview:
     files: dict[str, FileResult] = field(default_factory=dict)
     site_findings: list[Finding] = field(default_factory=list)
     history: gitaudit.History | None = None
+    # The roster in force at HEAD, as the trust chain proves it (None when it cannot be proven).
     roster: Roster | None = None
+    trust: trust.TrustChain | None = None
     calendar: Calendar | None = None  # the working-day calendar; None when it is invalid
+
+    @property
+    def site_problem(self) -> Finding | None:
+        """The first site-wide finding that withholds every page."""
+        return next((f for f in self.site_findings if f.withholds), None)
 
     def release(self) -> None:
         """Drop what only judging needed (texts, records, history); verdicts stay.
@@ -174,7 +185,11 @@ class Gate:
 
     # -- site-wide inputs ------------------------------------------------------
     def registers(self, problems: list) -> tuple[Roster | None, Calendar]:
-        """The roster, the 第八条 lexicon and the working-day calendar."""
+        """The working copy of the roster, the 第八条 lexicon and the working-day calendar.
+
+        The working copy of the roster only names people in messages where git
+        history cannot be read; who may sign is decided from history (``trust``).
+        """
         roster = None
         try:
             roster = load_roster(self.config.roster)
@@ -220,15 +235,35 @@ class Gate:
             elif history.head is None:
                 problems.append(("git.no-commits", "第十八条", "仓库还没有任何提交",
                                  "the repository has no commits yet"))
-            rp = history.repo_path(self.config.roster)
-            if rp is None or not history.is_committed(rp) or history.is_dirty(rp):
-                problems.append(("roster.uncommitted", "第十条",
-                                 f"名册 {self.config.roster} 未提交或有未提交的修改：名册变更须经提交留痕",
-                                 f"the roster {self.config.roster} is not committed or has uncommitted "
-                                 "changes; roster changes must be committed"))
+            elif not history.shallow:
+                self._trust(review, history)
         for code, art, zh, en in problems:
             review.site_findings.append(Finding(code, art, "(site)", zh, en))
         review.history = history
+
+    def _trust(self, review: SiteReview, history: gitaudit.History) -> None:
+        """The roster's chain of approvals (第十条, 第十八条): who may sign, commit by commit."""
+        chain = trust.trust_chain(history, self.config.roster, self.config.roster_default)
+        review.trust = chain
+        review.site_findings.extend(chain.findings)
+        review.roster = chain.at_head(history)
+        pending = chain.pending
+        if pending is not None and chain.usable:
+            review.site_findings.append(trust.pending_finding(chain, history))
+        rp = history.repo_path(self.config.roster)
+        try:
+            working = self.config.roster.read_bytes()
+        except OSError:
+            working = None
+        if rp is not None and working is not None and history.differs(rp, working):
+            review.site_findings.append(Finding(
+                "roster.uncommitted", "第十条", "(site)",
+                f"名册 {self.config.roster} 有未提交的修改：审查只采用 git 中已批准的名册，工作区的修改不起作用",
+                f"the roster {self.config.roster} has uncommitted changes: the review uses only the "
+                "approved roster in git; the working copy has no effect",
+                "提交修改并经管理员批准（secrecy-gate approve roster），或用 git restore 撤销",
+                "commit the change and have administrators approve it (`secrecy-gate approve roster`), "
+                "or discard it with git restore", "roster", None, Severity.WARNING))
 
     # -- one page --------------------------------------------------------------
     def _prepare(self, path: str, raw: bytes) -> tuple[PageResult, object]:
@@ -252,7 +287,8 @@ class Gate:
         return result, apply_redactions(doc.body, self.config.placeholder)
 
     def _finish(self, prepared: tuple[PageResult, object], roster: Roster, calendar: Calendar,
-                history: gitaudit.History | None, site_problem) -> PageResult:
+                history: gitaudit.History | None, site_problem, roster_at=None,
+                raw: bytes = b"") -> PageResult:
         """The git evidence and every rule (第五条 to 第十八条)."""
         result, redaction = prepared
         record, doc, path = result.record, result.document, result.path
@@ -266,11 +302,16 @@ class Gate:
             rp = self._repo_path(path)
             result.repo_path = evidence.repo_path = rp
             evidence.committed = rp is not None and history.is_committed(rp)
-            evidence.dirty = rp is not None and history.is_dirty(rp)
+            evidence.dirty = evidence.committed and history.differs(rp, raw)
             if evidence.committed and not evidence.dirty:
                 expected = frozenset(e.raw for e in (*record.signatures, *record.consents))
-                evidence.introductions = history.introductions(rp, expected)
+                found = history.evidence(rp, expected)
+                evidence.introductions = found.introductions
+                evidence.voided = found.voided
+                evidence.created = found.created
             evidence.is_ancestor = history.is_ancestor
+            if roster_at is not None:
+                evidence.roster_at = roster_at
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
                                 calendar, self.config.rule_options(), redaction, self.lexicon,
                                 doc.body_line)
@@ -347,10 +388,13 @@ class Gate:
             except Exception as exc:  # noqa: BLE001 - fail closed: an error withholds
                 raws[path] = exc
         self._history(review, problems, reader)
-        site_problem = None
-        if review.site_findings:
-            first = review.site_findings[0]
-            site_problem = (first.code, first.message_zh, first.message_en)
+        first = review.site_problem
+        site_problem = (first.code, first.message_zh, first.message_en) if first else None
+        if review.trust is not None and not review.trust.usable:
+            roster = None  # history is readable, but who may sign cannot be proven
+        elif review.trust is not None:
+            roster = review.roster
+        roster_at = review.trust.at if review.trust is not None and review.trust.usable else None
         try:
             self._repo_path = (review.history.page_paths(self.config.docs_dir)
                                if review.history is not None else (lambda rel: None))
@@ -363,9 +407,8 @@ class Gate:
                     if isinstance(raw, Exception):
                         raise raw
                     if roster is None:
-                        result = PageResult(path, Verdict(path, [
-                            f for f in review.site_findings if f.code.startswith("roster")]))
-                        review.pages[path] = result
+                        review.pages[path] = PageResult(path, Verdict(path, [
+                            f for f in review.site_findings if f.withholds]))
                         continue
                     key = self._page_key(path, raw, site_key, review.history)
                     cached = self.cache.pages.get(path) if self.cache is not None else None
@@ -373,7 +416,8 @@ class Gate:
                         review.pages[path] = _fresh(cached[1])
                         continue
                     ready = prepared.pop(path, None) or self._prepare(path, raw)
-                    result = self._finish(ready, roster, calendar, review.history, site_problem)
+                    result = self._finish(ready, roster, calendar, review.history, site_problem,
+                                          roster_at, raw)
                     if self.cache is not None:
                         self.cache.pages[path] = (key, _fresh(result))
                     review.pages[path] = result
@@ -401,14 +445,14 @@ class Gate:
         c = self.config
         h.update(repr((c.docs_dir, c.include_on_request, c.assets, c.today, c.auto_includes,
                        c.include_bases, c.hints_withhold, c.placeholder, c.index_no_pattern,
-                       site_problem,
+                       c.roster_default, site_problem, os.environ.get(trust.TRUST_ROOT_ENV),
                        review.history.head if review.history else None)).encode())
         return h.digest()
 
     def _page_key(self, path: str, raw: bytes, site_key: bytes, history) -> tuple:
         rp = self._repo_path(path)
-        git_state = (history is not None and rp in history.head_blobs,
-                     history is not None and rp in history.dirty)
+        # The committed blob: with the page's own bytes it decides committed and dirty.
+        git_state = history.head_blobs.get(rp) if history is not None else None
         return (site_key, hashlib.blake2b(raw, digest_size=20).digest(), git_state)
 
     def _cross_page(self, review: SiteReview, all_paths: list[str]) -> None:

@@ -48,7 +48,11 @@ class GitEvidence:
     committed: bool = False
     dirty: bool = False
     introductions: dict = field(default_factory=dict)  # entry key -> [Commit]
+    voided: dict = field(default_factory=dict)  # entry key -> Commit whose later version voids it
+    created: object | None = None  # the oldest commit that touched the page
     is_ancestor: Callable[[str, str], bool] = lambda a, b: False
+    # The roster in force at a commit (review/trust.py); None: the roster of the context.
+    roster_at: Callable[[str], Roster | None] | None = None
 
 
 @dataclass
@@ -260,26 +264,28 @@ def four_signatures_in_order(ctx: PageContext) -> Iterator[Finding]:
     names = [s.name for s in sigs]
     for i, sig in enumerate(sigs[: len(STEPS)]):
         fld = f"review.signatures[{i}]"
-        person = roster.person(sig.name)
-        if person is None:
-            yield _finding(ctx, "signature.unknown-signer", "第十条",
-                           f"签署人“{sig.name}”不在名册中", f"signer {sig.name!r} is not in the roster",
-                           "由名册中有权签署该步骤的人员签署", "have a roster person for this step sign",
-                           f"{fld}.name")
-            continue
-        if not person.may(sig.step):
-            yield _finding(ctx, "signature.unauthorised", "第十条",
-                           f"{sig.name} 无权签署“{STEP_NAMES_ZH.get(sig.step, sig.step)}”",
-                           f"{sig.name} is not authorised for step {sig.step}",
-                           "由名册中有权签署该步骤的人员签署，或经批准后修改名册",
-                           "have an authorised person sign, or amend the roster through review",
-                           f"{fld}.name")
-        if sig.step in ("originator", "originator_head") and person.agency != rec.get("lead_agency"):
-            yield _finding(ctx, "signature.wrong-agency", "第十条、第十一条",
-                           f"{sig.name} 不属于主办机关 {rec.get('lead_agency')}，不能代表信息产生机构签署",
-                           f"{sig.name} does not belong to the lead agency {rec.get('lead_agency')}",
-                           "由主办机关（信息产生机构）的人员签署", "have staff of the lead agency sign",
-                           f"{fld}.name")
+        for roster, when_zh, when_en in _rosters(ctx, sig):
+            person = roster.person(sig.name)
+            if person is None:
+                yield _finding(ctx, "signature.unknown-signer", "第十条",
+                               f"签署人“{sig.name}”不在名册中{when_zh}",
+                               f"signer {sig.name!r} is not in the roster{when_en}",
+                               "由名册中有权签署该步骤的人员签署", "have a roster person for this step sign",
+                               f"{fld}.name")
+                continue
+            if not person.may(sig.step):
+                yield _finding(ctx, "signature.unauthorised", "第十条",
+                               f"{sig.name} 无权签署“{STEP_NAMES_ZH.get(sig.step, sig.step)}”{when_zh}",
+                               f"{sig.name} is not authorised for step {sig.step}{when_en}",
+                               "由名册中有权签署该步骤的人员签署，或经管理员批准后修改名册",
+                               "have an authorised person sign, or have administrators approve a "
+                               "roster change", f"{fld}.name")
+            if sig.step in ("originator", "originator_head") and person.agency != rec.get("lead_agency"):
+                yield _finding(ctx, "signature.wrong-agency", "第十条、第十一条",
+                               f"{sig.name} 不属于主办机关 {rec.get('lead_agency')}，不能代表信息产生机构签署{when_zh}",
+                               f"{sig.name} does not belong to the lead agency {rec.get('lead_agency')}{when_en}",
+                               "由主办机关（信息产生机构）的人员签署", "have staff of the lead agency sign",
+                               f"{fld}.name")
         if names.count(sig.name) > 1 and names.index(sig.name) != i:
             yield _finding(ctx, "signature.same-person", "第十条",
                            f"{sig.name} 签署了多个步骤：四个步骤须由四个不同的人签署",
@@ -303,6 +309,19 @@ def four_signatures_in_order(ctx: PageContext) -> Iterator[Finding]:
                        "使 review.disclosure 与批准意见一致后重新履行审查程序",
                        "make review.disclosure match the approval and repeat the review",
                        "review.signatures[3].opinion")
+
+
+def _rosters(ctx: PageContext, entry) -> list[tuple[Roster, str]]:
+    """第十条: the roster(s) an entry is judged by — the one in force at each commit that
+    introduced it, or the current one while no commit is known — each with a label."""
+    commits = ctx.git.introductions.get(entry.raw, []) if ctx.git.roster_at is not None else []
+    out = []
+    for c in commits:
+        roster = ctx.git.roster_at(c.sha)
+        if roster is not None:
+            out.append((roster, f"（{c.sha[:10]} 时生效的名册第 {roster.version} 版）",
+                        f" (roster version {roster.version} in force at {c.sha[:10]})"))
+    return out or [(ctx.roster, "", "")]
 
 
 def _eligible(ctx: PageContext, step: str):
@@ -352,14 +371,15 @@ def co_agencies_consented(ctx: PageContext) -> Iterator[Finding]:
                            f"a consent from {c.agency}, which is not among co_agencies",
                            "把该机关列入 co_agencies 或删除此同意意见", "list the agency or remove the consent",
                            fld)
-        person = roster.person(c.name)
-        if person is None or person.agency != c.agency or not person.may("consent"):
-            yield _finding(ctx, "consent.unauthorised", "第十一条",
-                           f"{c.name} 无权代表 {c.agency} 出具同意意见",
-                           f"{c.name} may not consent on behalf of {c.agency}",
-                           "由名册中该机关具有 consent 权限的人员运行 secrecy-gate consent",
-                           "a roster person of that agency with the consent step runs `secrecy-gate consent`",
-                           f"{fld}.name")
+        for at, when_zh, when_en in _rosters(ctx, c):
+            person = at.person(c.name)
+            if person is None or person.agency != c.agency or not person.may("consent"):
+                yield _finding(ctx, "consent.unauthorised", "第十一条",
+                               f"{c.name} 无权代表 {c.agency} 出具同意意见{when_zh}",
+                               f"{c.name} may not consent on behalf of {c.agency}{when_en}",
+                               "由名册中该机关具有 consent 权限的人员运行 secrecy-gate consent",
+                               "a roster person of that agency with the consent step runs `secrecy-gate consent`",
+                               f"{fld}.name")
     for agency in co:
         if agency not in consents:
             who = "、".join(p.name for p in roster.eligible("consent", agency)) or "（名册中无人）"
@@ -446,14 +466,39 @@ def proven_by_git(ctx: PageContext) -> Iterator[Finding]:
                            f"由 {entry.name} 本人用 secrecy-gate {'sign' if kind == 'signatures' else 'consent'} 签署并提交",
                            f"{entry.name} signs with `secrecy-gate` and commits it", fld)
             continue
-        forged = [c for c in commits if not ctx.roster.owns_email(entry.name, c.email)]
-        for c in forged:
-            yield _finding(ctx, "git.forged", "第十八条",
-                           f"{entry.name} 的签署由 {c.name} <{c.email}> 在提交 {c.sha[:10]} 中写入，"
-                           "不是签署人本人：他人不得代签",
-                           f"{entry.name}'s entry was written by {c.name} <{c.email}> in commit "
-                           f"{c.sha[:10]}, not by the signer", f"删除该签署，由 {entry.name} 本人签署",
-                           f"remove the entry; {entry.name} signs in person", fld)
+        for c in commits:
+            if c.malformed:
+                yield _finding(ctx, "git.malformed-commit", "第十八条",
+                               f"引入 {entry.name} 的签署的提交 {c.sha[:10]} 格式异常（{c.malformed}），"
+                               "不能证明签署人",
+                               f"the commit {c.sha[:10]} that introduced {entry.name}'s entry is malformed "
+                               f"({c.malformed}) and proves no signer",
+                               f"删除该签署，由 {entry.name} 本人用 secrecy-gate 重新签署并以普通提交提交",
+                               f"remove the entry; {entry.name} signs again with `secrecy-gate` in an "
+                               "ordinary commit", fld)
+                continue
+            roster = git.roster_at(c.sha) if git.roster_at is not None else ctx.roster
+            if roster is None or not roster.owns_email(entry.name, c.email):
+                yield _finding(ctx, "git.forged", "第十八条",
+                               f"{entry.name} 的签署由 {c.name} <{c.email}> 在提交 {c.sha[:10]} 中写入，"
+                               "不是签署时名册中的签署人本人：他人不得代签",
+                               f"{entry.name}'s entry was written by {c.name} <{c.email}> in commit "
+                               f"{c.sha[:10]}, not by the signer as the roster in force then names them",
+                               f"删除该签署，由 {entry.name} 本人签署",
+                               f"remove the entry; {entry.name} signs in person", fld)
+            yield from _dated_as_committed(ctx, entry, c, fld)
+        if entry.raw in git.voided and entry.digest == ctx.digest:
+            # (A digest that no longer matches is reported as such: digest.stale.)
+            v = git.voided[entry.raw]
+            yield _finding(ctx, "git.resurrected", "第十条、第十八条",
+                           f"{entry.name} 的签署批准的版本在提交 {v.sha[:10]}（{v.name}）中已被改动、撤回或删除；"
+                           "其后再把旧版本和旧签署带回（合并、还原、检出或拣选）不能恢复这次审查",
+                           f"the version {entry.name} approved was changed, withdrawn or deleted in commit "
+                           f"{v.sha[:10]} ({v.name}); bringing the old version and its signatures back "
+                           "(merge, revert, checkout, cherry-pick) does not restore that review",
+                           "如需重新发布，须按第十条重新送审：由起草人运行 secrecy-gate sign --step originator 重新开始",
+                           "to publish it again, review it anew under 第十条: the originator starts over "
+                           "with `secrecy-gate sign --step originator`", fld)
         if kind == "signatures":
             intro.append((i, commits))
     for (i, before), (j, after) in zip(intro, intro[1:]):
@@ -465,6 +510,30 @@ def proven_by_git(ctx: PageContext) -> Iterator[Finding]:
                            f"step {j + 1} was not committed after step {i + 1}",
                            "按第十条次序重新签署", "sign again in 第十条 order",
                            f"review.signatures[{j}]")
+
+
+def _dated_as_committed(ctx: PageContext, entry, commit, fld: str) -> Iterator[Finding]:
+    """第十条, 第十八条: an entry's date is the day it was signed — not after the commit that
+    recorded it, not before the page existed.  One day of slack on each side for clocks
+    in other time zones."""
+    slack = _dt.timedelta(days=1)
+    committed = commit.local_date
+    if entry.date > committed + slack:
+        yield _finding(ctx, "signature.date-after-commit", "第十条、第十八条",
+                       f"{entry.name} 的签署日期 {entry.date} 晚于记录它的提交 {commit.sha[:10]}（{committed}）",
+                       f"{entry.name}'s entry is dated {entry.date}, after the commit {commit.sha[:10]} "
+                       f"that recorded it ({committed})",
+                       "用 secrecy-gate sign 重新签署（日期由工具写入）",
+                       "sign again with `secrecy-gate sign` (it writes the date)", f"{fld}.date")
+    created = ctx.git.created
+    if created is not None and entry.date < created.local_date - slack:
+        yield _finding(ctx, "signature.date-before-page", "第十条、第十八条",
+                       f"{entry.name} 的签署日期 {entry.date} 早于页面的第一次提交（{created.local_date}，"
+                       f"{created.sha[:10]}）：不能批准尚不存在的页面",
+                       f"{entry.name}'s entry is dated {entry.date}, before the page's first commit "
+                       f"({created.local_date}, {created.sha[:10]}); nothing can approve a page before it existed",
+                       "用 secrecy-gate sign 重新签署（日期由工具写入）",
+                       "sign again with `secrecy-gate sign` (it writes the date)", f"{fld}.date")
 
 
 # -- 第六条, 第七条, 第九条: what the body itself says ----------------------------

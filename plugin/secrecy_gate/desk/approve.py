@@ -1,0 +1,104 @@
+"""Administrators approve a roster version (第十条, 第十八条).
+
+``secrecy-gate approve roster`` is the administrators' ``sign``: the current
+git author, an administrator of the roster version in force, adds an
+``approvals`` entry bound to the digest of the roster as committed at HEAD, and
+commits that one file as themselves.  The new version takes effect once
+``quorum`` administrators have done so (``review/trust.py``).  Nothing
+uncommitted is ever approved: the working copy must be the committed file.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from ..core.roster import Roster, RosterError, parse_roster
+from ..history.gitaudit import History
+from ..review.gate import Gate, GateConfig, SiteReview
+from .signing import SignError, _commit, _detect_indent, _flow, _yaml, git_author_ident
+
+
+def _admin(review: SiteReview, cwd: Path):
+    """The current git author as an administrator of the roster in force, with the date."""
+    if review.roster is None or review.history is None:
+        why = [f for f in review.site_findings if f.withholds]
+        raise SignError("无法确定生效的名册，不能批准：\n" + "\n".join("  " + f.render("zh") for f in why),
+                        "no roster in force can be proven; nothing can be approved:\n"
+                        + "\n".join("  " + f.render("en") for f in why))
+    name, email, day = git_author_ident(cwd)
+    person = review.roster.who_is(email)
+    if person is None or not person.may("admin"):
+        admins = "、".join(p.name for p in review.roster.admins) or "（无）"
+        raise SignError(f"git 身份 {name} <{email}> 不是生效名册（第 {review.roster.version} 版）的管理员；"
+                        f"管理员：{admins}",
+                        f"the git identity {name} <{email}> is not an administrator of the roster in "
+                        f"force (version {review.roster.version}); administrators: {admins}")
+    return person, day
+
+
+def _committed(history: History, path: Path) -> bytes:
+    rp = history.repo_path(path)
+    try:
+        working = path.read_bytes()
+    except OSError as exc:
+        raise SignError(f"无法读取 {path}：{exc.strerror}", f"cannot read {path}: {exc.strerror}") from None
+    if rp is None or not history.is_committed(rp) or history.differs(rp, working):
+        raise SignError(f"{path} 有未提交的修改：只能批准已提交的版本，请先提交（或撤销）修改",
+                        f"{path} has uncommitted changes: only a committed version can be approved; "
+                        "commit (or discard) them first")
+    return working
+
+
+def write_approval(path: Path, text: str, entry: dict, keep_digest: str) -> str:
+    """``text`` of a YAML file with ``entry`` appended to its top-level ``approvals`` list.
+
+    Approvals of other digests (an earlier version) are dropped: they approve
+    nothing this file now says.  Comments and key order are kept.
+    """
+    y = _yaml()
+    y.indent(*_detect_indent(text))
+    data = y.load(text)
+    kept = [a for a in (data.get("approvals") or []) if a.get("digest") == keep_digest]
+    kept.append(_flow(entry))
+    data["approvals"] = kept
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
+
+
+def approve_roster(gate_config: GateConfig, commit: bool = True) -> tuple[dict, Roster, str | None]:
+    """Approve the committed roster as the next version; returns (entry, roster, commit)."""
+    review = Gate(gate_config).review([])
+    person, day = _admin(review, gate_config.roster.parent)
+    chain = review.trust
+    pending = chain.pending if chain is not None else None
+    current = review.roster
+    if pending is None:
+        raise SignError(f"已提交的名册就是生效的第 {current.version} 版，没有待批准的变更",
+                        f"the committed roster is version {current.version} in force; nothing awaits approval")
+    if pending.version != current.version + 1:
+        raise SignError(f"已提交的名册写的是 version: {pending.version}，但下一版应为 {current.version + 1}："
+                        "请先改正 version 并提交",
+                        f"the committed roster says version: {pending.version}, but the next version is "
+                        f"{current.version + 1}; correct it and commit first")
+    if any(a.get("name") == person.name and a.get("digest") == pending.digest for a in pending.approvals):
+        raise SignError(f"{person.name} 已批准第 {pending.version} 版", f"{person.name} already approved version "
+                        f"{pending.version}")
+    raw = _committed(review.history, gate_config.roster)
+    entry = {"name": person.name, "date": day, "digest": pending.digest}
+    new_text = write_approval(gate_config.roster, raw.decode("utf-8"), entry, pending.digest)
+    try:
+        written = parse_roster(new_text)
+    except RosterError as exc:
+        raise SignError(f"写入批准后名册无法解析，已放弃：{exc.zh}", f"the roster would not parse; nothing "
+                        f"written: {exc.en}") from None
+    if written.digest != pending.digest:
+        raise SignError("写入批准后名册摘要改变，已放弃写入（请报告此错误）",
+                        "writing the approval would change the roster's digest; nothing written "
+                        "(please report)")
+    gate_config.roster.write_text(new_text, encoding="utf-8")
+    sha = None
+    if commit:
+        sha = _commit(gate_config.roster, f"名册第 {pending.version} 版 管理员批准：{person.name}", entry)
+    return entry, pending, sha
