@@ -359,6 +359,7 @@ def gate_config(config, options: SecrecyGateConfig) -> GateConfig:
     return GateConfig(
         docs_dir=Path(config.docs_dir),
         roster=base / options.roster,
+        roster_default=base / "reviews" / "roster.yml",
         calendar=calendar,
         lexicon=base / options.lexicon,
         hints_withhold=options.sensitive_hints == "withhold",

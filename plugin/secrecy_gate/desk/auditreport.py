@@ -106,12 +106,16 @@ class TimelineStep:
     commit: CommitRef
     parse_error: str | None = None  # the page at this commit does not parse (第二条)
     deleted: bool = False
+    # A merge that took the page from another parent (its version differs from its first
+    # parent's only): it introduces nothing, but it is where an old version came back.
+    merged_from_other_parent: bool = False
     added: list[int] = field(default_factory=list)  # TrailEvent ids
     voided: list[int] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {**self.commit.as_dict(), "parse_error": self.parse_error, "deleted": self.deleted,
+                "merged_from_other_parent": self.merged_from_other_parent,
                 "added": self.added, "voided": self.voided, "removed": self.removed}
 
 
@@ -245,11 +249,23 @@ def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Ve
     after that one, whose version's digest differs from the entry's while the entry
     was there (第十条: any change voids it); removed by the first commit that drops it.
     """
-    changes = sorted(history.changes.get(repo_path, []), key=lambda c: -history.commits[c.commit].index)
+    changes = history.changes.get(repo_path, [])
+    listed = {c.commit for c in changes}
+    merges = [c for c in history.touching(repo_path, merges=True) if c.sha not in listed]
+    merged = {c.sha for c in merges}
+    for m in merges:
+        changes = changes + [gitaudit.Change(m.sha, (), blob) for blob in (_blob_at(history, m.sha, repo_path),)]
+    changes = sorted(changes, key=lambda c: -history.commits[c.commit].index)
     events: dict[tuple, TrailEvent] = {}
     timeline: list[TimelineStep] = []
     for ch in changes:
         ref = commit_ref(history.commits[ch.commit])
+        if ch.commit in merged:
+            version = versions.get(ch.blob) or read_version(history.blob_text(ch.blob), lang) \
+                if ch.blob != gitaudit.NULL_SHA else Version(None, frozenset())
+            timeline.append(TimelineStep(ref, version.error, ch.blob == gitaudit.NULL_SHA,
+                                         merged_from_other_parent=True))
+            continue
         version = versions[ch.blob] if ch.blob != gitaudit.NULL_SHA else Version(None, frozenset())
         step = TimelineStep(ref, version.error, ch.blob == gitaudit.NULL_SHA)
         before: set = set()
@@ -284,6 +300,14 @@ def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Ve
         event.valid_digest = current_digest is not None and event.fields.get("digest") == current_digest
         event.valid = event.current and bool(event.signer_ok) and event.valid_digest
     return timeline, sorted(events.values(), key=lambda e: e.id)
+
+
+def _blob_at(history: gitaudit.History, sha: str, repo_path: str) -> str:
+    """The page's blob in a merge the combined diff left out (from the first-parent diff)."""
+    for ch in (history.merge_changes or {}).get(repo_path, []):
+        if ch.commit == sha:
+            return ch.blob
+    return gitaudit.NULL_SHA
 
 
 def _by_signer(event: TrailEvent, roster: Roster | None) -> bool | None:
