@@ -443,10 +443,13 @@ def _hook_paths(config, base: str) -> list[str]:
 
 
 def _list_docs(docs_dir: str) -> list[str]:
-    """docs_dir files as MkDocs sees them (dot-files left out), docs-relative POSIX."""
+    """docs_dir files as MkDocs sees them (dot-files left out, symlinks followed, as
+    MkDocs' ``get_files`` does; a symlink loop is not followed twice), docs-relative POSIX."""
     out = []
     for root, dirs, files in os.walk(docs_dir, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        real = os.path.realpath(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _inside(real, os.path.realpath(os.path.join(root, d))))
         rel = os.path.relpath(root, docs_dir)
         for name in sorted(files):
             if not name.startswith("."):
@@ -665,8 +668,13 @@ def write_record(path: Path, inputs: Mapping[str, str],
     stale = [i for i, a in enumerate(approvals) if not (isinstance(a, dict) and a.get("digest") == digest)]
     for i in reversed(stale):
         del approvals[i]
+    if not approvals:
+        approvals.fa.set_flow_style()  # `approvals: []`; a block list left empty dumps invalid YAML
     buf = io.StringIO()
     y.dump(data, buf)
+    # Never write a record this module could not read back as exactly these inputs.
+    if _record_data(buf.getvalue(), str(path))[0] != dict(inputs):
+        raise RecordError(f"写入 {path} 的结果无法读回，未写入", f"{path} would not read back; not written")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".site.", suffix=".yml.tmp", dir=path.parent)
     try:
