@@ -35,10 +35,11 @@ def _find_config(explicit: str | None) -> Path:
     raise click.ClickException("找不到 mkdocs.yml（可用 -f 指定）/ no mkdocs.yml found (use -f)")
 
 
-def load_gate_config(config_file: str | None) -> GateConfig:
+def load_site_config(config_file: str | None):
+    """MkDocs' loaded configuration and the gate's options (defaults when not configured)."""
     from mkdocs.config import load_config
 
-    from .build.plugin import SecrecyGatePlugin, gate_config
+    from .build.plugin import SecrecyGatePlugin
 
     path = _find_config(config_file)
     try:
@@ -49,7 +50,13 @@ def load_gate_config(config_file: str | None) -> GateConfig:
     if not isinstance(plugin, SecrecyGatePlugin):
         plugin = SecrecyGatePlugin()
         plugin.load_config({})
-    return gate_config(cfg, plugin.config)
+    return cfg, plugin.config
+
+
+def load_gate_config(config_file: str | None) -> GateConfig:
+    from .build.plugin import gate_config
+
+    return gate_config(*load_site_config(config_file))
 
 
 def _rel_paths(gc: GateConfig, paths: tuple[str, ...]) -> list[str] | None:
@@ -400,6 +407,72 @@ def verify_site_cmd(site_dir, config_file, fmt):
                    f"checked against {len(review.withheld())} withheld page(s) and the secret points "
                    f"of {published} published page(s)")
     sys.exit(1 if hits else 0)
+
+
+@main.command("inputs")
+@config_option
+@format_option
+@lang_option
+@click.option("--record", "do_record", is_flag=True,
+              help="Write the current digests into reviews/site.yml (approves nothing).")
+def inputs_cmd(config_file, fmt, lang, do_record):
+    """The site's build inputs against reviews/site.yml (第二条, 第十八条).
+
+    mkdocs.yml (nav titles, not nav structure), INHERIT'ed files, theme
+    overrides, hooks and what they import, the calendar and lexicon, and the
+    files assets: globs let through: each ok, changed, added or removed.
+    Exit 1 when any differs.  --record writes the current digests (anyone may;
+    approval is `secrecy-gate approve inputs` by the administrators).
+    """
+    from .build.plugin import gate_config
+    from .review import inputs as site_inputs
+
+    cfg, options = load_site_config(config_file)
+    review = Gate(gate_config(cfg, options)).review()
+    result = site_inputs.review_inputs(cfg, options, site_inputs.published_titles(review))
+    if result.current is None:
+        for f in result.findings:
+            click.echo(f.render(lang), err=True)
+        sys.exit(1)
+    if do_record:
+        try:
+            written = site_inputs.write_record(result.record_path, result.current, result.kinds)
+        except site_inputs.RecordError as exc:
+            raise click.ClickException(exc.en if lang == "en" else exc.zh) from None
+        if fmt == "json":
+            click.echo(json.dumps({"record": str(written.path), "digest": written.digest,
+                                   "inputs": len(result.current), "approvals_kept": written.kept,
+                                   "approvals_dropped": written.dropped}, ensure_ascii=False, indent=2))
+            return
+        if lang == "en":
+            click.echo(f"recorded {len(result.current)} build inputs in {written.path} ({written.digest}); "
+                       f"{written.dropped} approval(s) of other inputs dropped, {written.kept} kept. "
+                       "Commit it; then two administrators each run `secrecy-gate approve inputs`.")
+        else:
+            click.echo(f"已将 {len(result.current)} 项构建输入写入 {written.path}（{written.digest}）；"
+                       f"移除 {written.dropped} 条针对其他输入的批准，保留 {written.kept} 条。"
+                       "请提交该文件，再由两名管理员分别运行 secrecy-gate approve inputs（第二条、第十八条）")
+        return
+    states = result.states()
+    if fmt == "json":
+        recorded = result.recorded or {}
+        click.echo(json.dumps({
+            "record": str(result.record_path),
+            "digest": result.digest,
+            "recorded_digest": site_inputs.record_digest(recorded) if result.recorded is not None else None,
+            "approvals": len(result.approvals),
+            "inputs": [{"path": p, "state": st, "kind": result.kinds.get(p),
+                        "digest": result.current.get(p), "recorded": recorded.get(p)}
+                       for p, st in states],
+            "findings": [f.as_dict() for f in result.findings],
+        }, ensure_ascii=False, indent=2))
+    else:
+        width = max((len(st) for _, st in states), default=2)
+        for p, st in states:
+            click.echo(f"{st:<{width}}  {p}")
+        for f in result.findings:
+            click.echo(f.render(lang))
+    sys.exit(1 if result.findings else 0)
 
 
 @main.command("init")
