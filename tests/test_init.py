@@ -221,6 +221,26 @@ def _sign_all(site: Path, rel: str):
             sign(site / "docs" / rel, step, "主动公开", None, gc, commit=True)
 
 
+def _approve_inputs(site: Path):
+    """What the team does after init: record the build inputs, commit, two administrators
+    approve them — with the real commands."""
+    old = os.getcwd()
+    os.chdir(site)
+    try:
+        code, out = run("inputs", "--record")
+        assert code == 0, out
+        git(site, "add", "reviews/site.yml")
+        git(site, "commit", "-q", "-m", "记录构建输入")
+        for who in ("secrecy_office", "leader"):
+            name, email = PEOPLE[who]
+            with identity(dict(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
+                               GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)):
+                code, out = run("approve", "inputs")
+            assert code == 0, out
+    finally:
+        os.chdir(old)
+
+
 def _build(site: Path):
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -243,6 +263,7 @@ def test_after_init_a_signed_page_publishes_and_an_unsigned_one_is_withheld(fres
     (fresh / "docs" / "notice.md").write_text(page("# 草稿\n\n尚未审查的草稿丁戊己。\n"), encoding="utf-8")
     git(fresh, "add", "-A")
     git(fresh, "commit", "-q", "-m", "接入 secrecy-gate")
+    _approve_inputs(fresh)
     _sign_all(fresh, "index.md")
 
     # As init configured it (fail_on_withheld defaults to true): the unsigned page stops the build.
@@ -256,6 +277,8 @@ def test_after_init_a_signed_page_publishes_and_an_unsigned_one_is_withheld(fres
     yml = (fresh / "mkdocs.yml").read_text(encoding="utf-8")
     (fresh / "mkdocs.yml").write_text(yml.replace("  - secrecy-gate\n", "  - secrecy-gate:\n"
                                                   "      fail_on_withheld: false\n"), encoding="utf-8")
+    git(fresh, "commit", "-q", "-am", "允许不发布的页面")
+    _approve_inputs(fresh)  # a changed option is a changed build input
     _build(fresh)
     out = _all_output(fresh)
     assert "本站发布经保密审查的政府信息甲乙丙" in out

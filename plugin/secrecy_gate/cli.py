@@ -2,7 +2,8 @@
 
 Every command reads the gate's options from ``mkdocs.yml`` (found in the
 current directory or above, or given with ``-f``), so the command line and
-the build always judge alike.
+the build always judge alike — read safely (``core/siteconfig.py``): no
+command runs a hook, a plugin or a YAML tag of the repository it judges.
 """
 
 from __future__ import annotations
@@ -36,21 +37,22 @@ def _find_config(explicit: str | None) -> Path:
 
 
 def load_site_config(config_file: str | None):
-    """MkDocs' loaded configuration and the gate's options (defaults when not configured)."""
-    from mkdocs.config import load_config
-
-    from .build.plugin import SecrecyGatePlugin
+    """mkdocs.yml read safely (nothing in it run or imported) and the gate's options."""
+    from .build.plugin import SecrecyGateConfig
+    from .core.siteconfig import SiteConfigError, read_site_config
 
     path = _find_config(config_file)
     try:
-        cfg = load_config(config_file=str(path))
-    except Exception as exc:  # noqa: BLE001 - report any config problem plainly
-        raise click.ClickException(f"mkdocs.yml 无法加载 / cannot load {path}: {exc}") from None
-    plugin = cfg.plugins.get("secrecy-gate")
-    if not isinstance(plugin, SecrecyGatePlugin):
-        plugin = SecrecyGatePlugin()
-        plugin.load_config({})
-    return cfg, plugin.config
+        cfg = read_site_config(path)
+    except SiteConfigError as exc:
+        raise click.ClickException(f"mkdocs.yml 无法读取：{exc.zh} / cannot read {path}: {exc.en}") from None
+    options = SecrecyGateConfig(config_file_path=str(path))
+    options.load_dict(dict(cfg.plugins.get("secrecy-gate") or {}))
+    errors, _ = options.validate()
+    if errors:
+        problems = "; ".join(f"{k}: {e}" for k, e in errors)
+        raise click.ClickException(f"secrecy-gate 的选项无效 / invalid secrecy-gate options: {problems}")
+    return cfg, options
 
 
 def load_gate_config(config_file: str | None) -> GateConfig:
@@ -274,14 +276,30 @@ def approve_roster_cmd(no_commit, config_file):
                f"{entry['name']} {entry['date']}" + (f" (commit {sha[:10]})" if sha else " (not committed)"))
 
 
+@approve.command("inputs")
+@click.option("--no-commit", is_flag=True, help="Write the approval but do not commit it.")
+@config_option
+def approve_inputs_cmd(no_commit, config_file):
+    """Approve the committed build-input record (reviews/site.yml), as the current git author.
+
+    The author must be an administrator of the roster in force, and the site's
+    inputs (mkdocs.yml, theme overrides, hooks, registers, asset files) must be
+    exactly what the record lists; admin_quorum approvals make it valid.
+    """
+    from .desk.approve import approve_inputs
+
+    gc = load_gate_config(config_file)
+    try:
+        entry, count, sha = approve_inputs(gc, commit=not no_commit)
+    except SignError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已批准 / approved: 构建输入 {count} 项 build inputs {entry['name']} {entry['date']}"
+               + (f" (commit {sha[:10]})" if sha else " (not committed)"))
+
+
 def _site_dirs(config_file: str | None) -> tuple[Path, Path]:
     """docs_dir and site_dir of mkdocs.yml: where an internal report must never go."""
-    from mkdocs.config import load_config
-
-    try:
-        cfg = load_config(config_file=str(_find_config(config_file)))
-    except Exception as exc:  # noqa: BLE001 - unknown site directories: refuse to write
-        raise click.ClickException(f"mkdocs.yml 无法加载 / cannot load mkdocs.yml: {exc}") from None
+    cfg, _ = load_site_config(config_file)
     return Path(cfg.docs_dir), Path(cfg.site_dir)
 
 
@@ -386,14 +404,20 @@ def verify_site_cmd(site_dir, config_file, fmt):
     """Scan a built site for withheld text, redacted text, markings and personal data (第二条).
 
     Works on any output directory, including one built by a generator that
-    ignores MkDocs plugins (e.g. Zensical): run it in CI before deploying.
-    Exit 1 when anything is found.
+    ignores MkDocs plugins (e.g. Zensical): run it in CI before deploying.  It
+    runs nothing from the repository (mkdocs.yml is read safely, no hook or
+    plugin is loaded), so an unapproved hook cannot talk it round; a site that
+    cannot be judged (build inputs not approved, roster not proven, history
+    unreadable) fails it as well.  Exit 1 when anything is found.
     """
     from .build.verify import verify_site
+    from .scanners import LeakHit
 
     gc = load_gate_config(config_file)
     review = Gate(gc).review()
-    hits = verify_site(Path(site_dir), review, gc.docs_dir)
+    hits = [LeakHit("(site)", f.code, f.message_en, "", f.article)
+            for f in review.site_findings if f.withholds]
+    hits += verify_site(Path(site_dir), review, gc.docs_dir)
     if fmt == "json":
         click.echo(json.dumps([{"path": h.path, "kind": h.kind, "label": h.label, "matched": h.matched,
                                 "article": h.article, "line": h.line} for h in hits],
@@ -429,7 +453,7 @@ def inputs_cmd(config_file, fmt, lang, do_record):
 
     cfg, options = load_site_config(config_file)
     review = Gate(gate_config(cfg, options)).review()
-    result = site_inputs.review_inputs(cfg, options, site_inputs.published_titles(review))
+    result = site_inputs.review_inputs(cfg, options, site_inputs.page_titles(review))
     if result.current is None:
         for f in result.findings:
             click.echo(f.render(lang), err=True)

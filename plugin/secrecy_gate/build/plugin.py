@@ -234,6 +234,12 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             log.warning(f"secrecy-gate：extra_templates {unreviewed} 未经审查，不予渲染 / "
                         f"unreviewed extra_templates {unreviewed} are not rendered")
         report.log_review(review, log, self.config.language)
+        site_problems = [f for f in review.site_findings if f.withholds]
+        if site_problems and not self.preview:
+            # The site cannot be judged (build inputs not approved, roster not proven, history
+            # unreadable): build nothing rather than an empty site that would replace the
+            # published one, and stop before any later event of an unapproved hook.
+            raise PluginError(report.site_message(site_problems, self.config.language))
         problems = [p for p in review.withheld() if not p.verdict.by_decision_only]
         if problems and self.config.fail_on_withheld and not self.preview:
             raise PluginError(report.fail_message(problems, self.config.language))
@@ -360,6 +366,7 @@ def gate_config(config, options: SecrecyGateConfig) -> GateConfig:
         docs_dir=Path(config.docs_dir),
         roster=base / options.roster,
         roster_default=base / "reviews" / "roster.yml",
+        site=(config, options),
         calendar=calendar,
         lexicon=base / options.lexicon,
         hints_withhold=options.sensitive_hints == "withhold",

@@ -34,9 +34,10 @@ def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> Non
     """Log findings: withholding problems and warnings at WARNING (so --strict counts them)."""
     for f in review.site_findings:
         (log.info if f.severity is Severity.NOTICE else log.warning)(f.render(lang))
+    site_wide = {id(f) for f in review.site_findings}
     for page in sorted(review.pages.values(), key=lambda p: p.path):
         for f in page.verdict.findings:
-            if f.page == "(site)":
+            if id(f) in site_wide:
                 continue  # a site-wide finding, logged once above
             if f.severity is Severity.DECISION:
                 log.info(f.render(lang))
@@ -81,6 +82,13 @@ def fail_message(problems: list[PageResult], lang: str = "zh") -> str:
                 f"(fail_on_withheld is true):\n{names}\nFix them or set fail_on_withheld: false.")
     return (f"secrecy-gate：{len(problems)} 个页面因审查问题不予发布（fail_on_withheld 为 true），构建中止：\n"
             f"{names}\n请处理上述问题，或设置 fail_on_withheld: false。")
+
+
+def site_message(findings: list[Finding], lang: str = "zh") -> str:
+    lines = "\n".join("  - " + f.render(lang).replace("\n", "\n    ") for f in findings)
+    if lang == "en":
+        return f"secrecy-gate: the site cannot be judged, so nothing is built:\n{lines}"
+    return f"secrecy-gate：站点无法审查，不予构建：\n{lines}"
 
 
 def leak_message(hits, site_dir, lang: str = "zh") -> str:

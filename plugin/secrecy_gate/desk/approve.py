@@ -102,3 +102,50 @@ def approve_roster(gate_config: GateConfig, commit: bool = True) -> tuple[dict, 
     if commit:
         sha = _commit(gate_config.roster, f"名册第 {pending.version} 版 管理员批准：{person.name}", entry)
     return entry, pending, sha
+
+
+def approve_inputs(gate_config: GateConfig, commit: bool = True) -> tuple[dict, int, str | None]:
+    """Approve the committed record of the build inputs (``reviews/site.yml``), as the current
+    git author; returns (entry, number of inputs, commit).
+
+    The record must be committed, and the site's inputs as they are must be
+    exactly what it records: an administrator approves what the build will use.
+    """
+    from ..review import inputs as site_inputs
+    from ..review import trust
+
+    review = Gate(gate_config).review()
+    person, day = _admin(review, gate_config.roster.parent)
+    path = gate_config.inputs_record
+    raw = _committed(review.history, path)
+    state = trust.record_approval(review.history, review.trust, path)
+    if state.error is not None or state.recorded is None:
+        why = state.error
+        raise SignError(f"构建输入记录 {path} 无法读取：{getattr(why, 'zh', why)}；先运行 secrecy-gate inputs --record",
+                        f"the build-input record {path} cannot be read: {getattr(why, 'en', why)}; run "
+                        "`secrecy-gate inputs --record` first")
+    site_config, options = gate_config.site
+    current = site_inputs.site_inputs(site_config, options, site_inputs.page_titles(review))
+    changes = site_inputs.compare(state.recorded, current)
+    if changes:
+        names = ", ".join(f"{c.path} ({c.state})" for c in changes[:20])
+        raise SignError(f"站点的构建输入与记录不符，不能批准：{names}；先运行 secrecy-gate inputs --record 并提交",
+                        f"the site's build inputs differ from the record and cannot be approved: {names}; "
+                        "run `secrecy-gate inputs --record` and commit first")
+    if person.name in state.approvers:
+        raise SignError(f"{person.name} 已批准当前的构建输入记录", f"{person.name} already approved this record")
+    entry = {"name": person.name, "date": day, "digest": state.digest}
+    new_text = write_approval(path, raw.decode("utf-8"), entry, state.digest)
+    try:
+        recorded, _ = site_inputs._record_data(new_text, str(path))
+    except site_inputs.RecordError as exc:
+        raise SignError(f"写入批准后记录无法解析，已放弃：{exc.zh}", f"the record would not parse; nothing "
+                        f"written: {exc.en}") from None
+    if recorded != state.recorded:
+        raise SignError("写入批准后记录内容改变，已放弃写入（请报告此错误）",
+                        "writing the approval would change the record; nothing written (please report)")
+    path.write_text(new_text, encoding="utf-8")
+    sha = None
+    if commit:
+        sha = _commit(path, f"构建输入 管理员批准：{person.name}（{len(current)} 项）", entry)
+    return entry, len(current), sha

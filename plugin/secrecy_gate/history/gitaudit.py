@@ -273,7 +273,7 @@ class History:
                 out.setdefault(key, []).append(self.commits[ch.commit])
         return out
 
-    def voided(self, repo_path: str, introductions: dict, current) -> dict[tuple, Commit]:
+    def voided(self, repo_path: str, introductions: dict, current, same=None) -> dict[tuple, Commit]:
         """第十条, 第十八条: the entries of ``current`` that a later version voids.
 
         An entry is void when some commit after one that introduced it — its
@@ -282,6 +282,7 @@ class History:
         version the history has moved away from stay void whatever brings that
         version back.
         """
+        same = same or self.same_version  # a page: by digest; another file: the caller's
         head = self.head_blobs.get(repo_path)
         changes = self.changes.get(repo_path, [])
         out: dict[tuple, Commit] = {}
@@ -291,7 +292,7 @@ class History:
             for intro in introductions.get(key, ()):
                 for ch in reversed(changes):  # oldest first
                     c = self.commits[ch.commit]
-                    if c.index >= intro.index or self.same_version(ch.blob, head):
+                    if c.index >= intro.index or same(ch.blob, head):
                         continue
                     if self.is_ancestor(intro.sha, c.sha):
                         out[key] = c

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..core import frontmatter
 from ..history import gitaudit
-from . import rules, trust
+from . import inputs, rules, trust
 from ..core.digest import page_digest
 from ..core.findings import Finding, Severity, Verdict
 from ..core.record import ReviewRecord, parse_record
@@ -55,6 +55,14 @@ class GateConfig:
     # Where the roster must be (reviews/roster.yml beside mkdocs.yml) unless the trust root is
     # pinned; None: no such check (a caller without a mkdocs.yml).
     roster_default: Path | None = None
+    # The site's configuration and the plugin's options (MkDocs' own, in a build; read
+    # safely by core/siteconfig.py in a command): what the build inputs are listed from.
+    site: tuple | None = None
+
+    @property
+    def inputs_record(self) -> Path:
+        """``reviews/site.yml``: the approved record of the build inputs, beside the roster."""
+        return self.roster.parent / "site.yml"
 
     def rule_options(self) -> rules.Options:
         """The options every rule of ``rules.py`` reads, from this configuration."""
@@ -118,6 +126,7 @@ class SiteReview:
     roster: Roster | None = None
     trust: trust.TrustChain | None = None
     calendar: Calendar | None = None  # the working-day calendar; None when it is invalid
+    inputs_findings: list[Finding] = field(default_factory=list)  # the build inputs' problems
 
     @property
     def site_problem(self) -> Finding | None:
@@ -356,7 +365,8 @@ class Gate:
             return None
 
     def _reading_request(self, pages: list[str]) -> tuple:
-        return self.config.docs_dir, self.config.docs_dir, pages, [self.config.roster]
+        return (self.config.docs_dir, self.config.docs_dir, pages,
+                [self.config.roster, self.config.inputs_record])
 
     def review(self, paths: Iterable[str] | None = None,
                reader: gitaudit.HistoryReader | None = None) -> SiteReview:
@@ -427,12 +437,44 @@ class Gate:
                         f"an error occurred while reviewing the page; it is withheld: {exc!r}",
                         "请报告此错误", "please report this error")]))
             self._cross_page(review, all_paths)
+            self._inputs(review)
         finally:
             if review.history is not None:
                 review.history.close()
             if self.cache is not None:
                 self.cache.pages = {p: v for p, v in self.cache.pages.items() if p in review.pages}
         return review
+
+    def _inputs(self, review: SiteReview) -> None:
+        """第二条, 第十八条: the build inputs match their record, and administrators approved it.
+
+        Anything else withholds every page: a site whose configuration, theme
+        overrides or hooks nobody approved publishes nothing.
+        """
+        if review.site_problem is not None or review.trust is None or not review.trust.usable:
+            return  # every page is withheld already, for a reason that comes first
+        findings: list[Finding] = []
+        shown = self.config.inputs_record.name
+        try:
+            if self.config.site is None:
+                raise inputs.InputsError("没有站点配置，无法列出构建输入",
+                                         "no site configuration: the build inputs cannot be listed")
+            site_config, options = self.config.site
+            shown = inputs._key(str(self.config.inputs_record), inputs._base(site_config))
+            current = inputs.site_inputs(site_config, options, inputs.page_titles(review))
+            state = trust.record_approval(review.history, review.trust, self.config.inputs_record)
+            recorded = state.error if state.error is not None else state.recorded
+            findings = inputs.inputs_findings(recorded, current, shown)
+            if not findings and not state.approved:
+                findings = [trust.unapproved_finding(state, shown, review.roster)]
+        except Exception as exc:  # noqa: BLE001 - fail closed: inputs that cannot be judged withhold
+            findings = [inputs.error_finding(exc, shown)]
+        review.inputs_findings = findings
+        if not findings:
+            return
+        review.site_findings.extend(findings)
+        for page in review.pages.values():
+            page.verdict.findings.extend(findings)
 
     def _site_key(self, review: SiteReview, site_problem) -> bytes:
         """Everything besides a page's own bytes and git state that its judgement depends on."""

@@ -65,7 +65,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from ..core import frontmatter
+from ..core import frontmatter, siteconfig
+from ..core.siteconfig import Tagged
 from ..core.findings import Finding
 
 ARTICLE = "第二条、第十八条"
@@ -139,50 +140,12 @@ class InputChange:
 
 # -- YAML that keeps MkDocs' tags --------------------------------------------------
 
-@dataclass(frozen=True)
-class Tagged:
-    """A YAML value under a tag the safe loader does not know (``!ENV``, ``!!python/name:``)."""
-
-    tag: str
-    value: object
-
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _TagKeepingLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe YAML, except that an unknown tag becomes ``Tagged`` instead of an error.
-
-    MkDocs reads mkdocs.yml with PyYAML's full loader plus ``!ENV`` and
-    ``!relative``; resolving them here would run code or read the
-    environment, and failing on them would fail every Material site.
-    """
-
-
-def _construct_tagged(loader, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return Tagged(node.tag, value)
-
-
-_TagKeepingLoader.add_constructor(None, _construct_tagged)
-
-
 def load_config_yaml(raw: bytes, what: str):
     """Parse one MkDocs configuration file, tags kept; InputsError when it does not parse."""
     try:
-        data = yaml.load(raw, Loader=_TagKeepingLoader)  # noqa: S506 - safe loader + Tagged
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        raise InputsError(f"{what} 无法解析：{exc}", f"{what} does not parse: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputsError(f"{what} 必须是键值映射", f"{what} must be a mapping")
-    return data
+        return siteconfig.load_config_yaml(raw, what)
+    except siteconfig.SiteConfigError as exc:
+        raise InputsError(exc.zh, exc.en) from None
 
 
 def _plain(value):
@@ -233,8 +196,9 @@ def nav_titles(nav, page_titles: Mapping[str, str], docs_dir: str) -> list[list]
     """The text an explicit ``nav`` adds to the site, sorted and without repeats.
 
     Entries that add no text of their own are left out: a page entry without
-    a title or titled exactly as its page's reviewed ``title``, and an entry
-    for an existing page that is not published (the plugin prunes it).
+    a title or titled exactly as its page's own ``title``.  The comparison does
+    not depend on whether the page exists, reads or is published: a page moving
+    through its review never changes the inputs.
     """
     found: set[str] = set()
 
@@ -252,14 +216,12 @@ def nav_titles(nav, page_titles: Mapping[str, str], docs_dir: str) -> list[list]
         path = None
         if not (split.scheme or split.netloc or target.startswith("//")):
             path = posixpath.normpath(target.split("#", 1)[0].split("?", 1)[0].lstrip("/"))
-        if path is not None and _docs_file(docs_dir, path):
-            if title is None:
+        if path is not None and (_is_page(path) or _docs_file(docs_dir, path)):
+            # A page entry, whether the page exists yet, reads, or is published: its title
+            # is text of its own unless it is the page's own title.  Judged the same in
+            # every state, so a page moving through review never changes the inputs.
+            if title is None or (_is_page(path) and page_titles.get(path) == title):
                 return
-            if _is_page(path):
-                if path not in page_titles:
-                    return  # withheld: pruned from the nav by the plugin
-                if title == page_titles[path]:
-                    return
             add("title", text(title))
             return
         add("link", text(title) if title is not None else "", target)
@@ -517,10 +479,11 @@ def site_inputs(config, options, page_titles: Mapping[str, str]) -> dict[str, st
     return {path: item.digest for path, item in collect(config, options, page_titles).items()}
 
 
-def published_titles(review) -> dict[str, str]:
-    """The reviewed ``title`` of each published page of a ``SiteReview``."""
+def page_titles(review) -> dict[str, str]:
+    """The ``title`` of each page of a ``SiteReview`` whose front matter could be read, published
+    or not (a withheld page's nav entry is pruned; once it publishes, its title is the same)."""
     out = {}
-    for page in review.published():
+    for page in review.pages.values():
         title = page.document.meta.get("title") if page.document is not None else None
         if isinstance(title, str):
             out[page.path] = title
@@ -822,6 +785,6 @@ def review_inputs(config, options, page_titles: Mapping[str, str],
 __all__ = [
     "ARTICLE", "Input", "InputChange", "InputsError", "InputsReview", "RecordError", "RecordMissing",
     "WriteResult", "collect", "compare", "inputs_findings", "load_config_yaml", "load_record",
-    "nav_titles", "published_titles", "record_digest", "record_path", "review_inputs",
+    "nav_titles", "page_titles", "record_digest", "record_path", "review_inputs",
     "site_inputs", "write_record",
 ]

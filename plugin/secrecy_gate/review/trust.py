@@ -308,3 +308,103 @@ def pending_finding(chain: TrustChain, history: History) -> Finding:
         fix_zh = "管理员核对名册变更后运行 secrecy-gate approve roster"
         fix_en = "administrators check the change and run `secrecy-gate approve roster`"
     return _site("roster.pending", zh, en, fix_zh, fix_en, Severity.WARNING)
+
+
+# -- the build inputs' approval (reviews/site.yml) -------------------------------------
+
+@dataclass
+class RecordState:
+    """``reviews/site.yml`` as committed at HEAD, and whether administrators approved it."""
+
+    path: str | None
+    recorded: dict | None = None  # the inputs it records; None when absent or invalid
+    error: Exception | None = None  # RecordError when it cannot be read
+    digest: str | None = None
+    approvers: list[str] = field(default_factory=list)
+    quorum: int = 0
+    notes: list[str] = field(default_factory=list)  # why an approval entry did not count
+
+    @property
+    def approved(self) -> bool:
+        return self.recorded is not None and len(self.approvers) >= self.quorum > 0
+
+
+def record_approval(history: History, chain: TrustChain, record_path: Path) -> RecordState:
+    """第二条, 第十八条: the committed record of the build inputs and its valid approvals.
+
+    An approval counts when it names the digest of the recorded inputs, its name
+    is an administrator in the roster in force at the commit that introduced it,
+    that commit was authored by that administrator, and no later version of the
+    record on the way to HEAD differed (the resurrection rule of pages).
+    """
+    from . import inputs  # the record's format lives with the inputs
+
+    rp = history.repo_path(record_path)
+    state = RecordState(rp)
+    head = history.head_blobs.get(rp) if rp is not None else None
+    if head is None or not chain.usable:
+        return state
+    parsed: dict[str, tuple] = {}
+
+    def read(blob: str):
+        if blob not in parsed:
+            raw = history.blob_text(blob)
+            try:
+                parsed[blob] = inputs._record_data(frontmatter.decode(raw or b""), str(record_path))
+            except (inputs.RecordError, frontmatter.FrontMatterError) as exc:
+                parsed[blob] = exc
+        return parsed[blob]
+
+    def entries(blob: str) -> frozenset:
+        got = read(blob)
+        if isinstance(got, Exception):
+            return frozenset()
+        return frozenset(entry_key(a) for a in got[1] if isinstance(a, dict))
+
+    def same(a: str, b: str) -> bool:
+        ra, rb = (read(x) if x != NULL_SHA else None for x in (a, b))
+        return (isinstance(ra, tuple) and isinstance(rb, tuple)
+                and inputs.record_digest(ra[0]) == inputs.record_digest(rb[0]))
+
+    got = read(head)
+    if isinstance(got, Exception):
+        state.error = got
+        return state
+    state.recorded, approvals = got
+    state.digest = inputs.record_digest(state.recorded)
+    current = chain.at_head(history)
+    state.quorum = current.quorum if current is not None else 0
+    intro = history.introductions(rp, entries=entries)
+    keys = {entry_key(a) for a in approvals if isinstance(a, dict)}
+    voided = history.voided(rp, intro, keys, same=same)
+    for a in approvals:
+        if not isinstance(a, dict) or a.get("digest") != state.digest:
+            continue
+        key = entry_key(a)
+        name = a.get("name")
+        if key in voided:
+            state.notes.append(f"{name}: voided by {voided[key].sha[:10]}")
+            continue
+        for c in intro.get(key, ()):
+            roster = chain.at(c.sha)
+            person = roster.person(name) if roster is not None else None
+            if c.malformed or person is None or not person.may("admin") or c.email not in person.emails:
+                state.notes.append(f"{name}: not written by that administrator ({c.sha[:10]} {c.email})")
+                break
+        else:
+            if intro.get(key) and name not in state.approvers:
+                state.approvers.append(name)
+    return state
+
+
+def unapproved_finding(state: RecordState, shown: str, roster: Roster | None) -> Finding:
+    admins = "、".join(p.name for p in roster.admins) if roster is not None else ""
+    have = "、".join(state.approvers) or "无"
+    return Finding(
+        "site-inputs.unapproved", "第二条、第十八条", shown,
+        f"构建输入记录 {shown} 尚未经 {state.quorum} 名管理员批准（已批准：{have}）：站点不予发布",
+        f"the build-input record {shown} is not approved by {state.quorum} administrator(s) "
+        f"(approved by: {', '.join(state.approvers) or 'none'}); nothing is published",
+        f"管理员（{admins}）核对变更后分别运行 secrecy-gate approve inputs",
+        f"administrators ({admins}) check the change and each run `secrecy-gate approve inputs`",
+        "approvals")
