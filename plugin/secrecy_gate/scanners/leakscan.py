@@ -497,6 +497,11 @@ class LeakScanner:
                                    h.line if lines else None))
         return out
 
+    def find_in_texts(self, path: str, texts: Iterable[str]) -> list[LeakHit]:
+        """Needles in plain texts (a page's Markdown source, a file name), as a reader would
+        see them: normalised, every encoding undone, short needles included."""
+        return self._needle_hits(path, [normalise(t) for t in texts if t], True)
+
     def scan_text(self, path: str, text: str, name: str | None = None,
                   depth: int = 0) -> list[LeakHit]:
         """Scan one decoded file; ``name`` (default ``path``) decides how it is read."""
