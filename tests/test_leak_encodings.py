@@ -61,6 +61,7 @@ CASES = {
     "base64-in-script.js": "'var s = new TextDecoder().decode(Uint8Array.from(atob(\"' + b64(ZH) + '\"), c => "
                            "c.charCodeAt(0)));'",
     "base64-urlsafe.json": "json.dumps({'token': base64.urlsafe_b64encode(ZH.encode()).decode()})",
+    "hex-in-json.json": "json.dumps({'h': ZH.encode().hex()})",
     "base64-latin.html": "'<div data-x=\"' + b64(EN) + '\"></div>'",
     "percent-of-json-escapes.html": "'<a href=\"?s=' + quote(json.dumps(ZH)) + '\">x</a>'",
     "punycode.html": "'<a href=\"https://xn--' + ZH.encode('punycode').decode() + '.example/\">x</a>'",
@@ -243,6 +244,7 @@ def _garbage(rng: random.Random, size: int) -> bytes:
         lambda: b"?q=" + bytes(rng.choice(b"ab+%2B3C") for _ in range(40)) + b"&x=1",
         lambda: b"\\" * rng.randint(1, 300) + b"u79d8",
         lambda: b"%25" * rng.randint(1, 20) + b"E7",
+        lambda: rng.randbytes(rng.randint(8, 40)).hex().encode(),
         lambda: b"<svg><text>" + rng.randbytes(20) + b"</text></svg>",
         lambda: b"\x1f\x8b" + rng.randbytes(30),
     ]

@@ -153,6 +153,8 @@ class SecretCopies:
             ("前置信息", "front matter", [front, "\n".join(plain_text(front))]),
             ("正文", "body", [body, "\n".join(plain_text(body))]),
         )
+        if not self._found(page.path, [t for _, _, texts in parts for t in texts if t]):
+            return []  # the usual case, in one pass; which field holds a copy is asked below
         where: dict[str, list[tuple[str, str]]] = {}  # source page -> [(zh, en)] fields
         matched: dict[str, str] = {}
         for zh, en, texts in parts:

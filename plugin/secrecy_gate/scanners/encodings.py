@@ -18,9 +18,9 @@ encoding undone:
 * HTML/XML character references ``&#x79D8;`` ``&#31192;`` ``&amp;`` (markup is
   unescaped by the scanner already; this catches them twice-escaped and in
   scripts and plain files);
-* base64 (standard and URL-safe) of UTF-8 text: in ``data:`` URIs and as any
-  run of at least ``MIN_BASE64`` base64 characters whose bytes are valid,
-  printable UTF-8 — random identifiers and hashes never are.  A ``data:``
+* base64 (standard and URL-safe) and hexadecimal of UTF-8 text: in ``data:``
+  URIs and as any run of at least ``MIN_BASE64`` such characters whose bytes
+  are valid, printable UTF-8 — random identifiers and digests never are.  A ``data:``
   payload that is not text (an image, a gzip stream) is handed back to be
   scanned as a file;
 * IDNA/punycode labels ``xn--…``.
@@ -272,6 +272,7 @@ _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 _B64_MASK = bytes(0x61 if i in _B64_ALPHABET else 0x20 for i in range(256))
 _B64_RUN = b"a" * MIN_BASE64
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
@@ -298,8 +299,8 @@ def _texty(data: bytes) -> str | None:
 
 
 def _base64(text: str, payloads: list[bytes]) -> tuple[str, int] | None:
-    """Base64 runs of UTF-8 text replaced by that text; ``data:`` payloads that are not text
-    (and compressed streams) appended to ``payloads``."""
+    """Base64 (or hexadecimal) runs of UTF-8 text replaced by that text; ``data:`` payloads
+    that are not text (and compressed streams) appended to ``payloads``."""
     if len(text) < MIN_BASE64:
         return None
     raw = text.encode("utf-8", "surrogatepass")
@@ -317,19 +318,27 @@ def _base64(text: str, payloads: list[bytes]) -> tuple[str, int] | None:
         end = j
         while end < len(raw) and end - j < 2 and raw[end] == 0x3D:  # "=" padding
             end += 1
+        run = raw[i:j]
+        plain = None
+        if len(run) % 2 == 0 and not run.translate(None, _HEX_DIGITS):
+            # Hexadecimal UTF-8 (``text.encode().hex()``); a digest is never valid text.
+            plain = _texty(bytes.fromhex(run.decode("ascii")))
+            if plain is not None:
+                end = j
         # A run without a capital letter is a class name, a path or a hex digest: base64 of
         # twelve or more bytes of text has one but for a chance of about one in ten thousand.
-        decoded = None if raw[i:j].islower() else _b64decode(raw[i:j])
+        decoded = None if plain is not None or run.islower() else _b64decode(run)
         if decoded is not None:
             plain = _texty(decoded)
-            if plain is not None:
-                piece = _normalise_piece(plain)
-                out += raw[pos:i]
-                out += piece.encode("utf-8", "surrogatepass")
-                pos = end
-                flags |= _flags(piece, "")
-            elif decoded.startswith(_COMPRESSED_MAGIC) or raw[max(0, i - 8):i].lower() == b";base64,":
+            if plain is None and (decoded.startswith(_COMPRESSED_MAGIC)
+                                  or raw[max(0, i - 8):i].lower() == b";base64,"):
                 payloads.append(decoded)
+        if plain is not None:
+            piece = _normalise_piece(plain)
+            out += raw[pos:i]
+            out += piece.encode("utf-8", "surrogatepass")
+            pos = end
+            flags |= _flags(piece, "")
         i = mask.find(_B64_RUN, end)
     if pos == 0:
         return None
