@@ -20,8 +20,8 @@ encoding undone:
   scripts and plain files);
 * base64 (standard and URL-safe) and hexadecimal of UTF-8 text: in ``data:``
   URIs and as any run of at least ``MIN_BASE64`` such characters whose bytes
-  are valid, printable UTF-8 — random identifiers and digests never are.  A ``data:``
-  payload that is not text (an image, a gzip stream) is handed back to be
+  are valid, printable UTF-8 — random identifiers and digests never are.  A
+  ``data:`` payload that is not text (an image, a gzip stream) is handed back to be
   scanned as a file;
 * IDNA/punycode labels ``xn--…``.
 
@@ -32,11 +32,11 @@ round, until nothing changes: an encoding inside another (a percent-encoded
 round.  Every round's result is kept as a form of its own.
 
 Bounded on hostile input: every decoder's output is no longer than its
-input, there are at most ``MAX_ROUNDS`` rounds, and text still yielding
-letters after the last round is reported as too deeply encoded (the scan
-fails closed), as is decoded text that grows beyond ``MAX_GROWTH`` times the
-original.  Decoded pieces are normalised (``normalise``) like every
-other form.
+input (but for NFKC, which expands a few characters: decoded text that grows
+beyond ``MAX_GROWTH`` times the original is reported), there are at most
+``MAX_ROUNDS`` rounds, and text still yielding letters after the last round
+is reported as too deeply encoded (the scan fails closed).  Decoded pieces
+are normalised (``normalise``) like every other form.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ MAX_GROWTH = 4
 # The longest base64 run decoded (a data: URI of an image may be large; none is larger).
 MAX_BASE64 = 64 * 1024 * 1024
 
-# A decoded piece that says something: letters, digits, non-ASCII, or more encoding syntax.
 _CACHED_RUN = 256  # longest run whose decoding is remembered
+# A decoded piece that says something: letters, digits, non-ASCII, or more encoding syntax.
 _MEANINGFUL = re.compile(r"[^\W_]|[^\x00-\x7f]|[%&\\]")
 _COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"PK\x03\x04")
 

@@ -20,7 +20,11 @@ escape ``/`` and quotes), XML, gzip/bzip2/xz-compressed files (decompressed,
 with a size limit), zip containers (``.docx``, ``.xlsx``, ``.epub``: every
 member), and any other copied file.  Matching ignores whitespace and is done
 on NFKC-normalised text, so re-wrapping, ``&nbsp;`` or full-width forms do
-not hide a fragment.  What cannot be read (a compressed format without a
+not hide a fragment.  Each text form is also searched with every encoding a
+template, plugin or hook can apply undone (``encodings.decode_all``:
+percent-encoding, script and style escapes, character references, base64
+and ``data:`` URIs …); binary and non-UTF-8 files are searched for the
+needles in UTF-8, GB18030 and UTF-16.  What cannot be read (a compressed format without a
 decoder, a file over the limits, an unreadable file) is reported as
 ``unscannable``: the scan fails closed.
 
@@ -64,6 +68,8 @@ UNSCANNABLE = "unscannable"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_ARCHIVE_DEPTH = 2
+# data: payloads inside data: payloads (an SVG holding a PNG, in a page): at most this deep.
+MAX_PAYLOAD_DEPTH = 3
 # Encodings in which text stored verbatim in a binary (or non-UTF-8) file is looked for.
 _BINARY_CODECS = ("utf-8", "gb18030", "utf-16-le", "utf-16-be")
 
@@ -448,7 +454,7 @@ class LeakScanner:
 
     def _payload_hits(self, path: str, payload: bytes, depth: int) -> list[LeakHit]:
         """Needles in bytes decoded from base64 (a ``data:`` URI's image, a gzip stream)."""
-        if depth + 1 > MAX_ARCHIVE_DEPTH + 1:
+        if depth > MAX_PAYLOAD_DEPTH:
             return [LeakHit(path, UNSCANNABLE, "encoded data nested too deep", "", "第二条")]
         return [h for h in self.scan_bytes(path, payload, "data:", depth + 1)
                 if h.kind in (LEAKED_TEXT, UNSCANNABLE)]
