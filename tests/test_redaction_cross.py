@@ -194,3 +194,16 @@ def test_the_leak_scan_keeps_a_secret_point_that_a_published_page_held(site, cap
     assert "index.html: leaked-text: 第九条密点 redacted point in water.md" in caplog.text
     assert SECRET not in caplog.text
     assert not (site.root / "site").exists()
+
+
+def test_a_name_is_reported_but_a_two_character_secret_point_is_too_common_a_string(site):
+    redacted_page(site, "# 通知\n\n联系人：<!-- 密点 -->王小明<!-- /密点 -->，片区：<!-- 密点 -->东区<!-- /密点 -->。\n\n"
+                        "其余内容公开。\n", review_extra="redactions: 2\n")
+    signed(site, "guangdong.md", "# 协作\n\n与广东区域协作的安排公开如下。\n")
+    signed(site, "staff.md", "# 值班\n\n本周值班：王小明。\n")
+    review = site.review()
+    assert review.pages["guangdong.md"].published
+    assert "redaction.secret-elsewhere" in {f.code for f in review.pages["staff.md"].verdict.findings}
+    site.build()
+    assert "与广东区域协作的安排" in site.output_text()
+    site.assert_absent("王小明")

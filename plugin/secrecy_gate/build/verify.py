@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .catalogue import column_headings
 from ..review.gate import SiteReview, is_page
-from ..review.secrets import secret_points
+from ..review.secrets import SHORTEST_KEPT, secret_points
 from ..scanners import LeakHit, LeakScanner, needles_from_text
 from ..scanners.leakscan import drop_found_in
 from ..core.schema import vocabulary
@@ -76,14 +76,16 @@ def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
     """The scanner: needles of every source, minus those published text also holds.
 
     A source ``(text, label, whole, True)`` is a 第九条 secret point: its needles
-    are dropped only for the record format's fixed words, never because a
-    published page holds them (``review/secrets.py`` withholds such a page).
+    (of ``SHORTEST_KEPT`` characters or more) are dropped only for the record
+    format's fixed words, never because a published page holds them
+    (``review/secrets.py`` withholds such a page).
     """
     candidates: dict[str, str] = {}
     secret: dict[str, str] = {}
     for text, label, whole, *keep in sources:
         for n in needles_from_text(text, whole=whole):
-            (secret if keep and keep[0] else candidates).setdefault(n, label)
+            kept_anyway = keep and keep[0] and len(n) >= SHORTEST_KEPT
+            (secret if kept_anyway else candidates).setdefault(n, label)
     kept = {n: candidates[n] for n in drop_found_in(list(candidates), published_text)}
     kept.update((n, secret[n]) for n in drop_found_in(list(secret), [vocabulary(), column_headings()]))
     return LeakScanner(kept, allowed_pii=allowed_pii)

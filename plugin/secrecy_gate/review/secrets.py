@@ -37,7 +37,12 @@ if TYPE_CHECKING:
     from .gate import PageResult, SiteReview
 
 __all__ = ["SecretPoint", "SecretCopies", "secret_points", "secret_needles", "front_matter_markers",
-           "front_matter_finding", "attachment_finding", "TEXT_EXTENSIONS"]
+           "front_matter_finding", "attachment_finding", "SHORTEST_KEPT", "TEXT_EXTENSIONS"]
+
+# A secret point of fewer characters (two: 东区, 王芳) is too common a string to withhold
+# every page holding it; like a withheld page's text, it is looked for only where no
+# published page holds it.
+SHORTEST_KEPT = 3
 
 # Attachments whose text is compared with the secret points (other formats: the leak scan).
 TEXT_EXTENSIONS = frozenset({".txt", ".csv", ".tsv", ".md", ".markdown", ".html", ".htm", ".json",
@@ -102,11 +107,14 @@ def secret_needles(points: Iterable[SecretPoint], exclude: Iterable[str] = ()) -
     """needle -> the pages marking it ("a.md; b.md"), as the leak scan looks for them.
 
     Needles are not dropped because published pages hold them (that is what is being
-    looked for), only because ``exclude`` (the record format's fixed words) does.
+    looked for), only because ``exclude`` (the record format's fixed words) does, or
+    because they are shorter than ``SHORTEST_KEPT``.
     """
     labels: dict[str, list[str]] = {}
     for point in points:
         for needle in needles_from_text(point.text, whole=True):
+            if len(needle) < SHORTEST_KEPT:
+                continue
             pages = labels.setdefault(needle, [])
             if point.page not in pages:
                 pages.append(point.page)
