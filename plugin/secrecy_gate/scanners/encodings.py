@@ -29,7 +29,7 @@ Each decoder replaces its runs in place, so text half encoded and half not
 is found whole.  The decoders are applied in rounds, all of them in each
 round, until nothing changes: an encoding inside another (a percent-encoded
 ``\\u`` escape, base64 inside a percent-encoded URL) is undone in the next
-round.  Every round's result is kept as a form of its own.
+round.  The first round's result and the last are kept as forms of their own.
 
 Bounded on hostile input: every decoder's output is no longer than its
 input (but for NFKC, which expands a few characters: decoded text that grows
@@ -74,7 +74,7 @@ _COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"PK\x03\x04")
 class Decoded:
     """What decoding one text gave.
 
-    ``forms``: the text after each round that changed something;
+    ``forms``: the text after the first round and after the last, if it changed;
     ``payloads``: decoded bytes that are not text (a ``data:`` URI's image,
     a base64 gzip stream), to be scanned as files; ``markup``: a decoded
     piece held ``<`` (decoded markup, whose tags may split a needle);
@@ -298,6 +298,24 @@ def _texty(data: bytes) -> str | None:
     return None if _CONTROL.search(text) else text
 
 
+@functools.lru_cache(maxsize=8192)
+def _run_text(run: bytes) -> tuple[bool, str | None, bytes | None]:
+    """(hexadecimal?, the text, the decoded bytes) of one run of base64 or hex characters.
+
+    Remembered: a theme's scripts and source maps hold the same identifiers on
+    every page and in every round.
+    """
+    if len(run) % 2 == 0 and not run.translate(None, _HEX_DIGITS):
+        # Hexadecimal UTF-8 (``text.encode().hex()``); a digest is never valid text.
+        plain = _texty(bytes.fromhex(run.decode("ascii")))
+        if plain is not None:
+            return True, plain, None
+    # A run without a capital letter is a class name, a path or a hex digest: base64 of
+    # twelve or more bytes of text has one but for a chance of about one in ten thousand.
+    decoded = None if run.islower() else _b64decode(run)
+    return False, (_texty(decoded) if decoded is not None else None), decoded
+
+
 def _base64(text: str, payloads: list[bytes]) -> tuple[str, int] | None:
     """Base64 (or hexadecimal) runs of UTF-8 text replaced by that text; ``data:`` payloads
     that are not text (and compressed streams) appended to ``payloads``."""
@@ -319,20 +337,13 @@ def _base64(text: str, payloads: list[bytes]) -> tuple[str, int] | None:
         while end < len(raw) and end - j < 2 and raw[end] == 0x3D:  # "=" padding
             end += 1
         run = raw[i:j]
-        plain = None
-        if len(run) % 2 == 0 and not run.translate(None, _HEX_DIGITS):
-            # Hexadecimal UTF-8 (``text.encode().hex()``); a digest is never valid text.
-            plain = _texty(bytes.fromhex(run.decode("ascii")))
-            if plain is not None:
-                end = j
-        # A run without a capital letter is a class name, a path or a hex digest: base64 of
-        # twelve or more bytes of text has one but for a chance of about one in ten thousand.
-        decoded = None if plain is not None or run.islower() else _b64decode(run)
-        if decoded is not None:
-            plain = _texty(decoded)
-            if plain is None and (decoded.startswith(_COMPRESSED_MAGIC)
-                                  or raw[max(0, i - 8):i].lower() == b";base64,"):
-                payloads.append(decoded)
+        hexa, plain, decoded = (_run_text(run) if len(run) <= _CACHED_RUN
+                                else _run_text.__wrapped__(run))
+        if hexa:
+            end = j
+        if plain is None and decoded is not None and (
+                decoded.startswith(_COMPRESSED_MAGIC) or raw[max(0, i - 8):i].lower() == b";base64,"):
+            payloads.append(decoded)
         if plain is not None:
             piece = _normalise_piece(plain)
             out += raw[pos:i]
@@ -348,38 +359,53 @@ def _base64(text: str, payloads: list[bytes]) -> tuple[str, int] | None:
 
 # -- the rounds ----------------------------------------------------------------------------
 
-# What a decoded piece tells the rounds: it says something (so decoding it was progress),
-# and it may complete a further encoding (a character of some encoding's syntax, or
-# nothing at all, which joins its neighbours) so another round is needed.
-_LETTERS, _RESCAN = 1, 2
-_ASCII_SYNTAX = re.compile(r"[0-9A-Za-z_%\\&#;+/=?{}\-,]")
+_NAMES = ("base64", "escapes", "css", "entities", "punycode", "query", "percent")
+# The characters of each encoding's syntax: a decoded piece holding one of them (or empty,
+# joining its neighbours) may complete a run of that encoding, to be undone next round.
+_WANTS = {
+    "base64": r"[0-9A-Za-z+/=_\-]",
+    "escapes": r"[\\0-9A-Za-z{}]",
+    "css": r"[\\0-9A-Fa-f]",
+    "entities": r"[&#;0-9A-Za-z]",
+    "punycode": r"[0-9A-Za-z\-]",
+    "query": r"[?&=+%0-9A-Fa-f]",
+    "percent": r"[%0-9A-Fa-fuU]",
+}
+_WANT_BITS = [(re.compile(_WANTS[name]), 2 << i) for i, name in enumerate(_NAMES)]
+_LETTERS = 1  # the piece says something: decoding it was progress
+_ALL_STEPS = sum(bit for _, bit in _WANT_BITS)
 
 
-def _flags(piece: str, found: str, rescan: Callable[[str, str], bool] | None = None) -> int:
+def _flags(piece: str, found: str, relevant: Callable[[str, str], str] | None = None) -> int:
+    """``_LETTERS`` and the bit of each step that may have more to decode after ``piece``."""
     if piece == found:
         return 0
     flags = _LETTERS if _MEANINGFUL.search(piece) else 0
-    if rescan(found, piece) if rescan else (not piece or _ASCII_SYNTAX.search(piece)):
-        flags |= _RESCAN
+    new = relevant(found, piece) if relevant else piece
+    if not new and not relevant:
+        return flags | _ALL_STEPS
+    for want, bit in _WANT_BITS:
+        if want.search(new):
+            flags |= bit
     return flags
 
 
 def _by_regex(pattern: re.Pattern | list[re.Pattern], decode: Callable[[str], str],
-              *triggers: str, rescan: Callable[[str, str], bool] | None = None):
+              *triggers: str, relevant: Callable[[str, str], str] | None = None):
     """A decoder replacing each match of ``pattern`` (or of each pattern) by its
     (normalised) decoding.
 
     ``triggers``: strings one of which every match holds (a quick test first);
-    ``rescan(found, piece)``: whether a decoded piece may complete another
-    encoding (by default: it holds a character of some encoding's syntax, or is
-    empty).  Short runs are decoded once and remembered: a site's navigation repeats the
-    same percent-encoded links on every page.
+    ``relevant(found, piece)``: the decoded characters that may complete another
+    encoding (by default: the whole piece).  Short runs are decoded once and
+    remembered: a site's navigation repeats the same percent-encoded links on
+    every page.
     """
     patterns = pattern if isinstance(pattern, list) else [pattern]
 
     def piece_of(found: str) -> tuple[str, int]:
         piece = _normalise_piece(decode(found))
-        return piece, _flags(piece, found, rescan)
+        return piece, _flags(piece, found, relevant)
 
     cached = functools.lru_cache(maxsize=8192)(piece_of)
 
@@ -413,32 +439,37 @@ _STEPS = {
     "entities": _by_regex(_ENTITIES, _entities, "&"),
     "punycode": _by_regex(_PUNY, _punycode, "xn--"),
     # "+" becoming a space joins nothing; what the value's %XX decode to may.
-    "query": _by_regex(_QUERY_PLUS, _query_plus, "+", rescan=lambda found, piece: any(
-        _ASCII_SYNTAX.search(_percent(m.group())) for m in _PERCENT.finditer(found))),
+    "query": _by_regex(_QUERY_PLUS, _query_plus, "+", relevant=lambda found, piece: "".join(
+        _percent(m.group()) for m in _PERCENT.finditer(found))),
     "percent": _by_regex(_PERCENT, _percent, "%"),
 }
 # Base64 before the query decoder (a raw "+" in base64 is not a space); the query
 # decoder before percent-decoding (a decoded "%2B" is a plus, not a space).
-_CHAIN = tuple(_STEPS[k] for k in ("base64", "escapes", "entities", "punycode", "query", "percent"))
-_CSS_CHAIN = tuple(_STEPS[k] for k in ("base64", "css", "entities", "punycode", "query", "percent"))
+_CHAIN = tuple((2 << _NAMES.index(k), _STEPS[k])
+               for k in ("base64", "escapes", "entities", "punycode", "query", "percent"))
+_CSS_CHAIN = tuple((2 << _NAMES.index(k), _STEPS[k])
+                   for k in ("base64", "css", "entities", "punycode", "query", "percent"))
 
 
 def decode_all(text: str, *, css: bool = False) -> Decoded:
     """``text`` with every encoding undone, round by round (see the module docstring).
 
     ``css`` reads backslash escapes as CSS escapes instead of JavaScript ones.
-    A further round is run only when a decoded piece may complete another
-    encoding (all encoding syntax is ASCII: a page's percent-encoded Chinese
-    links need one round).
+    After the first round, a decoder runs again only when a decoded piece holds
+    a character of its syntax (all of it ASCII: a page's percent-encoded
+    Chinese links need one round).
     """
     result = Decoded()
     chain = _CSS_CHAIN if css else _CHAIN
     current = text
     flags = 0
+    wanted = _ALL_STEPS
     for _ in range(MAX_ROUNDS):
         changed = False
         flags = 0
-        for step in chain:
+        for bit, step in chain:
+            if not wanted & bit:
+                continue
             got = step(current, result.payloads)
             if got is None:
                 continue
@@ -450,10 +481,16 @@ def decode_all(text: str, *, css: bool = False) -> Decoded:
         if len(current) > MAX_GROWTH * len(text) + (1 << 20):
             result.too_deep = True
             return result
-        result.forms.append(current)
+        # The first round's text and the last: a later round may undo what a needle
+        # holds (a "+" decoded from %2B is read as a space in the next).
+        if len(result.forms) == 2:
+            result.forms[1] = current
+        else:
+            result.forms.append(current)
         if not result.markup and "<" in current and current.count("<") > text.count("<"):
             result.markup = True
-        if not flags & _RESCAN:
+        wanted = flags & _ALL_STEPS
+        if not wanted:
             return result
     result.too_deep = bool(flags & _LETTERS)
     return result

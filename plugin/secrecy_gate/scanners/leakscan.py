@@ -515,10 +515,12 @@ class LeakScanner:
         markup = ext in _HTML_EXT or ext in _XML_EXT or (
             ext not in _JSON_EXT | _CODE_EXT
             and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html", "<?xml")))
-        if ext in _JSON_EXT:
+        if ext in _JSON_EXT or ext == ".map":
+            # A source map is JSON too: decoded here at C speed, then read as a script.
             hits: dict[tuple, LeakHit] = {}
             for chunk in _json_strings(text):
-                for h in self._scan_decoded(path, chunk, "<" in chunk or "&" in chunk, ext, depth):
+                markup = ext in _JSON_EXT and ("<" in chunk or "&" in chunk)
+                for h in self._scan_decoded(path, chunk, markup, ext, depth):
                     hits.setdefault((h.kind, h.label, h.matched), h)
             return list(hits.values())
         return self._scan_decoded(path, text, markup, ext, depth)
