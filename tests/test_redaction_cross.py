@@ -63,6 +63,9 @@ def test_another_page_carrying_the_secret_point_is_withheld_naming_the_redacted_
     assert "请居民提前储水" in text and "欢迎访问" in text
     site.assert_absent(SECRET, "东河湾南岸暗渠", "检修范围")
     assert verify_site(site) == (0, [])
+    proc = subprocess.run([sys.executable, "-m", "secrecy_gate.cli", "verify-site", "site"],
+                          cwd=site.root, capture_output=True, text=True)
+    assert proc.returncode == 0 and "0 处问题" in proc.stdout and "1 处第九条密点" in proc.stdout
 
 
 @pytest.mark.parametrize("where, body, extra, field", [
