@@ -411,6 +411,7 @@ def verify_site_cmd(site_dir, config_file, fmt):
     unreadable) fails it as well.  Exit 1 when anything is found.
     """
     from .build.verify import verify_site
+    from .review.secrets import secret_points
     from .scanners import LeakHit
 
     gc = load_gate_config(config_file)
@@ -425,11 +426,11 @@ def verify_site_cmd(site_dir, config_file, fmt):
     else:
         for h in hits:
             click.echo(h.render())
-        published = len(review.published())
+        points = len(secret_points(review.pages.values()))
         click.echo(f"verify-site {site_dir}: {len(hits)} 处问题 / problem(s); "
-                   f"已核对 {len(review.withheld())} 个未发布页面与 {published} 个已发布页面的密点 / "
-                   f"checked against {len(review.withheld())} withheld page(s) and the secret points "
-                   f"of {published} published page(s)")
+                   f"已核对 {len(review.withheld())} 个未发布页面与 {points} 处第九条密点 / "
+                   f"checked against {len(review.withheld())} withheld page(s) and {points} "
+                   "secret point(s)")
     sys.exit(1 if hits else 0)
 
 

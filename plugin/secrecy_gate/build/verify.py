@@ -1,8 +1,10 @@
 """The leak scan of a built site (第二条): nothing withheld, nothing redacted, no marking.
 
-Built from a ``SiteReview``: the text of every withheld page and file and
-every 第九条 secret point becomes a needle, minus fragments that published
-pages also contain (finding those proves nothing).  ``verify_site`` runs
+Built from a ``SiteReview``: the text of every withheld page and file
+becomes a needle, minus fragments that published pages (or published file
+names) also contain — finding those proves nothing; every 第九条 secret point
+becomes a needle too, kept even where a published page holds it (the review
+withholds such a page, ``review/secrets.py``).  ``verify_site`` runs
 the scan over any output directory — the plugin's own at the end of every
 build, or one made by a generator that ignores MkDocs plugins.
 
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from .catalogue import column_headings
 from ..review.gate import SiteReview, is_page
+from ..review.secrets import SHORTEST_KEPT, secret_points
 from ..scanners import LeakHit, LeakScanner, needles_from_text
 from ..scanners.leakscan import drop_found_in
 from ..core.schema import vocabulary
@@ -45,7 +48,10 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
             published_text.append(page.publish_text)
         if page.record:
             allowed_pii.extend(a["value"] for a in page.record.get("pii_allowed") or [])
-    sources: list[tuple[str, str, bool]] = []
+    # Published file names are public too: the output's links hold them, percent-encoded.
+    published_text.append("\n".join([p.path for p in review.published()]
+                                     + [f.path for f in review.files.values() if f.published]))
+    sources: list[tuple] = []
     for page in review.withheld():
         text = page.source if page.source is not None else _text_of(docs_dir / page.path)
         if not text:
@@ -55,9 +61,9 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
         if isinstance(title, str):
             sources.append((title, label, True))
         sources.append((text, label, False))
-    for page in review.published():
-        for secret in page.secrets:
-            sources.append((secret, f"第九条密点 redacted point in {page.path}", True))
+    for point in secret_points(review.pages.values()):
+        # Kept even where published text holds it: the review withholds such a page.
+        sources.append((point.text, f"第九条密点 redacted point in {point.page}", True, True))
     for path, result in review.files.items():
         if not result.published and not is_page(path):
             text = _text_of(docs_dir / path)
@@ -67,12 +73,22 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
 
 
 def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
+    """The scanner: needles of every source, minus those published text also holds.
+
+    A source ``(text, label, whole, True)`` is a 第九条 secret point: its needles
+    (of ``SHORTEST_KEPT`` characters or more) are dropped only for the record
+    format's fixed words, never because a published page holds them
+    (``review/secrets.py`` withholds such a page).
+    """
     candidates: dict[str, str] = {}
-    for text, label, whole in sources:
+    secret: dict[str, str] = {}
+    for text, label, whole, *keep in sources:
         for n in needles_from_text(text, whole=whole):
-            candidates.setdefault(n, label)
-    kept = drop_found_in(list(candidates), published_text)
-    return LeakScanner({n: candidates[n] for n in kept}, allowed_pii=allowed_pii)
+            kept_anyway = keep and keep[0] and len(n) >= SHORTEST_KEPT
+            (secret if kept_anyway else candidates).setdefault(n, label)
+    kept = {n: candidates[n] for n in drop_found_in(list(candidates), published_text)}
+    kept.update((n, secret[n]) for n in drop_found_in(list(secret), [vocabulary(), column_headings()]))
+    return LeakScanner(kept, allowed_pii=allowed_pii)
 
 
 def build_scanner(review: SiteReview, docs_dir: Path) -> LeakScanner:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..core import frontmatter
 from ..history import gitaudit
-from . import inputs, rules, trust
+from . import inputs, rules, secrets, trust
 from ..core.digest import page_digest
 from ..core.findings import Finding, Severity, Verdict
 from ..core.record import ReviewRecord, parse_record
@@ -503,27 +503,64 @@ class Gate:
                      and (index_no := rules.index_no_of(page.document.meta)) is not None}
         for path, findings in rules.index_no_clashes(index_nos).items():
             review.pages[path].verdict.findings.extend(findings)
-        # 第二条: an include pulls text into a page that its review never saw.
-        changed = True
-        while changed:
-            changed = False
-            for page in review.published():
-                for finding in includes_unreviewed(page, review, self.config.docs_dir,
-                                                   self.config.auto_includes,
-                                                   self.config.include_bases):
-                    page.verdict.findings.append(finding)
-                    changed = True
-                    break
-        listed: dict[str, list[tuple[str, str]]] = {}  # file -> [(page, sha256)] of published pages
+        # 第九条: a secret point cut from one page is published by no other page, nor a second
+        # time by its own (title, document fields, another paragraph …), nor by front matter.
+        copies = secrets.SecretCopies.of(review)
         for page in review.published():
-            for att in (page.record.get("attachments") or []) if page.record else []:
-                target = resolve(page.path, att["path"])
-                if target is not None:
-                    listed.setdefault(target, []).append((page.path, att["sha256"]))
-        for path in all_paths:
-            if is_page(path):
-                continue
-            review.files[path] = self._judge_file(path, listed.get(path, []))
+            marked = secrets.front_matter_finding(page)
+            if marked is not None:
+                page.verdict.findings.append(marked)
+            if copies is not None:
+                page.verdict.findings.extend(copies.in_page(page))
+        carrying: dict[str, FileResult] = {}  # files withheld for a secret point they carry
+        scanned: dict[str, dict[str, str]] = {}
+        while True:
+            # 第二条: an include pulls text into a page that its review never saw.
+            changed = True
+            while changed:
+                changed = False
+                for page in review.published():
+                    for finding in includes_unreviewed(page, review, self.config.docs_dir,
+                                                       self.config.auto_includes,
+                                                       self.config.include_bases):
+                        page.verdict.findings.append(finding)
+                        changed = True
+                        break
+            listed: dict[str, list[tuple[str, str]]] = {}  # file -> [(page, sha256)] of published pages
+            for page in review.published():
+                for att in (page.record.get("attachments") or []) if page.record else []:
+                    target = resolve(page.path, att["path"])
+                    if target is not None:
+                        listed.setdefault(target, []).append((page.path, att["sha256"]))
+            for path in all_paths:
+                if is_page(path):
+                    continue
+                review.files[path] = carrying.get(path) or self._judge_file(path, listed.get(path, []))
+            # 第九条: a published file (its name; its text, for plain-text formats) carries none.
+            found_now = False
+            for path, result in list(review.files.items()) if copies is not None else ():
+                if not result.published:
+                    continue
+                if path not in scanned:
+                    data = None
+                    if posixpath.splitext(path.lower())[1] in secrets.TEXT_EXTENSIONS:
+                        try:
+                            data = (self.config.docs_dir / path).read_bytes()
+                        except OSError:
+                            data = b""
+                    scanned[path] = copies.in_file(path, data)
+                if not scanned[path]:
+                    continue
+                source, matched = next(iter(scanned[path].items()))
+                carrying[path] = review.files[path] = FileResult(
+                    path, False, f"含有 {source} 标出并删除的第九条密点 [{matched}]",
+                    f"holds a secret point [{matched}] that {source} marks and cuts (第九条)")
+                for page_path, _ in listed.get(path, []):
+                    review.pages[page_path].verdict.findings.append(
+                        secrets.attachment_finding(page_path, path, source, matched))
+                found_now = True
+            if not found_now:
+                break  # otherwise: pages were withheld; their includes and attachments again
         for page in review.published():
             page.verdict.findings.extend(links_to_withheld(page, review))
 

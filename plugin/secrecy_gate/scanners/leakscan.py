@@ -20,7 +20,11 @@ escape ``/`` and quotes), XML, gzip/bzip2/xz-compressed files (decompressed,
 with a size limit), zip containers (``.docx``, ``.xlsx``, ``.epub``: every
 member), and any other copied file.  Matching ignores whitespace and is done
 on NFKC-normalised text, so re-wrapping, ``&nbsp;`` or full-width forms do
-not hide a fragment.  What cannot be read (a compressed format without a
+not hide a fragment.  Each text form is also searched with every encoding a
+template, plugin or hook can apply undone (``encodings.decode_all``:
+percent-encoding, script and style escapes, character references, base64
+and ``data:`` URIs …); binary and non-UTF-8 files are searched for the
+needles in UTF-8, GB18030 and UTF-16.  What cannot be read (a compressed format without a
 decoder, a file over the limits, an unreadable file) is reported as
 ``unscannable``: the scan fails closed.
 
@@ -49,6 +53,7 @@ from pathlib import Path
 
 import ahocorasick
 
+from .encodings import MAX_ROUNDS, bytes_text, decode_all, has_css_escapes
 from .markings import _find_markings
 from .pii import _find_pii, canonical
 from .text import NormalisedText, cjk_count, mask, normalise
@@ -63,6 +68,10 @@ UNSCANNABLE = "unscannable"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_ARCHIVE_DEPTH = 2
+# data: payloads inside data: payloads (an SVG holding a PNG, in a page): at most this deep.
+MAX_PAYLOAD_DEPTH = 3
+# Encodings in which text stored verbatim in a binary (or non-UTF-8) file is looked for.
+_BINARY_CODECS = ("utf-8", "gb18030", "utf-16-le", "utf-16-be")
 
 # Needles shorter than this are looked for only in text a reader sees
 # (HTML text, search-index strings, plain-text files), not in scripts,
@@ -161,13 +170,12 @@ def _hidden(markup: str) -> str:
     """What ``_visible`` drops: tags with their attributes, scripts, styles, comments.
 
     Together the two forms hold every character of the markup, so a needle
-    hidden in an attribute or a script is found as well as one in the text.
+    hidden in an attribute or a script is found as well as one in the text
+    (escaped or percent-encoded there, by ``encodings.decode_all``).
     """
     s = "\n".join(_HIDDEN.findall(markup))
     if "&" in s:
         s = html.unescape(s)
-    if "\\u" in s or "\\/" in s:
-        s += "\n" + _json_unescape_lenient(s)
     return s
 
 
@@ -363,6 +371,11 @@ def _limited(stream, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
+def _unique(hits: list[LeakHit]) -> list[LeakHit]:
+    """Each hit once (a needle found in a file and again in its decoded payload)."""
+    return list({(h.path, h.kind, h.label, h.matched): h for h in hits}.values())
+
+
 def content_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=20).digest()
 
@@ -386,6 +399,7 @@ class LeakScanner:
         self.min_len = min_len
         self._labels: list[tuple[str, str, bool]] = []  # (squashed needle, label, short)
         self._auto: ahocorasick.Automaton | None = None
+        self._bin_auto: ahocorasick.Automaton | None = None  # built on the first binary file
         index: dict[str, int] = {}
         for needle, label in needles.items():
             key = squash(needle)
@@ -410,12 +424,40 @@ class LeakScanner:
 
     # -- one text ---------------------------------------------------------------
 
-    def _needle_hits(self, path: str, forms: list[str], readable: bool) -> list[LeakHit]:
-        """Needles in already-normalised ``forms`` (whitespace is dropped here)."""
+    def _needle_hits(self, path: str, forms: list[str], readable: bool, *, css: bool = False,
+                     depth: int = 0) -> list[LeakHit]:
+        """Needles in already-normalised ``forms`` and in those forms decoded (whitespace is
+        dropped here).
+
+        ``css``: backslash escapes may be CSS escapes too (a style sheet, markup).
+        Decoded payloads that are not text (a ``data:`` URI's image) are scanned
+        as files, one level deeper.
+        """
         if self._auto is None:
             return []
-        hay = "\x00".join(_bytes_form("".join(f.split())) for f in forms if f)
-        return self._report(path, self._auto.iter(hay), readable)
+        forms = [f for f in forms if f]
+        extra: list[str] = []
+        hits: list[LeakHit] = []
+        for form in forms:
+            for as_css in (False, True) if css and has_css_escapes(form) else (False,):
+                decoded = decode_all(form, css=as_css)
+                extra.extend(decoded.forms)
+                if decoded.markup:
+                    extra.append(normalise(_visible(decoded.forms[-1])))
+                if decoded.too_deep:
+                    hits.append(LeakHit(path, UNSCANNABLE, "text encoded more times over than the "
+                                        f"scan decodes ({MAX_ROUNDS})", "", "第二条"))
+                for payload in decoded.payloads:
+                    hits.extend(self._payload_hits(path, payload, depth))
+        hay = "\x00".join(_bytes_form("".join(f.split())) for f in forms + extra)
+        return _unique(self._report(path, self._auto.iter(hay), readable) + hits)
+
+    def _payload_hits(self, path: str, payload: bytes, depth: int) -> list[LeakHit]:
+        """Needles in bytes decoded from base64 (a ``data:`` URI's image, a gzip stream)."""
+        if depth > MAX_PAYLOAD_DEPTH:
+            return [LeakHit(path, UNSCANNABLE, "encoded data nested too deep", "", "第二条")]
+        return [h for h in self.scan_bytes(path, payload, "data:", depth + 1)
+                if h.kind in (LEAKED_TEXT, UNSCANNABLE)]
 
     def _report(self, path: str, matches, readable: bool) -> list[LeakHit]:
         found: set[int] = set()
@@ -427,10 +469,25 @@ class LeakScanner:
                 for i in sorted(found)]
 
     def _binary_hits(self, path: str, data: bytes) -> list[LeakHit]:
-        """Needles in the raw bytes of a binary file (text stored verbatim in it)."""
+        """Needles in the raw bytes of a binary file or of a text that is not UTF-8.
+
+        Text stored verbatim in it, in UTF-8, GB18030 (GBK, GB2312) or UTF-16.
+        """
         if self._auto is None:
             return []
-        return self._report(path, self._auto.iter(data.decode("latin-1")), False)
+        if self._bin_auto is None:
+            self._bin_auto = ahocorasick.Automaton()
+            for i, (key, _, _) in enumerate(self._labels):
+                for codec in _BINARY_CODECS:
+                    try:
+                        form = key.encode(codec).decode("latin-1")
+                    except UnicodeError:
+                        continue
+                    if self._bin_auto.exists(form):
+                        continue
+                    self._bin_auto.add_word(form, i)
+            self._bin_auto.make_automaton()
+        return self._report(path, self._bin_auto.iter(data.decode("latin-1")), False)
 
     def _content_hits(self, path: str, text: str, lines: bool) -> list[LeakHit]:
         """Markings and PII in ``text``, which the caller has already normalised."""
@@ -446,34 +503,42 @@ class LeakScanner:
                                    h.line if lines else None))
         return out
 
-    def scan_text(self, path: str, text: str, name: str | None = None) -> list[LeakHit]:
+    def find_in_texts(self, path: str, texts: Iterable[str]) -> list[LeakHit]:
+        """Needles in plain texts (a page's Markdown source, a file name), as a reader would
+        see them: normalised, every encoding undone, short needles included."""
+        return self._needle_hits(path, [normalise(t) for t in texts if t], True)
+
+    def scan_text(self, path: str, text: str, name: str | None = None,
+                  depth: int = 0) -> list[LeakHit]:
         """Scan one decoded file; ``name`` (default ``path``) decides how it is read."""
         ext = os.path.splitext((name or path).lower())[1]
         markup = ext in _HTML_EXT or ext in _XML_EXT or (
             ext not in _JSON_EXT | _CODE_EXT
             and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html", "<?xml")))
-        if ext in _JSON_EXT:
+        if ext in _JSON_EXT or ext == ".map":
+            # A source map is JSON too: decoded here at C speed, then read as a script.
             hits: dict[tuple, LeakHit] = {}
             for chunk in _json_strings(text):
-                for h in self._scan_decoded(path, chunk, "<" in chunk or "&" in chunk, ext):
+                markup = ext in _JSON_EXT and ("<" in chunk or "&" in chunk)
+                for h in self._scan_decoded(path, chunk, markup, ext, depth):
                     hits.setdefault((h.kind, h.label, h.matched), h)
             return list(hits.values())
-        return self._scan_decoded(path, text, markup, ext)
+        return self._scan_decoded(path, text, markup, ext, depth)
 
-    def _scan_decoded(self, path: str, text: str, markup: bool, ext: str) -> list[LeakHit]:
+    def _scan_decoded(self, path: str, text: str, markup: bool, ext: str,
+                      depth: int = 0) -> list[LeakHit]:
         if markup:
             visible = normalise(_visible(text))
             hidden = normalise(_hidden(text))
-            return (self._needle_hits(path, [visible, hidden], True)
+            return (self._needle_hits(path, [visible, hidden], True, css=True, depth=depth)
                     + self._content_hits(path, visible, False))
         if ext in _CODE_EXT:
-            forms = [normalise(text)]
-            if "\\u" in text or "\\/" in text:
-                forms.append(normalise(_json_unescape_lenient(text)))
-            return self._needle_hits(path, forms, False)
+            # JSON and JavaScript escapes (\\uXXXX, \\/) are undone with the other encodings.
+            return self._needle_hits(path, [normalise(text)], False, css=ext == ".css",
+                                     depth=depth)
         # Plain text and anything else copied (.txt, .md, .csv, .bak …).
         plain = normalise(text)
-        return (self._needle_hits(path, [plain], True)
+        return (self._needle_hits(path, [plain], True, depth=depth)
                 + self._content_hits(path, plain, ext not in _JSON_EXT))
 
     def scan_bytes(self, path: str, data: bytes, name: str | None = None,
@@ -506,8 +571,14 @@ class LeakScanner:
             # Binary: look for needles in whatever text it holds verbatim, nothing else.
             return self._binary_hits(path, data)
         else:
-            text = data.decode("utf-8", errors="replace")
-        return self.scan_text(path, text, name)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                # Not UTF-8: GB18030 (GBK) text, say, or binary without a NUL early on.
+                text = bytes_text(data)
+                return _unique(self.scan_text(path, text, name, depth)
+                               + self._binary_hits(path, data))
+        return self.scan_text(path, text, name, depth)
 
     def _scan_zip(self, path: str, data: bytes, depth: int) -> list[LeakHit]:
         if depth >= MAX_ARCHIVE_DEPTH:
