@@ -94,9 +94,9 @@ def test_build_starts_reading_history_at_on_config_and_reuses_it(site, read_ahea
     used = []
     original = gate_module.Gate.review
 
-    def review(self, paths=None, reader=None):
+    def review(self, paths=None, reader=None, whole_site=None):
         used.append(reader is not None)
-        return original(self, paths, reader)
+        return original(self, paths, reader, whole_site)
     monkeypatch.setattr(gate_module.Gate, "review", review)
     site.write("ok.md", page("# 早读\n\n早读历史的正文。\n"))
     site.sign_all("ok.md")

@@ -251,6 +251,49 @@ def consent(page, agency, comment, no_commit, config_file):
                + (f" (commit {res.commit[:10]})" if res.commit else " (not committed)"))
 
 
+@main.command("trust")
+@config_option
+@lang_option
+def trust_cmd(config_file, lang):
+    """Who may sign and who may change that: the roster's root, versions and approvals, and
+    the build inputs' approval (第十条, 第十八条).  Exit 1 when the site cannot be judged."""
+    from .review import trust as trust_mod
+
+    gc = load_gate_config(config_file)
+    review = Gate(gc).review()
+    chain, hist = review.trust, review.history
+    zh = lang == "zh"
+    out = []
+    if chain is not None and chain.genesis:
+        root = chain.genesis[0].sha
+        how = ("已固定" if zh else "pinned") if chain.pinned else ("按首次使用信任，尚未固定" if zh else
+                                                                   "trusted on first use, not pinned")
+        out.append(f"{'信任根' if zh else 'trust root'}: {root} ({how})")
+        if not chain.pinned:
+            out.append(("在 CI 的受保护变量中设置：" if zh else "set as a protected CI variable: ")
+                       + f"{trust_mod.TRUST_ROOT_ENV}={root}")
+    if review.roster is not None:
+        r = review.roster
+        out.append(f"{'生效名册' if zh else 'roster in force'}: version {r.version}, "
+                   f"{'管理员' if zh else 'administrators'}: {'、'.join(p.name for p in r.admins)} "
+                   f"({'须' if zh else 'quorum'} {r.quorum})")
+    if chain is not None and chain.pending is not None:
+        p = chain.pending
+        done = sorted({a.get('name') for a in p.approvals if a.get('digest') == p.digest})
+        out.append(f"{'待批准名册' if zh else 'roster awaiting approval'}: version {p.version}, "
+                   f"{'已批准' if zh else 'approved by'}: {'、'.join(done) or '—'}")
+    if hist is not None and chain is not None and chain.usable:
+        state = trust_mod.record_approval(hist, chain, gc.inputs_record)
+        if state.recorded is not None:
+            out.append(f"{'构建输入记录' if zh else 'build-input record'}: {len(state.recorded)} "
+                       f"{'项' if zh else 'inputs'}, {'已批准' if zh else 'approved by'}: "
+                       f"{'、'.join(state.approvers) or '—'} ({'须' if zh else 'quorum'} {state.quorum})")
+    for f in review.site_findings:
+        out.append(f.render(lang))
+    click.echo("\n".join(out))
+    sys.exit(1 if review.site_problem is not None else 0)
+
+
 @main.group()
 def approve():
     """Administrators approve a change to who may sign (第十条, 第十八条)."""

@@ -186,7 +186,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         ours = [f for f in files if f.generated_by is None and _inside(f.abs_src_path, docs_dir)]
         gate = Gate(gate_config(config, self.config), self.cache if self.command == "serve" else None)
         reader, self.reader = self.reader, None
-        review = gate.review([f.src_uri for f in ours], reader)
+        review = gate.review([f.src_uri for f in ours], reader, whole_site=True)
         self.review = review
         self.approved = set()
         self.meta = {}

@@ -369,10 +369,14 @@ class Gate:
                 [self.config.roster, self.config.inputs_record])
 
     def review(self, paths: Iterable[str] | None = None,
-               reader: gitaudit.HistoryReader | None = None) -> SiteReview:
+               reader: gitaudit.HistoryReader | None = None,
+               whole_site: bool | None = None) -> SiteReview:
         """Judge the pages (all of ``docs_dir`` by default).  ``reader`` is a history
         reader started earlier by ``start_reading``; used only if it was asked for
-        these pages, and stopped otherwise."""
+        these pages, and stopped otherwise.  ``whole_site`` (default: no ``paths``
+        given) says the paths are every file of the site, as a build's are: only then
+        are the build inputs judged, since nav titles are compared with every page."""
+        whole_site = paths is None if whole_site is None else whole_site
         review = SiteReview()
         all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
         pages = [p for p in all_paths if is_page(p)]
@@ -437,7 +441,8 @@ class Gate:
                         f"an error occurred while reviewing the page; it is withheld: {exc!r}",
                         "请报告此错误", "please report this error")]))
             self._cross_page(review, all_paths)
-            self._inputs(review)
+            if whole_site:
+                self._inputs(review)
         finally:
             if review.history is not None:
                 review.history.close()

@@ -1,0 +1,155 @@
+"""The site's build inputs are reviewed like pages (第二条 先审核后公开, 第十八条).
+
+mkdocs.yml, theme overrides and hooks put text and code on every page; an
+editor who changes them without the administrators' approval publishes nothing,
+and ``verify-site`` — which runs nothing from the repository — fails such a site
+whatever an approved or unapproved hook did inside the build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from mkdocs.exceptions import Abort, PluginError
+
+from conftest import PEOPLE, Site, identity, page
+
+from secrecy_gate.cli import main
+
+BODY = "已发布页面的正文申酉戌。"
+SECRET = "不予公开页面的正文亥子丑，不得出现在网站上。"
+LATE_HOOK = f"""\
+from pathlib import Path
+from mkdocs.plugins import event_priority
+
+@event_priority(-200)  # after the gate's own leak scan
+def on_post_build(config):
+    Path(config.site_dir, "late.html").write_text("<p>{SECRET}</p>", encoding="utf-8")
+"""
+
+
+def cli(site: Site, *args: str, who: str | None = None):
+    old = os.getcwd()
+    os.chdir(site.root)
+    try:
+        if who is None:
+            return CliRunner().invoke(main, list(args))
+        with identity(site.env(who)):
+            return CliRunner().invoke(main, list(args))
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def gated(make_site):
+    site = make_site(auto_inputs=False)
+    site.write("index.md", page(f"# 首页\n\n{BODY}\n"))
+    site.sign_all("index.md")
+    site.write("secret.md", page(f"# 内部\n\n{SECRET}\n", disclosure="不予公开"))
+    site.sign_all("secret.md", "不予公开")
+    assert site.verdict("index.md").published
+    return site
+
+
+def codes(site: Site) -> set[str]:
+    return {f.code for f in site.review().site_findings}
+
+
+@pytest.mark.parametrize("change", [
+    lambda t: t.replace("site_name: 测试站点", "site_name: 测试站点\ncopyright: 编辑自拟的版权声明"),
+    lambda t: t.replace("site_name: 测试站点", "site_name: 测试站点\nextra:\n  announcement: 未经审核的公告"),
+    lambda t: t.replace("fail_on_withheld: false", "fail_on_withheld: false\n      include_on_request: true"),
+])
+def test_an_unapproved_configuration_publishes_nothing(gated, change):
+    gated.set_mkdocs_yml(change((gated.root / "mkdocs.yml").read_text(encoding="utf-8")), approve=False)
+    gated.commit_all("改配置")
+    assert "site-inputs.changed" in codes(gated)
+    assert not gated.verdict("index.md").published
+    with pytest.raises((PluginError, Abort)):
+        gated.build()
+    assert not gated.output_files()
+
+
+def test_an_unapproved_hook_is_refused_and_verify_site_fails_an_approved_one(gated):
+    gated.add_hook(LATE_HOOK, approve=False)
+    assert "site-inputs.changed" in codes(gated)
+    with pytest.raises((PluginError, Abort)):
+        gated.build()
+    gated.assert_absent(SECRET)
+    # Administrators approve the hook: the in-build scan ran before it wrote, but the
+    # deployment step's verify-site (nothing of the repository runs in it) catches it.
+    gated.approve_inputs()
+    gated.build()
+    assert (gated.root / "site" / "late.html").is_file()
+    result = cli(gated, "verify-site", "site", "--format", "json")
+    assert result.exit_code == 1
+    assert any(h["path"] == "late.html" for h in json.loads(result.output))
+
+
+def test_verify_site_runs_no_hook(gated):
+    """A hook that would disarm the check when imported is never imported by verify-site."""
+    marker = gated.root / "hook-was-imported"
+    gated.add_hook(f"from pathlib import Path\nPath({str(marker)!r}).write_text('x')\n", approve=False)
+    marker.unlink(missing_ok=True)
+    (gated.root / "site").mkdir(exist_ok=True)
+    (gated.root / "site" / "index.html").write_text(f"<p>{BODY}</p>", encoding="utf-8")
+    result = cli(gated, "verify-site", "site")
+    assert not marker.exists()
+    assert result.exit_code == 1 and "site-inputs.changed" in result.output
+
+
+def test_approve_inputs_needs_an_administrator_and_a_current_record(gated):
+    gated.add_hook("# 一个无害的钩子\n", approve=False)
+    result = cli(gated, "approve", "inputs", who="secrecy_office")
+    assert result.exit_code != 0 and "inputs --record" in result.output
+    assert cli(gated, "inputs", "--record").exit_code == 0
+    gated.commit_all("记录构建输入")
+    result = cli(gated, "approve", "inputs", who="editor")
+    assert result.exit_code != 0 and "管理员" in result.output
+    for who in ("secrecy_office", "leader"):
+        result = cli(gated, "approve", "inputs", who=who)
+        assert result.exit_code == 0, result.output
+    assert not codes(gated) & {"site-inputs.changed", "site-inputs.unapproved"}
+    assert gated.verdict("index.md").published
+
+
+def test_hand_written_approvals_count_for_nothing(gated):
+    gated.add_hook("# 一个无害的钩子\n", approve=False)
+    assert cli(gated, "inputs", "--record").exit_code == 0
+    record = gated.root / "reviews" / "site.yml"
+    from secrecy_gate.review import inputs
+    recorded, _ = inputs.load_record(record)
+    digest = inputs.record_digest(recorded)
+    text = record.read_text(encoding="utf-8").replace("approvals: []", "approvals:\n" + "".join(
+        f"  - {{name: {PEOPLE[w][0]}, date: 2026-11-30, digest: '{digest}'}}\n"
+        for w in ("secrecy_office", "leader")))
+    record.write_text(text, encoding="utf-8")
+    gated.commit_all("构建输入已批准（编辑代写）")
+    assert "site-inputs.unapproved" in codes(gated)
+    assert not gated.verdict("index.md").published
+
+
+def test_an_old_approved_record_brought_back_does_not_count(gated):
+    """Administrators approved a record, then a new one; the editor restores the old
+    configuration and the old record with its approvals (the resurrection rule)."""
+    yml = gated.root / "mkdocs.yml"
+    old_yml = yml.read_text(encoding="utf-8")
+    old_record = (gated.root / "reviews" / "site.yml").read_text(encoding="utf-8")
+    gated.set_mkdocs_yml(old_yml.replace("site_name: 测试站点", "site_name: 新站名"))
+    assert gated.verdict("index.md").published
+    yml.write_text(old_yml, encoding="utf-8")
+    (gated.root / "reviews" / "site.yml").write_text(old_record, encoding="utf-8")
+    gated.commit_all("恢复旧配置")
+    assert "site-inputs.unapproved" in codes(gated)
+    assert not gated.verdict("index.md").published
+
+
+def test_trust_reports_the_root_and_the_approvals(gated):
+    result = cli(gated, "trust", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    root = gated.git("rev-list", "--max-parents=0", "HEAD").strip()
+    assert f"SECRECY_GATE_TRUST_ROOT={root}" in result.output
+    assert "approved by: 赵保密、陈领导" in result.output
