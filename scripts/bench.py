@@ -90,6 +90,10 @@ class FastImport:
         if self.buf.tell() > 8 << 20:
             self.flush()
 
+    def next_date(self) -> str:
+        """The date (+0800) the next commit will carry: what `sign` writes into its entry."""
+        return time.strftime("%Y-%m-%d", time.gmtime(self.time + 60 + 8 * 3600))
+
     def flush(self):
         self.proc.stdin.write(self.buf.getvalue())
         self.buf = io.BytesIO()
@@ -102,7 +106,7 @@ class FastImport:
             raise SystemExit("git fast-import failed")
 
 
-def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: bool):
+def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: bool, clock):
     """The page after each of its four signature commits."""
     sigs: list[str] = []
     page = record(i, disclosure, sigs, title) + text_body
@@ -113,9 +117,32 @@ def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: b
     digest = page_digest(meta_doc.meta, meta_doc.body)
     for step in STEPS:
         name = PEOPLE[step][0]
-        sigs.append(f"{{step: {step}, name: {name}, date: 2026-03-28, opinion: {disclosure}, "
+        sigs.append(f"{{step: {step}, name: {name}, date: {clock()}, opinion: {disclosure}, "
                     f"digest: \"{digest}\"}}")
         yield step, record(i, disclosure, sigs, title) + text_body
+
+
+def site_record(repo: Path, config: str, titles: dict[str, str], day: str) -> tuple[bytes, list[bytes]]:
+    """reviews/site.yml for this portal's build inputs, unapproved and after each approval."""
+    from secrecy_gate.cli import load_site_config
+    from secrecy_gate.desk.approve import write_approval
+    from secrecy_gate.review import inputs
+
+    (repo / "mkdocs.yml").write_text(config, encoding="utf-8")  # to list the inputs from
+    current = inputs.site_inputs(*load_site_config(str(repo / "mkdocs.yml")), titles)
+    digest = inputs.record_digest(current)
+    path = repo / "reviews" / "site.yml"
+    inputs.write_record(path, current)
+    text = path.read_text(encoding="utf-8")
+    out = []
+    for who in ("secrecy_office", "leader"):
+        entry = {"name": PEOPLE[who][0], "date": day, "digest": digest}
+        text = write_approval(path, text, entry, digest)
+        out.append(text.encode())
+    record = path.read_bytes()
+    path.unlink()
+    (repo / "mkdocs.yml").unlink()
+    return record, out
 
 
 def generate(repo: Path, pages: int, edits: int, seed: int = 7) -> dict:
@@ -149,7 +176,7 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7) -> dict:
         section_lists[s].append(f"- [{title}](doc{i:05d}.md)")
         text_body = body(i, 1, rng)
         first_version[i] = (path, disclosure, title, sign)
-        for who, page in signed_versions(i, disclosure, text_body, title, sign):
+        for who, page in signed_versions(i, disclosure, text_body, title, sign, fi.next_date):
             fi.commit(who, f"{who}: {path}", {path: page.encode()})
     # Some pages edited later and signed again.
     for i in rng.sample(range(pages), min(edits, pages)):
@@ -157,20 +184,26 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7) -> dict:
         if not sign:
             continue
         text_body = body(i, 2, rng)
-        for who, page in signed_versions(i, disclosure, text_body, title, True):
+        for who, page in signed_versions(i, disclosure, text_body, title, True, fi.next_date):
             fi.commit(who, f"{who}: {path} (revised)", {path: page.encode()})
     # Section pages and the home page, signed as well.
     for s in range(sections):
         text_body = f"\n# 第{s + 1}栏目\n\n" + "\n".join(section_lists[s]) + "\n"
-        for who, page in signed_versions(100000 + s, "主动公开", text_body, f"第{s + 1}栏目", True):
+        for who, page in signed_versions(100000 + s, "主动公开", text_body, f"第{s + 1}栏目", True, fi.next_date):
             fi.commit(who, f"{who}: section {s}", {f"content/s{s:02d}/index.md": page.encode()})
-    for who, page in signed_versions(200000, "主动公开", "\n" + index_body + "\n", "首页", True):
+    for who, page in signed_versions(200000, "主动公开", "\n" + index_body + "\n", "首页", True, fi.next_date):
         fi.commit(who, f"{who}: home", {"content/index.md": page.encode()})
     config = ("site_name: 基准测试门户\nsite_url: https://bench.example.gov.cn/\ndocs_dir: content\n"
               "nav:\n" + "\n".join(nav) + "\n")
     plain = config + "plugins:\n  - search\n"
     gated = config + "plugins:\n  - search\n  - secrecy-gate:\n      fail_on_withheld: false\n"
-    fi.commit("editor", "mkdocs.yml", {"mkdocs.yml": gated.encode(), "mkdocs-plain.yml": plain.encode()})
+    titles = {"index.md": "首页", **{f"s{s:02d}/index.md": f"第{s + 1}栏目" for s in range(sections)}}
+    record, approved = site_record(repo, gated, titles, fi.next_date())
+    fi.commit("editor", "mkdocs.yml", {"mkdocs.yml": gated.encode(), "mkdocs-plain.yml": plain.encode(),
+                                        "reviews/site.yml": record})
+    # The build inputs approved by the roster's two administrators, each in a commit of their own.
+    for i, who in enumerate(("secrecy_office", "leader")):
+        fi.commit(who, f"构建输入 管理员批准：{PEOPLE[who][0]}", {"reviews/site.yml": approved[i]})
     fi.close()
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True)
     commits = int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, check=True,

@@ -65,3 +65,50 @@ def test_unparseable_version_still_holds_what_is_written_in_it():
     broken = page(f"  signatures:\n    - {LINE}\n", after="  bad: [unclosed\n")
     assert gitaudit.entries_exact(broken) is None
     assert len(gitaudit.entries_of(broken, exact=False)) == 1
+
+
+# -- the version key: equal only where the digests are equal -----------------------------
+
+from secrecy_gate.core import frontmatter as _fm  # noqa: E402
+from secrecy_gate.core.digest import page_digest  # noqa: E402
+
+
+def _digest(raw: bytes) -> str:
+    doc = _fm.parse(raw)
+    return page_digest(doc.meta, doc.body)
+
+
+SAME_VERSION = [
+    ("an entry added", page(""), page(f"  signatures:\n    - {LINE}\n")),
+    ("empty list and none", page("  signatures: []\n"), page("")),
+    ("consents and comments", page("  # 无\n"), page(f"  consents:\n    - {{agency: a, name: 李四, date: 2026-11-27, digest: {D}}}\n")),
+    ("CRLF", page(f"  signatures:\n    - {LINE}\n"), page(f"  signatures:\n    - {LINE}\n").replace(b"\n", b"\r\n")),
+]
+OTHER_VERSION = [
+    ("decision", page(""), page("").replace(b"disclosure: \xe4\xb8\xbb\xe5\x8a\xa8\xe5\x85\xac\xe5\xbc\x80",
+                                             "disclosure: 不予公开".encode())),
+    ("body", page(""), page("") + "改动的正文\n".encode()),
+    ("attachments", page(""), page("", after=f"  attachments:\n    - {{path: a.pdf, sha256: {'0' * 64}}}\n")),
+]
+UNSURE_KEY = [
+    ("block scalar", page("", before="note: |\n  signatures:\n  - x\n")),
+    ("section under another key", page("", before=f"document:\n  signatures:\n    - {LINE}\n")),
+    ("block-style entry", page(f"  signatures:\n    - step: originator\n      digest: {D}\n")),
+]
+
+
+@pytest.mark.parametrize("a, b", [(a, b) for _, a, b in SAME_VERSION], ids=[n for n, *_ in SAME_VERSION])
+def test_versions_with_one_digest_have_one_key(a, b):
+    assert _digest(a) == _digest(b)
+    assert gitaudit.version_key(a) is not None and gitaudit.version_key(a) == gitaudit.version_key(b)
+
+
+@pytest.mark.parametrize("a, b", [(a, b) for _, a, b in OTHER_VERSION], ids=[n for n, *_ in OTHER_VERSION])
+def test_versions_with_other_digests_have_other_keys(a, b):
+    assert _digest(a) != _digest(b)
+    assert gitaudit.version_key(a) != gitaudit.version_key(b)
+
+
+@pytest.mark.parametrize("raw", [r for _, r in UNSURE_KEY], ids=[n for n, _ in UNSURE_KEY])
+def test_no_key_where_the_text_could_hide_what_the_digest_sees(raw):
+    assert gitaudit.version_key(raw) is None

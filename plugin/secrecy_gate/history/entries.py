@@ -45,37 +45,64 @@ def entries_fast(raw: bytes) -> frozenset | None:
     or dates, an entry-like line outside ``signatures:``/``consents:`` — and
     the caller then parses the YAML in full.
     """
+    return scan(raw, want_key=False)[0]
+
+
+def scan(raw: bytes, want_key: bool = True) -> tuple[frozenset | None, bytes | None]:
+    """(``entries_fast``, ``version_key``) of one version, in one pass over its lines
+    (the key only ``want_key``)."""
     try:
-        fm, _, _ = frontmatter.split(frontmatter.decode(raw))
+        fm, body, _ = frontmatter.split(frontmatter.decode(raw))
     except frontmatter.FrontMatterError:
-        return None
-    if "digest" not in fm and "\\" not in fm:
-        # An entry that could match a valid record has a digest, and YAML can only
-        # spell that key without the word through an escape.
-        return frozenset()
-    found = set()
+        return None, None
+    if "\r" in fm:
+        fm = fm.replace("\r\n", "\n").replace("\r", "\n")  # YAML reads all three as one break
+    key_ok = want_key and not (("|" in fm or ">" in fm) and _BLOCK_SCALAR.search(fm))
+    if key_ok and ("signatures" in fm or "consents" in fm):
+        key_ok = _sections_under_review(fm)
+    # An entry that could match a valid record has a digest, and YAML can only spell
+    # that key without the word through an escape.
+    none_possible = "digest" not in fm and "\\" not in fm
+    if none_possible and not key_ok:
+        return frozenset(), None
+    found: set | None = set()
+    kept: list[str] = []
     section_indent = None
     for line in fm.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
-            continue
+            continue  # blank or a whole-line comment: YAML ignores it, and so do both
         m = _SECTION.match(line)
         if m:
             section_indent = None if m.group(3) else len(m.group(1))
-            continue
+            continue  # the section itself is outside what the digest covers
         e = _ENTRY_LINE.match(line)
         if e and section_indent is not None and len(e.group(1)) >= section_indent:
-            entry = _flow_entry(e.group(2))
-            if entry is None:
-                return None
-            found.add(entry)
+            if found is not None and not none_possible:
+                entry = _flow_entry(e.group(2))
+                if entry is None:
+                    found = None
+                else:
+                    found.add(entry)
             continue
         if section_indent is not None and len(line) - len(line.lstrip(" ")) > section_indent:
-            return None  # something other than a one-line entry inside the section
+            found = None  # something other than a one-line entry inside the section
+            key_ok = False
         section_indent = None
-        if "digest" in line or "step:" in line or "agency:" in line and "{" in line:
-            return None
-    return frozenset(found)
+        if found is not None and not none_possible and (
+                "digest" in line or "step:" in line or "agency:" in line and "{" in line):
+            found = None
+        if key_ok:
+            kept.append(line.rstrip())
+    entries = frozenset() if none_possible and found is not None else (
+        frozenset(found) if found is not None else None)
+    if not key_ok or entries is None:
+        return entries, None
+    h = hashlib.blake2b(digest_size=20)
+    h.update("\n".join(kept).encode())
+    h.update(b"\x00")
+    h.update(body.replace("\r\n", "\n").replace("\r", "\n").encode())
+    return entries, h.digest()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -141,9 +168,6 @@ def entries_of(raw: bytes, exact: bool) -> frozenset:
 # -- the version key ------------------------------------------------------------
 
 # An entry line exactly as ``_ENTRY_LINE`` reads it, and a whole-line comment.
-_ENTRY_LINES = re.compile(r"^ *- \{[^{}\[\]\\#&*!|>%@`\n]*\}[ \t]*$\n?", re.MULTILINE)
-_COMMENT_LINES = re.compile(r"^[ \t]*#.*$\n?", re.MULTILINE)
-_SECTION_LINES = re.compile(r"^ +(?:signatures|consents):[ \t]*(?:\[\])?[ \t]*$\n?", re.MULTILINE)
 _ANY_SECTION = re.compile(r"^( *)(signatures|consents)[ \t]*:", re.MULTILINE)
 # A block scalar (``|``, ``>``) keeps lines verbatim that would otherwise look like entries.
 _BLOCK_SCALAR = re.compile(r"(?:^|[ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$", re.MULTILINE)
@@ -171,42 +195,17 @@ def _sections_under_review(fm: str) -> bool:
     return all(review.end() < m.start() < end and len(m.group(1)) == indent for m in sections)
 
 
-def version_key(raw: bytes, fast_entries_sure: bool | None = None) -> bytes | None:
+def version_key(raw: bytes) -> bytes | None:
     """A key that is equal for two versions only if their digests are equal; None when unsure.
 
     The key hashes the version's text without the ``signatures:``/``consents:``
-    sections (and without whole-line comments, which YAML ignores).  That is sound only where the
-    fast entry reading is sure of the version (every entry line sits inside a
-    ``signatures:``/``consents:`` section and nothing entry-like sits
-    elsewhere), those sections are direct children of ``review:``, and no
-    block scalar could hold an entry-like line as text.  Otherwise: None.
-    ``fast_entries_sure`` is whether ``entries_fast`` answered for this
-    version, when the caller already knows.
+    sections (and without blank lines and whole-line comments, which YAML
+    ignores).  That is sound only where the fast entry reading is sure of the
+    version (every entry line sits inside a section and nothing entry-like sits
+    elsewhere), those sections are direct children of ``review:``, and no block
+    scalar could hold an entry-like line as text.  Otherwise: None.
     """
-    try:
-        fm, body, _ = frontmatter.split(frontmatter.decode(raw))
-    except frontmatter.FrontMatterError:
-        return None
-    if "\r" in fm:
-        fm = fm.replace("\r\n", "\n").replace("\r", "\n")  # YAML reads all three as one break
-    if ("|" in fm or ">" in fm) and _BLOCK_SCALAR.search(fm):
-        return None
-    if ("signatures" in fm or "consents" in fm) and not _sections_under_review(fm):
-        return None
-    if fast_entries_sure is None:
-        fast_entries_sure = entries_fast(raw) is not None
-    if not fast_entries_sure:
-        return None
-    text = _COMMENT_LINES.sub("", fm) if "#" in fm else fm
-    if "- {" in text:
-        text = _ENTRY_LINES.sub("", text)
-    # The sections themselves, present, empty or absent: the digest leaves them out.
-    text = _SECTION_LINES.sub("", text)
-    h = hashlib.blake2b(digest_size=20)
-    h.update(text.encode())
-    h.update(b"\x00")
-    h.update(body.replace("\r\n", "\n").replace("\r", "\n").encode())
-    return h.digest()
+    return scan(raw)[1]
 
 
 def digest_of(raw: bytes) -> str | None:

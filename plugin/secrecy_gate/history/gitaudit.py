@@ -39,7 +39,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .entries import digest_of, entries_of, version_key
+from .entries import digest_of, entries_of, scan
 
 NULL_SHA = "0" * 40
 
@@ -194,10 +194,15 @@ class History:
             self._reader = BlobReader(self.root)
         return self._reader.read(blob)
 
-    def _remember(self, blob: str, raw: bytes | None) -> None:
-        found = entries_of(raw, False) if raw is not None else frozenset()
-        self._entries_cache[(blob, False)] = found
-        self._keys[blob] = version_key(raw) if raw is not None else None
+    def _remember(self, blob: str, raw: bytes | None, want_key: bool = False) -> None:
+        """The entries of a blob (and its version key, with ``want_key``), in one pass."""
+        if raw is None:
+            self._entries_cache[(blob, False)], self._keys[blob] = frozenset(), None
+            return
+        fast, key = scan(raw, want_key)
+        self._entries_cache[(blob, False)] = fast if fast is not None else entries_of(raw, False)
+        if want_key:
+            self._keys[blob] = key
 
     def entries(self, blob: str, exact: bool = False) -> frozenset:
         """Signature and consent entries present in a page blob.
@@ -222,7 +227,7 @@ class History:
             return False
         for blob in (a, b):
             if blob not in self._keys:
-                self._remember(blob, self.blob_text(blob))
+                self._remember(blob, self.blob_text(blob), want_key=True)
         ka, kb = self._keys[a], self._keys[b]
         if ka is not None and kb is not None:
             return ka == kb
@@ -289,10 +294,17 @@ class History:
         if head is None:
             return out
         for key in current:
+            digest = dict(key).get("digest")
+            # A commit that itself introduced a current entry approving the same digest is
+            # that approval being recorded, not a later decision: its version is the
+            # approved one.  (Most pages change only by their signatures after the first:
+            # no version need be read again.)
+            approving = {c.sha for k in current if dict(k).get("digest") == digest
+                         for c in introductions.get(k, ())}
             for intro in introductions.get(key, ()):
                 for ch in reversed(changes):  # oldest first
                     c = self.commits[ch.commit]
-                    if c.index >= intro.index or same(ch.blob, head):
+                    if c.index >= intro.index or c.sha in approving or same(ch.blob, head):
                         continue
                     if self.is_ancestor(intro.sha, c.sha):
                         out[key] = c
