@@ -153,3 +153,14 @@ def test_trust_reports_the_root_and_the_approvals(gated):
     root = gated.git("rev-list", "--max-parents=0", "HEAD").strip()
     assert f"SECRECY_GATE_TRUST_ROOT={root}" in result.output
     assert "approved by: 赵保密、陈领导" in result.output
+
+
+def test_a_withheld_page_quoting_the_approved_site_name_is_no_leak(make_site):
+    """The site name is on every page: a withheld page that repeats it proves nothing."""
+    site = make_site(mkdocs_extra="copyright: 示例市人民政府办公室主办的政府信息公开网站\n")
+    site.write("index.md", page(f"# 首页\n\n{BODY}\n"))
+    site.sign_all("index.md")
+    site.write("draft.md", page("# 草稿\n\n示例市人民政府办公室主办的政府信息公开网站\n\n草稿正文寅卯辰巳。\n"))
+    site.build()
+    assert BODY in site.output_text()
+    site.assert_absent("草稿正文寅卯辰巳")

@@ -48,6 +48,9 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
             published_text.append(page.publish_text)
         if page.record:
             allowed_pii.extend(a["value"] for a in page.record.get("pii_allowed") or [])
+    # The approved configuration's strings (site name, copyright, nav titles …) are on every page.
+    if review.site_text:
+        published_text.append(review.site_text)
     # Published file names are public too: the output's links hold them, percent-encoded.
     published_text.append("\n".join([p.path for p in review.published()]
                                      + [f.path for f in review.files.values() if f.published]))

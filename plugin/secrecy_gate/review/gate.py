@@ -127,6 +127,9 @@ class SiteReview:
     trust: trust.TrustChain | None = None
     calendar: Calendar | None = None  # the working-day calendar; None when it is invalid
     inputs_findings: list[Finding] = field(default_factory=list)  # the build inputs' problems
+    # Every string of the approved configuration (site name, copyright, nav titles, extra …):
+    # public text, which the leak scan does not mistake for a withheld page's.
+    site_text: str = ""
 
     @property
     def site_problem(self) -> Finding | None:
@@ -476,6 +479,7 @@ class Gate:
             findings = [inputs.error_finding(exc, shown)]
         review.inputs_findings = findings
         if not findings:
+            review.site_text = inputs.config_text(site_config)
             return
         review.site_findings.extend(findings)
         for page in review.pages.values():

@@ -479,6 +479,28 @@ def site_inputs(config, options, page_titles: Mapping[str, str]) -> dict[str, st
     return {path: item.digest for path, item in collect(config, options, page_titles).items()}
 
 
+def config_text(config) -> str:
+    """Every string of mkdocs.yml and what it INHERITs, one per line (tags' values too)."""
+    out: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, Tagged):
+            walk(value.value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(k)
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str):
+            out.append(value)
+
+    for _, data in _config_chain(config.config_file_path, _base(config)):
+        walk(data)
+    return "\n".join(out)
+
+
 def page_titles(review) -> dict[str, str]:
     """The ``title`` of each page of a ``SiteReview`` whose front matter could be read, published
     or not (a withheld page's nav entry is pruned; once it publishes, its title is the same)."""
