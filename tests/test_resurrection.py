@@ -187,3 +187,5 @@ def test_audit_shows_the_merge_that_brought_the_old_version_back(site):
     (audit,) = json.loads(result.output)["pages"]
     assert merge in {c["sha"] for c in audit["commits"]}
     assert not audit["published"]
+    current = [e for e in audit["trail"] if e["current"]]
+    assert current and all(e["withdrawn_by"] and not e["valid"] for e in current)

@@ -38,6 +38,7 @@ LABELS = {
         "signature": "签署", "consent": "协办机关同意", "opinion": "意见", "date": "日期",
         "comment": "备注", "added": "写入", "voided": "作废", "removed": "移除",
         "deleted": "页面在此提交中被删除", "unparsed": "该版本无法解析",
+        "merged": "合并提交从另一父提交带入了该页面的版本（与第一父提交不同）",
         "ok": "有效", "invalid": "无效（与页面现状不符）",
         "forged": "写入者不是签署人本人（第十条、第十八条）",
         "unknown_signer": "无法核对签署人（名册无效）",
@@ -63,6 +64,7 @@ LABELS = {
         "consent": "co-agency consent", "opinion": "opinion", "date": "date", "comment": "comment",
         "added": "added", "voided": "voided", "removed": "removed",
         "deleted": "the page was deleted in this commit", "unparsed": "this version does not parse",
+        "merged": "a merge took this page's version from another parent (not its first parent's)",
         "ok": "valid", "invalid": "not valid (does not match the page now)",
         "forged": "written by someone other than the signer (第十条, 第十八条)",
         "unknown_signer": "signer cannot be checked (roster invalid)",
@@ -151,6 +153,8 @@ def step_lines(page: PageAudit, step: TimelineStep, lang: str) -> list[EventLine
     L = LABELS[lang]
     colon = "：" if lang == "zh" else ": "
     out: list[EventLine] = []
+    if step.merged_from_other_parent:
+        out.append(EventLine("problem", f"! {L['merged']}", None))
     if step.deleted:
         out.append(EventLine("problem", f"! {L['deleted']}", None))
     if step.parse_error:

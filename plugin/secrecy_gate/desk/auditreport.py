@@ -65,6 +65,9 @@ class TrailEvent:
     voided_by: CommitRef | None = None  # first commit whose content differs from the digest
     removed_by: CommitRef | None = None
     current: bool = False  # in the page as committed at HEAD
+    # 第十条, 第十八条: a later version on the way to HEAD differed (withdrawn, changed,
+    # deleted); the entry is void whatever brought the approved version back.
+    withdrawn_by: CommitRef | None = None
     valid_digest: bool = False  # the digest matches the page as it is now
     valid: bool = False  # current, by its signer, and the digest matches the page now
 
@@ -94,6 +97,7 @@ class TrailEvent:
             "void_when_added": self.void_when_added,
             "removed_by": self.removed_by.as_dict() if self.removed_by else None,
             "current": self.current, "valid": self.valid,
+            "withdrawn_by": self.withdrawn_by.as_dict() if self.withdrawn_by else None,
             "digest_valid": self.current and self.valid_digest,
             "changed_after_signing": self.voided_by is not None or not self.valid_digest,
         }
@@ -240,7 +244,7 @@ def _entry_kind(fields: dict) -> str:
 # -- the trail of one page ---------------------------------------------------------
 
 def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Version],
-               roster: Roster | None, current_digest: str | None, lang: str
+               roster, current_digest: str | None, lang: str
                ) -> tuple[list[TimelineStep], list[TrailEvent]]:
     """Every commit that touched the page, oldest first, and every entry it ever held.
 
@@ -294,11 +298,15 @@ def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Ve
         timeline.append(step)
     head_blob = history.head_blobs.get(repo_path)
     at_head = versions[head_blob].entries if head_blob in versions else frozenset()
+    withdrawn = history.evidence(repo_path).voided if head_blob else {}
     for key, event in events.items():
         event.signer_ok = _by_signer(event, roster)
         event.current = key in at_head
         event.valid_digest = current_digest is not None and event.fields.get("digest") == current_digest
-        event.valid = event.current and bool(event.signer_ok) and event.valid_digest
+        if key in withdrawn and event.current:
+            event.withdrawn_by = commit_ref(withdrawn[key])
+        event.valid = (event.current and bool(event.signer_ok) and event.valid_digest
+                       and event.withdrawn_by is None)
     return timeline, sorted(events.values(), key=lambda e: e.id)
 
 
@@ -310,11 +318,15 @@ def _blob_at(history: gitaudit.History, sha: str, repo_path: str) -> str:
     return gitaudit.NULL_SHA
 
 
-def _by_signer(event: TrailEvent, roster: Roster | None) -> bool | None:
-    """第十条, 第十八条: every commit that wrote the entry was made by the person it names."""
+def _by_signer(event: TrailEvent, roster) -> bool | None:
+    """第十条, 第十八条: every commit that wrote the entry was made by the person it names, as
+    the roster in force at that commit names them.  ``roster`` is that roster by commit
+    (a callable), one roster for all, or None when no roster can be proven."""
     if roster is None:
         return None
-    return all(roster.owns_email(event.fields.get("name", ""), c.email) for c in event.commits)
+    at = roster if callable(roster) else (lambda sha: roster)
+    name = event.fields.get("name", "")
+    return all(at(c.sha) is not None and at(c.sha).owns_email(name, c.email) for c in event.commits)
 
 
 # -- the whole report ----------------------------------------------------------------
@@ -367,7 +379,9 @@ def build_report(gc: GateConfig, paths: list[str] | None = None, lang: str = "zh
             if not rp:
                 continue
             try:
-                audit.timeline, audit.trail = page_trail(hist, rp, versions, review.roster,
+                roster_at = (review.trust.at if review.trust is not None and review.trust.usable
+                             else review.roster)
+                audit.timeline, audit.trail = page_trail(hist, rp, versions, roster_at,
                                                          page.digest, lang)
             except Exception as exc:  # noqa: BLE001 - shown as an error, never dropped
                 audit.error = (f"读取审计记录时出错：{exc!r}" if lang == "zh"
