@@ -395,6 +395,18 @@ def _next_steps(result: Plan, roster: Change, ci: str, notes, data: CommentedMap
                       f"edit {_show(roster.path, result.top)}: replace the placeholder agencies and people; the "
                       "four steps need four different people, emails are their git author e-mails "
                       "(第十条, 第十一条)"))
+    steps.append(("名册写好后，在顶部加上 version: 1，并给至少两名可信人员（如保密审查员与分管领导）的 steps 加上 admin；"
+                  "提交后运行 secrecy-gate trust，由平台管理员把它给出的 SECRECY_GATE_TRUST_ROOT 设为 CI 受保护变量"
+                  "（第十条、第十八条）",
+                  "when the roster is right, add `version: 1` at its top and `admin` to the steps of at least "
+                  "two trusted people (e.g. the secrecy office and the leader); commit, run `secrecy-gate "
+                  "trust`, and have a platform administrator set the SECRECY_GATE_TRUST_ROOT it prints as a "
+                  "protected CI variable (第十条, 第十八条)"))
+    steps.append(("记录站点的构建输入（mkdocs.yml、主题覆盖、钩子等）：secrecy-gate inputs --record 并提交，"
+                  "再由两名管理员分别运行 secrecy-gate approve inputs；此前不发布任何页面（第二条）",
+                  "record the site's build inputs (mkdocs.yml, theme overrides, hooks …): `secrecy-gate inputs "
+                  "--record` and commit, then two administrators each run `secrecy-gate approve inputs`; "
+                  "nothing is published before (第二条)"))
     steps.append(("每个页面须有 review 审查记录：secrecy-gate new 页面.md 生成空白记录；填写后按第十条依次 "
                   "secrecy-gate sign 签署", "every page needs a review record: `secrecy-gate new PAGE.md` writes "
                   "an empty one; fill it in, then each reviewer runs `secrecy-gate sign` in 第十条 order"))
