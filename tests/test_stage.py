@@ -49,8 +49,11 @@ def withheld_draft(site, rel: str = "drafts/secret.md") -> None:
 def stages(root: Path) -> list[Path]:
     """Staging directories left beside docs_dir or in the system's temporary directory."""
     import tempfile
+
+    from secrecy_gate.build.stage import MEMORY_DIR
     found = list(root.glob(".secrecy-gate-stage-*"))
-    found += [p for p in Path(tempfile.gettempdir()).glob("secrecy-gate-stage-*")]
+    for d in (tempfile.gettempdir(), MEMORY_DIR):
+        found += [p for p in Path(d).glob("secrecy-gate-stage-*")]
     return found
 
 
@@ -213,6 +216,29 @@ def test_stage_is_outside_site_and_docs_and_gone_after_a_build(make_site):
     assert listing == ["index.md"]
     assert not Path(docs).exists() and stages(site.root) == []
     assert "secret" not in site.git("status", "--porcelain", "--ignored")
+
+
+@pytest.mark.parametrize("memory", [True, False])
+def test_nested_pages_and_files_build_with_the_stage_in_memory_or_on_disk(make_site, monkeypatch, memory):
+    """Subdirectories of the stage live in memory (symbolic links) where there is room, else on disk."""
+    import secrecy_gate.build.stage as stage_module
+    if not memory:
+        monkeypatch.setattr(stage_module, "MEMORY_DIR", "/nonexistent/secrecy-gate-test")
+    site = make_site(plugin_options="      assets: ['col/img/*.png']\n")
+    with_plugin(site, "macros")
+    site.write("col/sub/deep.md", page("# 深层页面\n\n深层公开正文。\n", title="深层"))
+    site.sign_all("col/sub/deep.md")
+    site.write("col/img/logo.png", b"\x89PNG-logo-bytes")
+    withheld_draft(site, "col/sub/secret.md")
+    site.write("index.md", page('# 首页\n\n{% include "col/sub/deep.md" %}\n\n![logo](col/img/logo.png)\n'))
+    site.sign_all("index.md")
+    site.build()
+    out = site.root / "site"
+    assert (out / "col" / "img" / "logo.png").read_bytes() == b"\x89PNG-logo-bytes"
+    assert "深层公开正文" in (out / "index.html").read_text(encoding="utf-8")
+    assert "深层公开正文" in (out / "col" / "sub" / "deep" / "index.html").read_text(encoding="utf-8")
+    site.assert_absent(SECRET, SECRET_TITLE)
+    assert stages(site.root) == []
 
 
 def test_staged_page_keeps_front_matter_without_the_review_record(make_site):

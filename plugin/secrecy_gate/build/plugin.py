@@ -60,7 +60,7 @@ from . import catalogue, report
 from ..review import rules
 from ..review.gate import Discovery, Gate, GateConfig, PageResult, ReviewCache, SiteReview
 from .leakwatch import LeakWatch
-from .stage import Stage, handoff_body, stage_parent, write_stage
+from .stage import Stage, handoff_body, memory_dir, stage_parent, staged_bytes, write_stage
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
 
 log = logging.getLogger("mkdocs.plugins.secrecy_gate")
@@ -202,7 +202,8 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         if self.command == "serve":
             avoid += [*config.watch, *config.theme.dirs]
         try:
-            self.stage = write_stage(review, docs_dir, stage_parent(docs_dir, avoid))
+            self.stage = write_stage(review, docs_dir, stage_parent(docs_dir, avoid),
+                                     memory_dir(staged_bytes(review, docs_dir)))
         except OSError as exc:
             raise PluginError(f"secrecy-gate：无法写入待发布内容的暂存目录（第二条），构建中止：{exc} / "
                               f"cannot write the staging directory of approved content; "
@@ -323,7 +324,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
     def _from_docs(self, f: File) -> bool:
         """A file from the real docs_dir or from the stage."""
         return _inside(f.abs_src_path, self.docs_dir) or (
-            self.stage is not None and _inside(f.abs_src_path, self.stage.root))
+            self.stage is not None and self.stage.holds(f.abs_src_path))
 
     def _approved_file(self, f: File) -> bool:
         return f.src_uri in self.approved and (self.ours.get(f.src_uri) is f or f is self._catalogue_file)
