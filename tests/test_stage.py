@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
-from mkdocs.exceptions import Abort, PluginError
+from mkdocs.exceptions import Abort
 
 from conftest import page
 
