@@ -265,6 +265,26 @@ def test_stage_is_gone_after_a_failed_build(make_site):
     assert site.git("status", "--porcelain") == ""
 
 
+def test_a_plugin_swapping_a_published_pages_text_gets_the_judged_text_back(make_site):
+    site = make_site()
+    withheld_draft(site)
+    site.write("index.md", page("# 首页\n\n公开首页正文。\n"))
+    site.sign_all("index.md")
+    site.add_hook("from pathlib import Path\n"
+                  "from mkdocs.structure.files import File\n"
+                  "def on_files(files, config):\n"
+                  "    real = str(Path(config.config_file_path).parent / 'content')\n"
+                  "    old = files.get_file_from_path('index.md')\n"
+                  "    files.remove(old)\n"
+                  "    files.append(File('index.md', real, config.site_dir, config.use_directory_urls))\n"
+                  "    files.get_file_from_path('index.md').content_string = "
+                  "(Path(real) / 'drafts' / 'secret.md').read_text(encoding='utf-8')\n"
+                  "    return files\n")
+    site.build()
+    assert "公开首页正文" in (site.root / "site" / "index.html").read_text(encoding="utf-8")
+    site.assert_absent(SECRET, SECRET_TITLE)
+
+
 def test_a_plugin_pointing_docs_dir_back_is_refused(make_site):
     site = make_site()
     withheld_draft(site)
