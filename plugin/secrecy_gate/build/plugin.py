@@ -13,7 +13,8 @@ Events used, and why:
   relative to docs_dir only ever see approved content.  (Preview under
   ``mkdocs serve`` on loopback keeps the real docs_dir: it shows unreviewed
   pages with a banner anyway.)  (Last) checks that no plugin moved docs_dir
-  back or changed what the review read.
+  back or changed what the review read.  From 200 pages on, the leak scan
+  starts here, after the review, in a second process (``leakwatch``).
 - ``on_files``    (first) hands each published page to MkDocs: the exact text
   that was judged, and ``abs_src_path`` back on the original file.  (Last)
   judges every file by its path: a published page gets the judged text
@@ -23,8 +24,7 @@ Events used, and why:
   indexes), and an explicit ``nav`` is pruned.  Then, from the
   published pages only, the disclosure catalogue page (政府信息公开目录) is
   generated.  The front matter is handed to MkDocs already parsed (an empty
-  one to skip, ``page.meta`` restored first in ``on_page_markdown``).  From
-  200 pages on, the leak scan starts here in a second process (``leakwatch``).
+  one to skip, ``page.meta`` restored first in ``on_page_markdown``).
 - ``on_page_markdown`` restores ``page.meta`` (first); re-checks (last) that
   no other plugin re-included a page, and adds the preview banner under
   ``mkdocs serve``.
@@ -179,6 +179,9 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         if major >= 2:
             raise PluginError("secrecy-gate 需要 MkDocs 1.6–1.x / secrecy-gate needs MkDocs >=1.6,<2")
         self._unstage()
+        if self.watch is not None:  # an earlier build's scan nobody finished
+            self.watch.abandon()
+            self.watch = None
         self.site_dir = config.site_dir
         self.preview = self.command == "serve" and self.config.serve_preview and _loopback(config)
         if self.dirty and not self.preview:
@@ -198,6 +201,10 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             raise PluginError(report.fail_message(problems, self.config.language))
         if self.preview:
             return config
+        if len(review.pages) >= BACKGROUND_SCAN_PAGES:
+            # The leak scan starts now, on the other core (its start-up overlaps the
+            # staging and MkDocs' listing), and reads pages as they are rendered.
+            self.watch = LeakWatch(scanner_from_inputs, *scanner_inputs(review, docs_dir))
         avoid = [config.site_dir, docs_dir]
         if self.command == "serve":
             avoid += [*config.watch, *config.theme.dirs]
@@ -311,9 +318,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             config.extra_templates = [t for t in config.extra_templates if t not in unreviewed]
             log.warning(f"secrecy-gate：extra_templates {unreviewed} 未经审查，不予渲染 / "
                         f"unreviewed extra_templates {unreviewed} are not rendered")
-        if not self.preview and len(review.pages) >= BACKGROUND_SCAN_PAGES:
-            # The leak scan starts now, on the other core, and reads pages as they are rendered.
-            self.watch = LeakWatch(scanner_from_inputs, *scanner_inputs(review, self.docs_dir))
+        if self.watch is not None:
             review.release()  # the scanning process has its own copy of what it needs
         return files
 
