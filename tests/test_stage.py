@@ -46,8 +46,22 @@ def withheld_draft(site, rel: str = "drafts/secret.md") -> None:
     site.write(rel, page(f"# {SECRET_TITLE}\n\n{SECRET}。\n", title=SECRET_TITLE))
 
 
+@pytest.fixture(autouse=True)
+def own_stage_dirs(tmp_path, monkeypatch):
+    """This test's own memory and temporary directories, so that stages of builds
+    running beside it on the same machine are not counted as left behind."""
+    import tempfile
+
+    import secrecy_gate.build.stage as stage_module
+    for name in ("shm", "tmp"):
+        (tmp_path / name).mkdir()
+    monkeypatch.setattr(stage_module, "MEMORY_DIR", str(tmp_path / "shm"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    return tmp_path
+
+
 def stages(root: Path) -> list[Path]:
-    """Staging directories left beside docs_dir or in the system's temporary directory."""
+    """Staging directories left beside docs_dir, in memory or in the temporary directory."""
     import tempfile
 
     from secrecy_gate.build.stage import MEMORY_DIR
@@ -345,4 +359,5 @@ def test_serve_rebuilds_from_the_real_docs_dir(make_site):
         proc.send_signal(signal.SIGINT)  # as Ctrl-C: serve shuts down and runs on_shutdown
         out, _ = proc.communicate(timeout=60)
     assert "Watching paths for changes: 'content'" in out, out
+    # Beside docs_dir: the stage's root, whose removal removes its memory part too.
     assert stages(site.root) == [], out
