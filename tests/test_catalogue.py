@@ -227,7 +227,9 @@ def test_text_another_plugin_adds_to_the_catalogue_markdown_is_dropped(make_site
         "def on_page_markdown(markdown, page, config, files):\n"
         "    if page.file.generated_by is None:\n"
         "        return markdown\n"
-        "    return markdown + Path(config.docs_dir, 'secret.md').read_text(encoding='utf-8')"
+        # The real docs_dir: config.docs_dir is the approved-only stage, without secret.md.
+        "    return markdown + Path(config.config_file_path).parent.joinpath('content', 'secret.md')"
+        ".read_text(encoding='utf-8')"
         ".split('---', 2)[2]\n")
     site.build()
     catalogue = (site.root / "site" / "gkml" / "index.html").read_text(encoding="utf-8")

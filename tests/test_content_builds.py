@@ -112,7 +112,9 @@ def test_leak_planted_by_another_plugin_fails_the_build_and_removes_output(site,
     signed(site, "secret.md", "# 内部\n\n不予公开的内部安排辰巳午未申酉。\n", disclosure="不予公开")
     site.add_hook("from pathlib import Path\n"
                 "def on_post_build(config):\n"
-                "    src = Path(config.docs_dir, 'secret.md').read_text(encoding='utf-8')\n"
+                # The real docs_dir by path (config.docs_dir is the approved-only stage).
+                "    src = Path(config.config_file_path).parent.joinpath('content', 'secret.md')"
+                ".read_text(encoding='utf-8')\n"
                 "    Path(config.site_dir, 'leak.html').write_text('<p>' + src.split('---')[-1] + '</p>',"
                 " encoding='utf-8')\n")
     with pytest.raises((PluginError, Abort)):

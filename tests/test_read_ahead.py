@@ -90,7 +90,8 @@ def test_missing_git_withholds_with_the_reader(site, read_ahead, monkeypatch, tm
 
 
 def test_build_starts_reading_history_at_on_config_and_reuses_it(site, read_ahead, monkeypatch):
-    """One reader per build, started before MkDocs lists the files, its answer used."""
+    """One review and one reader per build, in on_config (before MkDocs lists the files:
+    the build reads the approved-only view that the review writes)."""
     used = []
     original = gate_module.Gate.review
 
@@ -103,7 +104,7 @@ def test_build_starts_reading_history_at_on_config_and_reuses_it(site, read_ahea
     site.write("draft.md", page("# 草稿\n\n未签署草稿的正文。\n"))
     used.clear(), read_ahead.clear()  # signing judged the page too
     site.build()
-    assert used == [True] and len(read_ahead) == 1
+    assert len(used) == 1 and len(read_ahead) == 1
     assert "早读历史的正文" in site.output_text()
     site.assert_absent("未签署草稿的正文")
 

@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from .desk import auditrender, auditreport, queue as desk, precommit
 from .build import report
 from .desk import sweep as sweep_mod
-from .review.gate import Gate, GateConfig, SiteReview, is_page
+from .review.gate import Gate, GateConfig, SiteReview, is_page, published_files
 from .core.findings import Severity
 from .core.schema import STEPS, page_schema
 from .desk.signing import SignError, consent as do_consent, git_author, sign as do_sign
@@ -65,6 +65,7 @@ def _rel_paths(gc: GateConfig, paths: tuple[str, ...]) -> list[str] | None:
     if not paths:
         return None
     out = []
+    listed = None
     docs = gc.docs_dir.resolve()
     for p in paths:
         ap = Path(p).resolve()
@@ -73,7 +74,11 @@ def _rel_paths(gc: GateConfig, paths: tuple[str, ...]) -> list[str] | None:
         except ValueError:
             raise click.ClickException(f"{p} 不在文档目录 {docs} 中 / is not under docs_dir {docs}") from None
         if ap.is_dir():
-            out.extend((rel / q.relative_to(ap)).as_posix() for q in sorted(ap.rglob("*")) if q.is_file())
+            # What MkDocs publishes under it: dot-files, exclude_docs and draft_docs are not judged.
+            if listed is None:
+                listed = published_files(gc.docs_dir, gc.discovery)
+            prefix = rel.as_posix()
+            out.extend(q for q in listed if prefix == "." or q.startswith(prefix + "/"))
         else:
             out.append(rel.as_posix())
     return out

@@ -168,9 +168,10 @@ class SiteConfig:
     plugins: dict = field(default_factory=dict)  # name -> options as written
     extra_templates: list[str] = field(default_factory=list)
     use_directory_urls: bool = True
-    exclude_docs: str | None = None
-    draft_docs: str | None = None
-    not_in_nav: str | None = None
+    # Patterns as MkDocs validates them (pathspec's GitIgnoreSpec), for MkDocs' own discovery.
+    exclude_docs: object = None
+    draft_docs: object = None
+    not_in_nav: object = None
     data: dict = field(default_factory=dict)  # the whole merged configuration, resolved
 
     def get(self, key, default=None):
@@ -212,7 +213,19 @@ def read_site_config(config_file: Path) -> SiteConfig:
         plugins=dict(_named(plugins if plugins is not None else ["search"])),
         extra_templates=[t for t in data.get("extra_templates") or [] if isinstance(t, str)],
         use_directory_urls=data.get("use_directory_urls", True) is not False,
-        exclude_docs=data.get("exclude_docs") if isinstance(data.get("exclude_docs"), str) else None,
-        draft_docs=data.get("draft_docs") if isinstance(data.get("draft_docs"), str) else None,
-        not_in_nav=data.get("not_in_nav") if isinstance(data.get("not_in_nav"), str) else None,
+        exclude_docs=_patterns(data.get("exclude_docs")),
+        draft_docs=_patterns(data.get("draft_docs")),
+        not_in_nav=_patterns(data.get("not_in_nav")),
         data=data)
+
+
+def _patterns(value):
+    """A gitignore-style pattern block → the GitIgnoreSpec MkDocs' PathSpec option makes of it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SiteConfigError("exclude_docs、draft_docs、not_in_nav 须为多行文本",
+                              "exclude_docs, draft_docs and not_in_nav must be multi-line strings")
+    import pathspec
+
+    return pathspec.gitignore.GitIgnoreSpec.from_lines(value.splitlines())

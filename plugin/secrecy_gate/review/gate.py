@@ -36,6 +36,17 @@ MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 READ_AHEAD_PAGES = 200
 
 
+@dataclass(frozen=True)
+class Discovery:
+    """What MkDocs' own file discovery needs from mkdocs.yml (see ``published_files``)."""
+
+    exclude_docs: object = None  # pathspec patterns, as MkDocs validated them
+    draft_docs: object = None
+    not_in_nav: object = None
+    use_directory_urls: bool = True
+    drafts: bool = False  # `mkdocs serve` renders draft_docs pages; `mkdocs build` does not
+
+
 @dataclass
 class GateConfig:
     docs_dir: Path
@@ -63,6 +74,9 @@ class GateConfig:
     def inputs_record(self) -> Path:
         """``reviews/site.yml``: the approved record of the build inputs, beside the roster."""
         return self.roster.parent / "site.yml"
+
+    # How MkDocs finds the files it publishes (mkdocs.yml's exclude_docs, draft_docs …).
+    discovery: Discovery | None = None
 
     def rule_options(self) -> rules.Options:
         """The options every rule of ``rules.py`` reads, from this configuration."""
@@ -159,8 +173,26 @@ def is_page(path: str) -> bool:
     return path.lower().endswith(MARKDOWN_EXTENSIONS)
 
 
+def published_files(docs_dir: Path, discovery: Discovery | None = None) -> list[str]:
+    """Every file MkDocs publishes from docs_dir, found by MkDocs' own discovery.
+
+    The same walk, exclusions (dot-files, ``/templates/``, ``exclude_docs``,
+    ``draft_docs`` outside ``serve``) and README.md/index.md rule as the
+    build: a file MkDocs never publishes is never judged, by the build and
+    ``secrecy-gate check`` alike.
+    """
+    from mkdocs.structure.files import InclusionLevel, get_files
+
+    d = discovery or Discovery()
+    config = {"docs_dir": str(docs_dir), "site_dir": "", "use_directory_urls": d.use_directory_urls,
+              "exclude_docs": d.exclude_docs, "draft_docs": d.draft_docs, "not_in_nav": d.not_in_nav}
+    keep = InclusionLevel.is_in_serve if d.drafts else InclusionLevel.is_included
+    return sorted(f.src_uri for f in get_files(config) if keep(f.inclusion))
+
+
 def list_docs(docs_dir: Path) -> list[str]:
-    """Every file MkDocs would see under docs_dir (dot-files excluded, as MkDocs does)."""
+    """Every file under docs_dir except dot-files: what the pre-commit hook looks at
+    (what enters the repository, published or not)."""
     out = []
     for p in sorted(docs_dir.rglob("*")):
         rel = p.relative_to(docs_dir)
@@ -381,7 +413,8 @@ class Gate:
         are the build inputs judged, since nav titles are compared with every page."""
         whole_site = paths is None if whole_site is None else whole_site
         review = SiteReview()
-        all_paths = list(paths) if paths is not None else list_docs(self.config.docs_dir)
+        all_paths = (list(paths) if paths is not None
+                     else published_files(self.config.docs_dir, self.config.discovery))
         pages = [p for p in all_paths if is_page(p)]
         if reader is not None and (self.cache is not None
                                    or not reader.covers(*self._reading_request(pages))):
