@@ -223,3 +223,26 @@ def test_an_old_administrator_cannot_fork_the_chain(make_site):
     site.write("a.md", page(f"# 页面\n\n{BODY}\n"))
     assert "roster.fork" in site_codes(site)
     assert not site.verdict("a.md").published
+
+
+def test_a_reviewer_removed_on_the_main_line_cannot_sign_on_an_older_branch(site):
+    """Version 2 takes the leader step away on main; the leader signs on a branch forked
+    before it, and the branch is merged: the signature does not count."""
+    three_signed(site)
+    fork = site.git("rev-parse", "HEAD").strip()
+    site.change_roster(next_version(site, lambda t: t.replace("steps: [leader, admin]", "steps: [admin]")))
+    site.git("checkout", "-q", "-b", "late", fork)
+    site.sign("a.md", "leader")  # allowed where version 1 is in force
+    site.git("checkout", "-q", "main")
+    site.git("merge", "-q", "--no-edit", "late")
+    verdict = site.verdict("a.md")
+    assert "signature.revoked" in {f.code for f in verdict.findings} and not verdict.published
+    site.build()
+    site.assert_absent(BODY)
+
+
+def test_a_signature_made_before_a_removal_still_counts(site):
+    site.write("a.md", page(f"# 页面\n\n{BODY}\n"))
+    site.sign_all("a.md")
+    site.change_roster(next_version(site, lambda t: t.replace("steps: [leader, admin]", "steps: [admin]")))
+    assert site.verdict("a.md").published

@@ -46,6 +46,7 @@ import os
 import posixpath
 import re
 import shutil
+import threading
 import time
 from pathlib import Path, PurePath
 
@@ -152,6 +153,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
     def __init__(self):
         self.command = "build"
         self.dirty = False
+        self.clean_build = False  # a `mkdocs build` MkDocs said is clean (on_startup)
         self.review: SiteReview | None = None
         self.site_dir: str | None = None
         self.preview = False
@@ -170,6 +172,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
     def on_startup(self, *, command, dirty):
         self.command = command
         self.dirty = dirty
+        self.clean_build = command == "build" and not dirty
         if dirty and command != "serve":
             raise PluginError(DIRTY_REFUSED)
 
@@ -189,11 +192,25 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             raise PluginError(DIRTY_REFUSED)
         docs_dir = Path(config.docs_dir)
         self.docs_dir = docs_dir
+        cleaner = None
+        # Only the build MkDocs announced as clean (on_startup), and only once: an instance
+        # kept for another build (serve, or a caller passing dirty=True) cleans nothing.
+        clean, self.clean_build = self.clean_build, False
+        if clean and os.path.isdir(config.site_dir):
+            # MkDocs empties site_dir right after on_config; doing it now, beside the review
+            # (mostly system calls, which release the GIL), overlaps the two.  Nothing of the
+            # old output can outlive it: MkDocs' own cleaning still runs after.
+            cleaner = threading.Thread(target=_empty_dir, args=(config.site_dir,), daemon=True)
+            cleaner.start()
         gc = gate_config(config, self.config, drafts=self.command == "serve")
         self.includes = (gc.auto_includes, gc.include_bases)
         # Git history is read on the other core while this one parses the pages (Gate.review).
         gate = Gate(gc, self.cache if self.command == "serve" else None)
-        review = gate.review()
+        try:
+            review = gate.review()
+        finally:
+            if cleaner is not None:
+                cleaner.join()
         self.review = review
         report.log_review(review, log, self.config.language)
         site_problems = [f for f in review.site_findings if f.withholds]
@@ -501,6 +518,15 @@ def gate_config(config, options: SecrecyGateConfig, drafts: bool = False) -> Gat
         discovery=Discovery(config.exclude_docs, config.draft_docs, config.not_in_nav,
                             config.use_directory_urls, drafts),
     )
+
+
+def _empty_dir(path: str) -> None:
+    """What MkDocs' cleaning does to site_dir (its contents removed, the directory kept)."""
+    try:
+        from mkdocs.utils import clean_directory
+        clean_directory(path)
+    except OSError:
+        pass  # MkDocs cleans again after on_config and reports what it cannot remove
 
 
 def prune_nav(nav, withheld: set[str]):

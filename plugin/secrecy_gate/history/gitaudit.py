@@ -31,6 +31,7 @@ or checkout that brings the old text and its signatures back (第十条, 第十�
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import os
 import re
@@ -66,8 +67,12 @@ class Commit:
     @property
     def local_date(self) -> _dt.date:
         """The author date as the author's own clock showed it."""
-        zone = _dt.timezone(_dt.timedelta(minutes=self.tz))
-        return _dt.datetime.fromtimestamp(self.time, zone).date()
+        return _local_date(self.time, self.tz)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _local_date(time: int, tz: int) -> _dt.date:
+    return _dt.datetime.fromtimestamp(time, _dt.timezone(_dt.timedelta(minutes=tz))).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +110,10 @@ class History:
     # Merges whose version of a path differs from their first parent's only, which the
     # combined diff leaves out: read on request, for the audit report (第十八条).
     merge_changes: dict[str, list[Change]] | None = None
+    # Sent by a HistoryReader: the pages' changes stay in the reader (their evidence is in
+    # ``precomputed``); a page that needs its whole history again reads it anew.
+    partial: bool = False
+    _full: "History | None" = None
 
     # -- paths -------------------------------------------------------------
     def repo_path(self, path: Path) -> str | None:
@@ -326,6 +335,11 @@ class History:
             exact = self.entries(head) != expected
         if not exact and repo_path in self.precomputed:
             return self.precomputed[repo_path]
+        if self.partial:
+            # The fast reading was not sure of this page: read its whole history again.
+            if self._full is None:
+                self._full = read_history(self.root)
+            return self._full.evidence(repo_path, expected)
         intro = self.introductions(repo_path, exact)
         current = self.entries(head, exact) if head is not None else frozenset()
         if exact:
@@ -352,6 +366,8 @@ class History:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        if self._full is not None:
+            self._full.close()
 
 
 def git_blob_id(data: bytes, length: int = 40) -> str:
@@ -477,12 +493,12 @@ def find_root(start: Path) -> Path:
     return Path(out.decode().strip())
 
 
-def read_history(start: Path, previous: History | None = None) -> History:
+def read_history(start: Path, previous: History | None = None, subjects: bool = True) -> History:
     """Read the whole audit trail once.  Raises GitUnavailable.
 
     ``previous`` (a History read earlier, e.g. by the last ``mkdocs serve``
     rebuild) is reused when HEAD has not moved: history is immutable below a
-    commit.
+    commit.  ``subjects``: read each commit message's first line (for the audit report).
     """
     root = find_root(start)
     shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
@@ -509,7 +525,7 @@ def read_history(start: Path, previous: History | None = None) -> History:
     if head not in order:
         raise GitUnavailable("git log 未列出 HEAD", "git log did not list HEAD")
     hist.changes = changes
-    hist.commits = _read_commits(root, order)
+    hist.commits = _read_commits(root, order, subjects)
     return hist
 
 
@@ -583,8 +599,14 @@ def display(text: str) -> str:
     return _UNSAFE.sub("\ufffd", text)
 
 
-def parse_commit(sha: str, data: bytes | None, parents: tuple[str, ...], index: int) -> Commit:
-    """A commit object → Commit; anything out of the ordinary makes it malformed."""
+def parse_commit(sha: str, data: bytes | None, parents: tuple[str, ...], index: int,
+                 subject: bool = True, names: dict | None = None) -> Commit:
+    """A commit object → Commit; anything out of the ordinary makes it malformed.
+
+    ``subject``: read the message's first line (the audit report shows it; a build
+    does not).  ``names`` interns the author's name and e-mail: a history has few
+    authors, and one string each keeps what the history reader sends small.
+    """
     def bad(why: str) -> Commit:
         return Commit(sha, parents, "", "", 0, index, "", 0, why)
 
@@ -626,17 +648,20 @@ def parse_commit(sha: str, data: bytes | None, parents: tuple[str, ...], index: 
         "".encode(codec)
     except LookupError:
         codec = "utf-8"
-    name = m.group("name").decode(codec, "replace").strip()
-    subject = message.split(b"\n", 1)[0].decode(codec, "replace").strip() if sep else ""
-    return Commit(sha, parents, email, display(name), int(m.group("time")), index,
-                  display(subject), tz)
+    name = display(m.group("name").decode(codec, "replace").strip())
+    if names is not None:
+        name, email = names.setdefault(name, name), names.setdefault(email, email)
+    text = message.split(b"\n", 1)[0].decode(codec, "replace").strip() if sep and subject else ""
+    return Commit(sha, parents, email, name, int(m.group("time")), index, display(text), tz)
 
 
-def _read_commits(root: Path, order: dict[str, tuple[str, ...]]) -> dict[str, Commit]:
+def _read_commits(root: Path, order: dict[str, tuple[str, ...]], subjects: bool = True) -> dict[str, Commit]:
     commits: dict[str, Commit] = {}
+    names: dict[str, str] = {}
     shas = list(order)
     for index, (sha, kind, data) in enumerate(read_objects(root, shas)):
-        commits[sha] = parse_commit(sha, data if kind == "commit" else None, order[sha], index)
+        commits[sha] = parse_commit(sha, data if kind == "commit" else None, order[sha], index,
+                                    subjects, names)
     return commits
 
 
@@ -686,16 +711,22 @@ def read_ahead(start: Path, docs_dir: Path, pages: list[str], keep: list[Path]) 
     caller needs (the roster, the site-inputs record).  Runs in a
     ``HistoryReader`` process.
     """
-    hist = read_history(start)
+    hist = read_history(start, subjects=False)  # a build shows no commit messages
     if hist.head is None or hist.shallow:
         return hist
     to_repo = hist.page_paths(docs_dir)
     rps = [rp for rp in map(to_repo, pages) if rp is not None]
     hist.prefetch(rps)
     for rp in rps:
-        hist.precomputed[rp] = hist.evidence(rp)
-    wanted = set(rps) | {hist.repo_path(k) for k in keep}
+        found = hist.evidence(rp)
+        head = hist.head_blobs.get(rp)
+        current = hist.entries(head) if head is not None else frozenset()
+        # The build looks up only the entries the page holds now.
+        found.introductions = {k: v for k, v in found.introductions.items() if k in current}
+        hist.precomputed[rp] = found
+    wanted = {hist.repo_path(k) for k in keep}
     hist.changes = {p: c for p, c in hist.changes.items() if p in wanted}
+    hist.partial = True
     heads = {(hist.head_blobs[rp], False) for rp in rps if rp in hist.head_blobs}
     hist._entries_cache = {k: v for k, v in hist._entries_cache.items() if k in heads}
     hist._keys, hist._digests = {}, {}

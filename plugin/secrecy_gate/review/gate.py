@@ -331,7 +331,7 @@ class Gate:
         return result, apply_redactions(doc.body, self.config.placeholder)
 
     def _finish(self, prepared: tuple[PageResult, object], roster: Roster, calendar: Calendar,
-                history: gitaudit.History | None, site_problem, roster_at=None,
+                history: gitaudit.History | None, site_problem, chain=None,
                 raw: bytes = b"") -> PageResult:
         """The git evidence and every rule (第五条 to 第十八条)."""
         result, redaction = prepared
@@ -354,8 +354,9 @@ class Gate:
                 evidence.voided = found.voided
                 evidence.created = found.created
             evidence.is_ancestor = history.is_ancestor
-            if roster_at is not None:
-                evidence.roster_at = roster_at
+            if chain is not None:
+                evidence.roster_at = chain.at
+                evidence.revoked = chain.revoked
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
                                 calendar, self.config.rule_options(), redaction, self.lexicon,
                                 doc.body_line)
@@ -444,7 +445,7 @@ class Gate:
             roster = None  # history is readable, but who may sign cannot be proven
         elif review.trust is not None:
             roster = review.roster
-        roster_at = review.trust.at if review.trust is not None and review.trust.usable else None
+        chain = review.trust if review.trust is not None and review.trust.usable else None
         try:
             self._repo_path = (review.history.page_paths(self.config.docs_dir)
                                if review.history is not None else (lambda rel: None))
@@ -467,7 +468,7 @@ class Gate:
                         continue
                     ready = prepared.pop(path, None) or self._prepare(path, raw)
                     result = self._finish(ready, roster, calendar, review.history, site_problem,
-                                          roster_at, raw)
+                                          chain, raw)
                     if self.cache is not None:
                         self.cache.pages[path] = (key, _fresh(result))
                     review.pages[path] = result

@@ -53,6 +53,9 @@ class GitEvidence:
     is_ancestor: Callable[[str, str], bool] = lambda a, b: False
     # The roster in force at a commit (review/trust.py); None: the roster of the context.
     roster_at: Callable[[str], Roster | None] | None = None
+    # (name, step, commit) -> the number of a roster version that removed that right on
+    # another line of history (review/trust.py TrustChain.revoked); None: no such check.
+    revoked: Callable[[str, str, str], int | None] | None = None
 
 
 @dataclass
@@ -322,6 +325,32 @@ def _rosters(ctx: PageContext, entry) -> list[tuple[Roster, str]]:
             out.append((roster, f"（{c.sha[:10]} 时生效的名册第 {roster.version} 版）",
                         f" (roster version {roster.version} in force at {c.sha[:10]})"))
     return out or [(ctx.roster, "", "")]
+
+
+def revoked_concurrently(ctx: PageContext) -> Iterator[Finding]:
+    """第十条, 第十八条: a right removed on the main line is removed for a branch merged later.
+
+    A signature made on a branch forked before an approved roster change took the
+    signer's step away does not count once the branch meets that change.
+    """
+    if ctx.git.revoked is None:
+        return
+    entries = [("signatures", i, e, e.step) for i, e in enumerate(ctx.record.signatures)] + \
+              [("consents", i, e, "consent") for i, e in enumerate(ctx.record.consents)]
+    for kind, i, entry, step in entries:
+        for c in ctx.git.introductions.get(entry.raw, []):
+            version = ctx.git.revoked(entry.name, step, c.sha)
+            if version is not None:
+                yield _finding(ctx, "signature.revoked", "第十条、第十八条",
+                               f"{entry.name} 在提交 {c.sha[:10]} 中签署时，名册第 {version} 版已在另一条历史线上"
+                               f"取消其“{step}”权限；合并后该签署不再有效",
+                               f"{entry.name} signed in commit {c.sha[:10]} on a line of history that did "
+                               f"not yet have roster version {version}, which removed their {step} right; "
+                               "once merged, the signature does not count",
+                               "由名册中现有权限的人员重新签署（先把主线合并进分支再签）",
+                               "have a person who holds the right now sign again (merge the main line "
+                               "into the branch first)", f"review.{kind}[{i}]")
+                break
 
 
 def _eligible(ctx: PageContext, step: str):
@@ -673,6 +702,7 @@ RULES: tuple[Rule, ...] = (
     co_agencies_consented,
     escalations_answered,
     proven_by_git,
+    revoked_concurrently,
     no_secrecy_marking,
     disclosure_note_agrees,
     no_personal_information,

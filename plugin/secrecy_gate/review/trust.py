@@ -66,6 +66,9 @@ class TrustChain:
     in_force: dict[int, set[str]] = field(default_factory=dict)  # version number -> commits
     findings: list[Finding] = field(default_factory=list)
     head_version: Roster | None = None  # the roster as committed at HEAD (maybe not approved)
+    history: History | None = None
+    _after: dict = field(default_factory=dict)  # commit -> its descendants (computed on demand)
+    _numbers: dict = field(default_factory=dict)  # commit -> the version in force there
 
     @property
     def usable(self) -> bool:
@@ -77,17 +80,43 @@ class TrustChain:
 
     def number_at(self, sha: str) -> int | None:
         """The version in force at a commit (the first version before the root)."""
-        if not self.usable:
-            return None
+        if sha in self._numbers:
+            return self._numbers[sha]
         best = None
-        for n, commits in self.in_force.items():
-            if sha in commits and (best is None or n > best):
-                best = n
-        return self.first if best is None else best
+        if self.usable:
+            for n, commits in self.in_force.items():
+                if sha in commits and (best is None or n > best):
+                    best = n
+            if best is None:
+                best = self.first
+        self._numbers[sha] = best
+        return best
 
     def at(self, sha: str) -> Roster | None:
         n = self.number_at(sha)
         return None if n is None else self.approved[n]
+
+    def revoked(self, name: str, step: str, sha: str) -> int | None:
+        """A later version, not made after ``sha``, in which ``name`` may not take ``step``.
+
+        A signature is judged by the roster in force at its commit; but a removal
+        approved on another line of history — concurrently, not after the signature —
+        still applies when the two lines are merged: a reviewer removed on the main
+        line cannot sign on a branch forked before the removal.  Returns that
+        version's number, or None.
+        """
+        n = self.number_at(sha)
+        if n is None or self.history is None:
+            return None
+        for m in sorted(k for k in self.approved if k > n):
+            person = self.approved[m].person(name)
+            if person is not None and person.may(step):
+                continue
+            if sha not in self._after:
+                self._after[sha] = self.history.descendants(sha)
+            if not self.in_force[m] <= self._after[sha]:
+                return m
+        return None
 
     def at_head(self, history: History) -> Roster | None:
         return self.at(history.head) if history.head else None
@@ -128,7 +157,7 @@ def trust_chain(history: History, roster_path: Path, default_path: Path | None,
                 pin: str | None = None) -> TrustChain:
     """Follow the roster's approvals through history.  Never raises: problems are findings."""
     pin = os.environ.get(TRUST_ROOT_ENV, "").strip() if pin is None else pin.strip()
-    chain = TrustChain(path=history.repo_path(roster_path))
+    chain = TrustChain(path=history.repo_path(roster_path), history=history)
     rp = chain.path
     fix_pin_zh = (f"由管理员在 CI 设置中把 {TRUST_ROOT_ENV} 设为名册首个版本的提交"
                   "（secrecy-gate trust 显示该提交）")
@@ -390,6 +419,9 @@ def record_approval(history: History, chain: TrustChain, record_path: Path) -> R
             person = roster.person(name) if roster is not None else None
             if c.malformed or person is None or not person.may("admin") or c.email not in person.emails:
                 state.notes.append(f"{name}: not written by that administrator ({c.sha[:10]} {c.email})")
+                break
+            if chain.revoked(name, "admin", c.sha) is not None:
+                state.notes.append(f"{name}: no longer an administrator where this was merged")
                 break
         else:
             if intro.get(key) and name not in state.approvers:
