@@ -336,6 +336,10 @@ def main() -> None:
         out_mb = sum(f.stat().st_size for f in (tmp / "gated").rglob("*") if f.is_file()) / 1e6
         plain_s, gated_s = statistics.median(plain_t), statistics.median(gated_t)
         cpu_ratio = statistics.median(gated_c) / statistics.median(plain_c)
+        # Each gated build against the plain build just before it: steadier than the ratio of
+        # medians where the machine's speed drifts from minute to minute.
+        pair = statistics.median(g / p for g, p in zip(gated_t, plain_t))
+        pair_cpu = statistics.median(g / p for g, p in zip(gated_c, plain_c))
         print(f"content scanners: {body_mb:.1f} MB of Markdown in {scan_body_s:.2f}s = "
               f"{body_mb / scan_body_s:.1f} MB/s ({scan_body_s / gated_s:.0%} of the gated build)")
         print(f"verify-site (gate review + leak scan) over {out_mb:.0f} MB of output: {verify_s:.2f}s")
@@ -343,6 +347,7 @@ def main() -> None:
         print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}; "
               f"CPU plain {statistics.median(plain_c):.2f}s, gated {statistics.median(gated_c):.2f}s, "
               f"ratio {cpu_ratio:.3f}")
+        print(f"median of the runs' own ratios: wall {pair:.3f}, CPU {pair_cpu:.3f}")
         print(f"check median {statistics.median(check_t):.2f}s; peak RSS plain {max(plain_m):.0f}MB, "
               f"gated {peak:.0f}MB (×{peak / max(plain_m):.2f})")
         print(f"pages={args.pages} plain_s={plain_s:.2f} gated_s={gated_s:.2f} "

@@ -292,22 +292,33 @@ def test_github_workflow_fetches_full_history_and_matches_the_example(fresh):
     run("init", "--site", str(fresh), "--ci", "github")
     path = fresh / ".github" / "workflows" / "secrecy-gate.yml"
     assert path.read_bytes() == (REPO / "examples" / "ci" / "github-actions.yml").read_bytes()
-    steps = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]["build"]["steps"]
-    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
-    assert checkout["with"]["fetch-depth"] == 0
-    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
-    assert python["with"]["python-version"] == "3.11"
-    runs = [s.get("run", "") for s in steps]
-    assert runs.index("mkdocs build --strict") < runs.index("secrecy-gate verify-site site")
+    jobs = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]
+    for job in ("build", "verify"):
+        steps = jobs[job]["steps"]
+        checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
+        assert checkout["with"]["fetch-depth"] == 0
+        python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+        assert python["with"]["python-version"] == "3.11"
+        assert "vars.SECRECY_GATE_TRUST_ROOT" in jobs[job]["env"]["SECRECY_GATE_TRUST_ROOT"]
+    assert "mkdocs build --strict" in [s.get("run", "") for s in jobs["build"]["steps"]]
+    # The check that a hook in the build could tamper with runs in a job of its own, which
+    # installs nothing from the repository and runs no mkdocs.
+    assert jobs["verify"]["needs"] == "build"
+    verify = " ".join(s.get("run", "") for s in jobs["verify"]["steps"])
+    assert "secrecy-gate verify-site site" in verify
+    assert "requirements" not in verify and "mkdocs build" not in verify
 
 
 def test_gitlab_job_matches_the_example_and_an_existing_file_is_not_clobbered(tmp_path):
     site = make_site(tmp_path / "a")
     run("init", "--site", str(site), "--ci", "gitlab")
     assert (site / ".gitlab-ci.yml").read_bytes() == (REPO / "examples" / "ci" / "gitlab-ci.yml").read_bytes()
-    job = yaml.safe_load((site / ".gitlab-ci.yml").read_text(encoding="utf-8"))["secrecy-gate"]
-    assert str(job["variables"]["GIT_DEPTH"]) == "0"
-    assert job["script"][-2:] == ["mkdocs build --strict", "secrecy-gate verify-site site"]
+    jobs = yaml.safe_load((site / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    build, verify = jobs["secrecy-gate-build"], jobs["secrecy-gate-verify"]
+    assert str(build["variables"]["GIT_DEPTH"]) == "0" == str(verify["variables"]["GIT_DEPTH"])
+    assert build["script"][-1] == "mkdocs build --strict"
+    assert verify["needs"] == ["secrecy-gate-build"]
+    assert verify["script"] == ["pip install mkdocs-secrecy-gate", "secrecy-gate verify-site site"]
 
     other = make_site(tmp_path / "b")
     own = "stages: [test]\nlint:\n  script: [make lint]\n"

@@ -418,9 +418,9 @@ def _next_steps(result: Plan, roster: Change, ci: str, notes, data: CommentedMap
                       "for CI: secrecy-gate init --ci github or --ci gitlab"))
     site_dir = str(data.get("site_dir") or "site")
     if ci != "none" and site_dir != "site":
-        steps.append((f"mkdocs.yml 的 site_dir 为 {site_dir}：把 CI 文件中的 verify-site site 改为 verify-site {site_dir}",
-                      f"mkdocs.yml sets site_dir to {site_dir}: change `verify-site site` in the CI file to "
-                      f"`verify-site {site_dir}`"))
+        steps.append((f"mkdocs.yml 的 site_dir 为 {site_dir}：把 CI 文件中的 site（构建产物路径与 verify-site site）改为 {site_dir}",
+                      f"mkdocs.yml sets site_dir to {site_dir}: change `site` in the CI file (the artifact "
+                      f"path and `verify-site site`) to `{site_dir}`"))
     if not committed:
         steps.append(("仓库还没有提交：提交站点与以上文件（git add -A && git commit）",
                       "the repository has no commit yet: commit the site and these files (git add -A && git commit)"))
