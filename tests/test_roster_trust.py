@@ -211,6 +211,7 @@ def test_an_old_administrator_cannot_fork_the_chain(make_site):
     from conftest import ROSTER
     site = make_site(roster=ROSTER.replace("version: 1\n", "version: 1\nadmin_quorum: 1\n"))
     base = site.git("rev-parse", "HEAD").strip()
+    assert "roster.single-approver" in site_codes(site)  # one approval suffices: said on every build
     site.change_roster(next_version(site, lambda t: t.replace("steps: [secrecy_office, admin]",
                                                               "steps: [secrecy_office]")),
                        approvers=("leader",))

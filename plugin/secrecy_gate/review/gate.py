@@ -294,6 +294,8 @@ class Gate:
         pending = chain.pending
         if pending is not None and chain.usable:
             review.site_findings.append(trust.pending_finding(chain, history))
+        if review.roster is not None and review.roster.quorum < 2:
+            review.site_findings.append(trust.single_approver_finding(review.roster))
         rp = history.repo_path(self.config.roster)
         try:
             working = self.config.roster.read_bytes()

@@ -315,6 +315,18 @@ def _follow(history: History, rp: str, changes, version, chain: TrustChain, n0: 
         n += 1
 
 
+def single_approver_finding(roster: Roster) -> Finding:
+    """A warning: one administrator alone can change who signs and what the site is built with."""
+    admins = "、".join(p.name for p in roster.admins) or "—"
+    return _site("roster.single-approver",
+                 f"名册第 {roster.version} 版只需一名管理员（{admins}）批准即可修改名册和构建输入：一人即可改变谁能签署",
+                 f"roster version {roster.version} lets one administrator ({admins}) approve the next "
+                 "version and the build inputs alone: one person can change who signs",
+                 "在下一版名册中至少设两名管理员，并保留 admin_quorum 默认值 2",
+                 "name at least two administrators in the next roster version and keep the default "
+                 "admin_quorum of 2", Severity.WARNING)
+
+
 def pending_finding(chain: TrustChain, history: History) -> Finding:
     """A warning: the committed roster is not (yet) the approved one in force."""
     pending = chain.pending
