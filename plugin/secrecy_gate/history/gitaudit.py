@@ -539,16 +539,15 @@ def _oid(raw: bytes) -> str:
     return NULL_SHA if not s.strip("0") else s
 
 
-def _parse_log(log: bytes, shallow: bool) -> tuple[dict[str, tuple[str, ...]], dict[str, list[Change]]]:
-    """``git log --format='%H %P' --raw -c -z`` → (commit -> parents in log order, path -> changes).
+def _records(log: bytes):
+    """``git log --format='%H %P' --raw -z`` output → ("commit", sha, parents) and
+    ("change", nparents, blobs, path) in order.
 
     A path token is read only right after a raw diff line; anything that is
     neither a header of object ids nor a raw diff line is an error.
     """
-    order: dict[str, tuple[str, ...]] = {}
-    changes: dict[str, list[Change]] = {}
     tokens = log.split(b"\0")
-    current: str | None = None
+    seen_commit = False
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -557,23 +556,35 @@ def _parse_log(log: bytes, shallow: bool) -> tuple[dict[str, tuple[str, ...]], d
             continue
         raw = _RAW.fullmatch(tok)
         if raw is not None:
-            if current is None or i >= len(tokens):
+            if not seen_commit or i >= len(tokens):
                 raise _unexpected("a diff line outside a commit")
             path = tokens[i].decode("utf-8", "surrogateescape")
             i += 1
-            nparents = len(raw.group(1))
-            blobs = [_oid(b) for b in raw.group(3).split()]
-            if len(blobs) != nparents + 1 or nparents != max(1, len(order[current])):
-                raise _unexpected(f"a diff line of {nparents} parent(s) for {current}")
-            changes.setdefault(path, []).append(Change(current, tuple(blobs[:-1]), blobs[-1]))
+            yield "change", len(raw.group(1)), [_oid(b) for b in raw.group(3).split()], path
             continue
         head = _HEADER.fullmatch(tok)
         if head is None:
             raise _unexpected(repr(tok[:80]))
-        current = head.group(1).decode()
-        if current in order:
-            raise _unexpected(f"commit {current} listed twice")
-        order[current] = tuple(p.decode() for p in head.group(2).split())
+        seen_commit = True
+        yield "commit", head.group(1).decode(), tuple(p.decode() for p in head.group(2).split())
+
+
+def _parse_log(log: bytes, shallow: bool) -> tuple[dict[str, tuple[str, ...]], dict[str, list[Change]]]:
+    """``git log --format='%H %P' --raw -c -z`` → (commit -> parents in log order, path -> changes)."""
+    order: dict[str, tuple[str, ...]] = {}
+    changes: dict[str, list[Change]] = {}
+    current: str | None = None
+    for record in _records(log):
+        if record[0] == "commit":
+            _, current, parents = record
+            if current in order:
+                raise _unexpected(f"commit {current} listed twice")
+            order[current] = parents
+            continue
+        _, nparents, blobs, path = record
+        if len(blobs) != nparents + 1 or nparents != max(1, len(order[current])):
+            raise _unexpected(f"a diff line of {nparents} parent(s) for {current}")
+        changes.setdefault(path, []).append(Change(current, tuple(blobs[:-1]), blobs[-1]))
     if not shallow:
         for sha, parents in order.items():
             if any(p not in order for p in parents):
@@ -677,30 +688,16 @@ def _merge_changes(root: Path, commits: dict[str, Commit]) -> dict[str, list[Cha
 
 
 def _parse_first_parent(log: bytes) -> dict[str, list[Change]]:
-    tokens = log.split(b"\0")
     out: dict[str, list[Change]] = {}
     current = None
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        i += 1
-        if tok in (b"", b"\n"):
+    for record in _records(log):
+        if record[0] == "commit":
+            current = record[1]
             continue
-        raw = _RAW.fullmatch(tok)
-        if raw is not None and len(raw.group(1)) == 1:
-            if current is None or i >= len(tokens):
-                raise _unexpected("a diff line outside a commit")
-            blobs = [_oid(b) for b in raw.group(3).split()]
-            if len(blobs) != 2:
-                raise _unexpected("a first-parent diff line")
-            out.setdefault(tokens[i].decode("utf-8", "surrogateescape"), []).append(
-                Change(current, (blobs[0],), blobs[1]))
-            i += 1
-            continue
-        head = _HEADER.fullmatch(tok)
-        if head is None:
-            raise _unexpected(repr(tok[:80]))
-        current = head.group(1).decode()
+        _, nparents, blobs, path = record
+        if nparents != 1 or len(blobs) != 2:
+            raise _unexpected("a first-parent diff line")
+        out.setdefault(path, []).append(Change(current, (blobs[0],), blobs[1]))
     return out
 
 
