@@ -164,3 +164,100 @@ def test_a_withheld_page_quoting_the_approved_site_name_is_no_leak(make_site):
     site.build()
     assert BODY in site.output_text()
     site.assert_absent("草稿正文寅卯辰巳")
+
+
+# -- routes a red team found (2026-11-30) ------------------------------------------------
+
+WITHHELD_TITLE = "关于一起信访事项办理情况的报告"
+
+
+@pytest.mark.parametrize("target", [
+    "/secret.md?", "secret.md?x=1", "/secret.md#top", "secret%2Emd", "./secret.md", "/secret.md",
+])
+def test_a_nav_entry_for_a_withheld_page_is_pruned_whatever_its_spelling(make_site, target):
+    """A nav entry titled as the withheld page's own title needs no approval — so it must be
+    pruned with the page however the target is written (a query, a fragment, escapes)."""
+    site = make_site(mkdocs_extra=f"nav:\n  - 首页: index.md\n  - '{WITHHELD_TITLE}': '{target}'\n")
+    site.write("index.md", page(f"# 首页\n\n{BODY}\n", title="首页"))
+    site.sign_all("index.md")
+    site.write("secret.md", page(f"# {WITHHELD_TITLE}\n\n{SECRET}\n", disclosure="不予公开",
+                                 title=WITHHELD_TITLE))
+    site.sign_all("secret.md", "不予公开")
+    site.build()
+    assert BODY in site.output_text()
+    site.assert_absent(WITHHELD_TITLE, SECRET)
+
+
+def test_verify_site_does_not_take_a_withheld_pages_nav_title_for_public_text(make_site):
+    """The approved configuration's strings are public text — not the title of a nav entry
+    that is pruned with its withheld page."""
+    site = make_site(mkdocs_extra=f"nav:\n  - 首页: index.md\n  - '{WITHHELD_TITLE}': secret.md\n")
+    site.write("index.md", page(f"# 首页\n\n{BODY}\n", title="首页"))
+    site.sign_all("index.md")
+    site.write("secret.md", page(f"# {WITHHELD_TITLE}\n\n{SECRET}\n", disclosure="不予公开",
+                                 title=WITHHELD_TITLE))
+    site.sign_all("secret.md", "不予公开")
+    site.build()
+    (site.root / "site" / "planted.html").write_text(f"<p>{WITHHELD_TITLE}</p>", encoding="utf-8")
+    result = cli(site, "verify-site", "site")
+    assert result.exit_code == 1 and "planted.html" in result.output
+
+
+@pytest.mark.parametrize("name, text", [
+    ("requirements.txt", "mkdocs-macros-plugin\n"),
+    ("main.py", "def define_env(env):\n    pass\n"),
+    (".gitattributes", "content/internal/*.md working-tree-encoding=UTF-16\n"),
+])
+def test_code_and_checkout_rules_the_build_runs_are_inputs(gated, name, text):
+    (gated.root / name).write_text(text, encoding="utf-8")
+    gated.commit_all(f"add {name}")
+    assert "site-inputs.changed" in codes(gated)
+    assert not gated.verdict("index.md").published
+
+
+def test_a_local_package_the_requirements_install_is_an_input(gated):
+    pkg = gated.root / "tools" / "extras"
+    pkg.mkdir(parents=True)
+    (pkg / "setup.py").write_text("from setuptools import setup\nsetup(name='extras')\n", encoding="utf-8")
+    (gated.root / "requirements.txt").write_text("./tools/extras\n", encoding="utf-8")
+    gated.commit_all("requirements")
+    gated.approve_inputs()
+    assert gated.verdict("index.md").published
+    (pkg / "extras.py").write_text("import atexit\n", encoding="utf-8")  # new code in the package
+    gated.commit_all("extras")
+    assert "site-inputs.changed" in codes(gated)
+
+
+def test_a_file_a_plugin_option_names_is_an_input(gated):
+    """macros' module (main.py by default, or module_name) is code the build runs."""
+    (gated.root / "site_macros.py").write_text("def define_env(env):\n    pass\n", encoding="utf-8")
+    yml = (gated.root / "mkdocs.yml").read_text(encoding="utf-8")
+    gated.set_mkdocs_yml(yml.replace("plugins:\n  - search\n",
+                                     "plugins:\n  - search\n  - macros:\n      module_name: site_macros\n"))
+    assert gated.verdict("index.md").published
+    (gated.root / "site_macros.py").write_text("def define_env(env):\n    env.variables['x'] = 1\n",
+                                               encoding="utf-8")
+    gated.commit_all("macros")
+    assert "site-inputs.changed" in codes(gated)
+
+
+def test_line_endings_of_a_text_input_do_not_change_it(gated):
+    """A Windows runner (core.autocrlf) checks registers out with CRLF: the same inputs."""
+    cal = gated.root / "reviews" / "calendar.yml"
+    cal.write_text("years: {}\n", encoding="utf-8")
+    gated.commit_all("calendar")
+    gated.approve_inputs()
+    cal.write_bytes(cal.read_bytes().replace(b"\n", b"\r\n"))
+    from secrecy_gate.review import inputs
+    recorded, _ = inputs.load_record(gated.gate_config().inputs_record)
+    assert gated._inputs_now()[0] == recorded
+
+
+def test_check_of_one_page_judges_the_inputs_as_the_whole_site(gated):
+    gated.set_mkdocs_yml((gated.root / "mkdocs.yml").read_text(encoding="utf-8").replace(
+        "site_name: 测试站点", "site_name: 测试站点\ncopyright: 未经批准"), approve=False)
+    gated.commit_all("改配置")
+    whole = cli(gated, "check")
+    one = cli(gated, "check", "content/index.md")
+    assert "site-inputs.changed" in whole.output and "site-inputs.changed" in one.output
+    assert one.exit_code == 1

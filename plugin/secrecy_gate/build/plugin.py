@@ -62,6 +62,7 @@ from mkdocs.utils import get_relative_url
 from . import catalogue, report
 from ..review import rules
 from ..review.gate import Discovery, Gate, GateConfig, PageResult, ReviewCache, SiteReview
+from ..review.inputs import nav_target
 from .leakwatch import LeakWatch
 from .stage import Stage, handoff_body, memory_dir, stage_parent, staged_bytes, write_stage
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
@@ -555,8 +556,8 @@ def prune_nav(nav, withheld: set[str]):
     return out
 
 
-def _nav_target(value: str) -> str:
-    return posixpath.normpath(value.split("#", 1)[0].lstrip("/"))
+def _nav_target(value: str) -> str | None:
+    return nav_target(value)
 
 
 def _nav_targets(nav) -> set[str]:

@@ -480,8 +480,7 @@ class Gate:
                         f"an error occurred while reviewing the page; it is withheld: {exc!r}",
                         "请报告此错误", "please report this error")]))
             self._cross_page(review, all_paths)
-            if whole_site:
-                self._inputs(review)
+            self._inputs(review, whole_site)
         finally:
             if review.history is not None:
                 review.history.close()
@@ -489,7 +488,7 @@ class Gate:
                 self.cache.pages = {p: v for p, v in self.cache.pages.items() if p in review.pages}
         return review
 
-    def _inputs(self, review: SiteReview) -> None:
+    def _inputs(self, review: SiteReview, whole_site: bool = True) -> None:
         """第二条, 第十八条: the build inputs match their record, and administrators approved it.
 
         Anything else withholds every page: a site whose configuration, theme
@@ -505,7 +504,12 @@ class Gate:
                                          "no site configuration: the build inputs cannot be listed")
             site_config, options = self.config.site
             shown = inputs._key(str(self.config.inputs_record), inputs._base(site_config))
-            current = inputs.site_inputs(site_config, options, inputs.page_titles(review))
+            titles = inputs.page_titles(review)
+            if not whole_site:
+                # Nav titles are judged against every page's title: read the others' too, so
+                # that `check PAGE` judges the inputs as the build does.
+                titles.update(self._titles(set(review.pages)))
+            current = inputs.site_inputs(site_config, options, titles)
             state = trust.record_approval(review.history, review.trust, self.config.inputs_record)
             recorded = state.error if state.error is not None else state.recorded
             findings = inputs.inputs_findings(recorded, current, shown)
@@ -515,11 +519,27 @@ class Gate:
             findings = [inputs.error_finding(exc, shown)]
         review.inputs_findings = findings
         if not findings:
-            review.site_text = inputs.config_text(site_config)
+            published = {p.path for p in review.published()} | {
+                f.path for f in review.files.values() if f.published}
+            review.site_text = inputs.config_text(site_config, published)
             return
         review.site_findings.extend(findings)
         for page in review.pages.values():
             page.verdict.findings.extend(findings)
+
+    def _titles(self, skip: set[str]) -> dict[str, str]:
+        """The ``title`` of every page of the site but ``skip`` (front matter that reads)."""
+        out = {}
+        for path in published_files(self.config.docs_dir, self.config.discovery):
+            if path in skip or not is_page(path):
+                continue
+            try:
+                title = frontmatter.parse((self.config.docs_dir / path).read_bytes()).meta.get("title")
+            except (frontmatter.FrontMatterError, OSError):
+                continue
+            if isinstance(title, str):
+                out[path] = title
+        return out
 
     def _site_key(self, review: SiteReview, site_problem) -> bytes:
         """Everything besides a page's own bytes and git state that its judgement depends on."""

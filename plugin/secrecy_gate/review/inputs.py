@@ -83,6 +83,11 @@ KINDS = {
     "hook-module": "module a hook can import",
     "register": "gate register",
     "asset": "an assets: glob match",
+    "requirements": "packages the build installs",
+    "local-package": "a local package the requirements install",
+    "module": "a Python module importable from the site's directory",
+    "plugin-file": "a repository file a plugin's option names",
+    "gitattributes": "how git checks files out",
 }
 
 RECORD_TEMPLATE = """\
@@ -178,10 +183,39 @@ def _sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def _file_digest(data: bytes) -> str:
+    """A file's digest; a text file's with its line endings made LF first, so that a checkout
+    with ``core.autocrlf`` (a Windows runner) is the same input as the committed file."""
+    if b"\r" in data and b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            data = data.replace(b"\r\n", b"\n")
+    return _sha256(data)
+
+
 # -- nav titles --------------------------------------------------------------------
 
 def _is_page(path: str) -> bool:
     return path.lower().endswith(MARKDOWN_EXTENSIONS)
+
+
+def nav_target(value: str) -> str | None:
+    """A nav entry's target as a docs-relative path, or None for a URL elsewhere.
+
+    One reading for the build inputs and for pruning the nav: percent-escapes
+    decoded, a query or fragment dropped, a leading ``/`` (the docs root) too —
+    ``/internal/x.md?`` names ``internal/x.md`` for both, so an entry that is
+    not approved text is pruned with its page.
+    """
+    target = urllib.parse.unquote(value.strip())
+    target = re.split(r"[?#]", target, maxsplit=1)[0]
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("//"):
+        return None
+    target = target.lstrip("/")
+    return posixpath.normpath(target) if target else ""
 
 
 def _docs_file(docs_dir: str, path: str) -> bool:
@@ -212,11 +246,8 @@ def nav_titles(nav, page_titles: Mapping[str, str], docs_dir: str) -> list[list]
         if not isinstance(target, str):
             add("other", text(title) if title is not None else "", text(target))
             return
-        split = urllib.parse.urlsplit(target)
-        path = None
-        if not (split.scheme or split.netloc or target.startswith("//")):
-            path = posixpath.normpath(target.split("#", 1)[0].split("?", 1)[0].lstrip("/"))
-        if path is not None and (_is_page(path) or _docs_file(docs_dir, path)):
+        path = nav_target(target)
+        if path and (_is_page(path) or _docs_file(docs_dir, path)):
             # A page entry, whether the page exists yet, reads, or is published: its title
             # is text of its own unless it is the page's own title.  Judged the same in
             # every state, so a page moving through review never changes the inputs.
@@ -436,7 +467,7 @@ def collect(config, options, page_titles: Mapping[str, str]) -> dict[str, Input]
         found.setdefault(key, Input(key, digest, kind))
 
     def add_file(path: str, kind: str) -> None:
-        add(path, _sha256(_read(path)), kind)
+        add(path, _file_digest(_read(path)), kind)
 
     chain = _config_chain(config.config_file_path, base)
     nav = next((data["nav"] for _, data in chain if "nav" in data), None)
@@ -471,7 +502,128 @@ def collect(config, options, page_titles: Mapping[str, str]) -> dict[str, Input]
         for rel in _list_docs(docs_dir):
             if not _is_page(rel) and any(fnmatch.fnmatchcase(rel, p) for p in patterns):
                 add_file(os.path.join(docs_dir, *rel.split("/")), "asset")
+
+    # Code the build runs that is not a hook: what the requirements install (a local package's
+    # files too), modules importable from the site's directory (`python -m mkdocs` puts it on
+    # sys.path; macros' main.py lives there), files a plugin's options name, and how git
+    # checks files out (.gitattributes can re-encode a page on every fresh clone).
+    skip = {docs_real, os.path.realpath(config.site_dir)} if config.site_dir else {docs_real}
+    for path, kind in _code_inputs(config, base, skip):
+        add_file(path, kind)
     return dict(sorted(found.items()))
+
+
+_REQUIREMENTS = re.compile(r"^(?:requirements|constraints)[\w.-]*\.txt$")
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
+              ".pytest_cache", ".hypothesis", "build", "dist"}
+MAX_CODE_FILES = 5000
+
+
+def _walk_code(directory: str, skip: set[str]) -> list[str]:
+    """Every file below ``directory`` (no VCS or environment folders, nothing under ``skip``)."""
+    out: list[str] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info")
+                         and os.path.realpath(os.path.join(root, d)) not in skip)
+        out.extend(os.path.join(root, f) for f in sorted(files))
+        if len(out) > MAX_CODE_FILES:
+            raise InputsError(f"{directory} 中的文件超过 {MAX_CODE_FILES} 个，无法作为构建输入逐一核对",
+                              f"{directory} holds more than {MAX_CODE_FILES} files: too many to "
+                              "approve as build inputs")
+    return out
+
+
+def _requirement_paths(path: str, base: str, seen: set[str]) -> list[tuple[str, str]]:
+    """A requirements file, the files it includes (-r, -c) and the local paths it installs."""
+    real = os.path.realpath(path)
+    if real in seen or not os.path.isfile(path):
+        return []
+    seen.add(real)
+    out = [(path, "requirements")]
+    here = os.path.dirname(path)
+    for line in _read(path).decode("utf-8", "replace").splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^(?:-r|--requirement|-c|--constraint)\s*=?\s*(\S+)", line)
+        if m:
+            out += _requirement_paths(os.path.join(here, m.group(1)), base, seen)
+            continue
+        m = re.match(r"^(?:-e|--editable)\s*=?\s*(\S+)", line)
+        target = m.group(1) if m else line.split(";", 1)[0].split()[0]
+        if target.startswith("file:"):
+            target = urllib.parse.urlsplit(target).path
+        if target.startswith((".", "/")) or os.path.exists(os.path.join(here, target)):
+            local = os.path.normpath(os.path.join(here, target))
+            if os.path.isdir(local):
+                out += [(f, "local-package") for f in _walk_code(local, {os.path.realpath(base)})]
+            elif os.path.isfile(local):
+                out.append((local, "local-package"))
+    return out
+
+
+def _option_paths(value, base: str, skip: set[str]) -> list[str]:
+    """Repository files a plugin option names (a file, a directory, or a module name)."""
+    out: list[str] = []
+    if isinstance(value, dict):
+        for v in value.values():
+            out += _option_paths(v, base, skip)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            out += _option_paths(v, base, skip)
+    elif isinstance(value, str) and value.strip() and "\n" not in value and len(value) < 1024:
+        for candidate in (value, value + ".py", value.replace(".", os.sep) + ".py"):
+            path = os.path.normpath(os.path.join(base, candidate))
+            real = os.path.realpath(path)
+            if not _inside(real, os.path.realpath(base)) or real == os.path.realpath(base):
+                continue
+            if any(_inside(real, s) or _inside(s, real) for s in skip):
+                continue  # docs_dir is judged page by page; the output is the output
+            if os.path.isfile(path):
+                out.append(path)
+                break
+            if os.path.isdir(path):
+                out += _walk_code(path, skip)
+                break
+    return out
+
+
+def _plugin_options(config):
+    """Each plugin's options (MkDocs' loaded plugins, or the safe reader's mappings)."""
+    try:
+        plugins = config["plugins"]
+    except (KeyError, AttributeError):
+        return
+    for name, plugin in plugins.items():
+        if name == "secrecy-gate" or str(name).endswith("/secrecy-gate"):
+            continue  # the gate's own paths: the roster has its own rule of change
+        options = getattr(plugin, "config", plugin)
+        yield dict(options) if hasattr(options, "items") else {}
+
+
+def _code_inputs(config, base: str, skip: set[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name in sorted(os.listdir(base)):
+        path = os.path.join(base, name)
+        if _REQUIREMENTS.match(name):
+            out += _requirement_paths(path, base, seen)
+        elif name.endswith(".py") and os.path.isfile(path):
+            out.append((path, "module"))
+    req_dir = os.path.join(base, "requirements")
+    if os.path.isdir(req_dir):
+        for name in sorted(os.listdir(req_dir)):
+            if name.endswith(".txt"):
+                out += _requirement_paths(os.path.join(req_dir, name), base, seen)
+    for options in _plugin_options(config):
+        out += [(p, "plugin-file") for p in _option_paths(options, base, skip)]
+    attributes = [os.path.join(base, ".gitattributes")]
+    for d in sorted(skip):
+        if os.path.isdir(d):
+            attributes += [os.path.join(root, ".gitattributes")
+                           for root, _, files in os.walk(d) if ".gitattributes" in files]
+    out += [(a, "gitattributes") for a in attributes if os.path.isfile(a)]
+    return out
 
 
 def site_inputs(config, options, page_titles: Mapping[str, str]) -> dict[str, str]:
@@ -479,8 +631,11 @@ def site_inputs(config, options, page_titles: Mapping[str, str]) -> dict[str, st
     return {path: item.digest for path, item in collect(config, options, page_titles).items()}
 
 
-def config_text(config) -> str:
-    """Every string of mkdocs.yml and what it INHERITs, one per line (tags' values too)."""
+def config_text(config, published: set[str] | None = None) -> str:
+    """Every string of mkdocs.yml and what it INHERITs, one per line (tags' values too) —
+    of ``nav`` only what the site shows: the titles of entries for ``published`` files and
+    of links elsewhere, and the sections holding them (a withheld page's entry is pruned,
+    so its title is no public text)."""
     out: list[str] = []
 
     def walk(value) -> None:
@@ -496,8 +651,29 @@ def config_text(config) -> str:
         elif isinstance(value, str):
             out.append(value)
 
+    def nav(value) -> bool:
+        """Add what a nav (part) shows; True when it shows anything."""
+        shown = False
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            entries = item.items() if isinstance(item, dict) else [(None, item)]
+            for title, target in entries:
+                if isinstance(target, (list, dict)):
+                    if nav(target) and isinstance(title, str):
+                        out.append(title)
+                        shown = True
+                    continue
+                path = nav_target(target) if isinstance(target, str) else ""
+                if path is None or (published is not None and path in published):
+                    if isinstance(title, str):
+                        out.append(title)
+                    shown = True
+        return shown
+
     for _, data in _config_chain(config.config_file_path, _base(config)):
-        walk(data)
+        walk({k: v for k, v in data.items() if k != "nav"})
+        if "nav" in data:
+            nav(data["nav"])
     return "\n".join(out)
 
 
