@@ -261,3 +261,16 @@ def test_check_of_one_page_judges_the_inputs_as_the_whole_site(gated):
     one = cli(gated, "check", "content/index.md")
     assert "site-inputs.changed" in whole.output and "site-inputs.changed" in one.output
     assert one.exit_code == 1
+
+
+def test_a_package_beside_mkdocs_yml_is_an_input(gated):
+    """`markdown_extensions: [myext]` or `!!python/name:myext.x` imports it."""
+    pkg = gated.root / "myext"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    gated.commit_all("package")
+    gated.approve_inputs()
+    assert gated.verdict("index.md").published
+    (pkg / "core.py").write_text("import atexit\n", encoding="utf-8")
+    gated.commit_all("package code")
+    assert "site-inputs.changed" in codes(gated)

@@ -610,6 +610,11 @@ def _code_inputs(config, base: str, skip: set[str]) -> list[tuple[str, str]]:
             out += _requirement_paths(path, base, seen)
         elif name.endswith(".py") and os.path.isfile(path):
             out.append((path, "module"))
+        elif (os.path.isfile(os.path.join(path, "__init__.py"))
+              and os.path.realpath(path) not in skip and name not in _SKIP_DIRS):
+            # A package beside mkdocs.yml is importable as a module (a Markdown extension,
+            # a `!!python/name:` tag, a plugin's module_name).
+            out += [(f, "module") for f in _walk_code(path, skip) if f.endswith(".py")]
     req_dir = os.path.join(base, "requirements")
     if os.path.isdir(req_dir):
         for name in sorted(os.listdir(req_dir)):
