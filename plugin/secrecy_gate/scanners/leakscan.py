@@ -189,12 +189,51 @@ _HIDDEN_ELEMENT = re.compile(
     r"<([A-Za-z][A-Za-z0-9:-]*)(?=[^<>]*?(?:\shidden(?=[\s=/>])|\sstyle\s*=[^<>]*?"
     r"(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))))[^<>]*>",
     re.IGNORECASE)
+# One of which every hidden element's opening tag holds (looked for in the lower-case text).
+_HIDDEN_WORDS = ("hidden", "display", "visibility")
 _VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source track wbr".split())
 
 
 @functools.lru_cache(maxsize=256)
 def _same_name_tags(name: str) -> re.Pattern:
     return re.compile(rf"<(/?){re.escape(name)}(?=[\s/>])[^<>]*>", re.IGNORECASE)
+
+
+def _hidden_tags(markup: str):
+    """The opening tags of hidden elements, in order (``_HIDDEN_ELEMENT`` matches).
+
+    The regex is tried only at the tag around each of ``_HIDDEN_WORDS``
+    (found with ``str.find``), not at every ``<``: a theme's pages say
+    ``display`` a few times, and the search costs next to nothing.  Each
+    word's next place is remembered, the ``<`` before a place is looked for
+    only back to the previous place, and each tag is tried once: linear on
+    any input.
+    """
+    low = markup.lower()
+    if len(low) != len(markup):  # a character whose lower case is longer (U+0130)
+        yield from _HIDDEN_ELEMENT.finditer(markup)
+        return
+    nxt = {w: low.find(w) for w in _HIDDEN_WORDS}
+    prev, lt, done = 0, -1, 0
+    while True:
+        live = [i for i in nxt.values() if i >= 0]
+        if not live:
+            return
+        k = min(live)
+        for w, i in nxt.items():
+            if i == k:
+                nxt[w] = low.find(w, k + 1)
+        found = markup.rfind("<", prev, k)
+        lt = found if found >= 0 else lt
+        prev = k
+        if lt < done:
+            continue  # no tag before it, or a tag already tried
+        done = lt + 1
+        if markup.find(">", lt, k) >= 0:
+            continue  # the tag closed before the word: text, not an attribute
+        m = _HIDDEN_ELEMENT.match(markup, lt)
+        if m is not None:
+            yield m
 
 
 def _drop_hidden(markup: str) -> str | None:
@@ -205,12 +244,11 @@ def _drop_hidden(markup: str) -> str | None:
     closing tag (nested elements of the same name counted); one never closed
     is dropped to the end.  One pass: each search starts where the last ended.
     """
-    m = _HIDDEN_ELEMENT.search(markup)
-    if m is None:
-        return None
     out: list[str] = []
     pos = 0
-    while m is not None:
+    for m in _hidden_tags(markup):
+        if m.start() < pos:
+            continue  # inside an element already dropped
         out.append(markup[pos:m.start()])
         name = m.group(1).lower()
         end = m.end()
@@ -227,7 +265,10 @@ def _drop_hidden(markup: str) -> str | None:
             else:
                 end = len(markup)  # never closed: hidden to the end
         pos = end
-        m = _HIDDEN_ELEMENT.search(markup, pos)
+        if pos >= len(markup):
+            break
+    if not out:
+        return None
     out.append(markup[pos:])
     return "".join(out)
 
@@ -611,13 +652,17 @@ class LeakScanner:
     def _binary_hits(self, path: str, data: bytes) -> list[LeakHit]:
         """Needles in the raw bytes of a binary file or of a text that is not UTF-8.
 
-        Text stored verbatim in it, in UTF-8, GB18030 (GBK, GB2312) or UTF-16.
+        Text stored verbatim in it, in UTF-8, GB18030 (GBK, GB2312) or UTF-16
+        (reversed needles are left out: they would double the automaton, and no
+        binary shows text backwards).
         """
         if self._auto is None:
             return []
         if self._bin_auto is None:
             self._bin_auto = ahocorasick.Automaton()
-            for i, (key, _, _) in enumerate(self._labels):
+            for i, (key, label, _) in enumerate(self._labels):
+                if all(part.endswith(REVERSED) for part in label.split("; ")):
+                    continue  # text stored backwards is a page's trick, not a binary's
                 for codec in _BINARY_CODECS:
                     try:
                         form = key.encode(codec).decode("latin-1")
