@@ -346,3 +346,23 @@ def test_a_withheld_file_that_cannot_be_read_fails_closed(withheld):
     assert [h["path"] for h in hits if h["kind"] == UNSCANNABLE] == ["(docs_dir)"]
     assert "internal/.pipe.md" in hits[0]["label"]
     assert checked["unreadable"] == ["未发布页面 withheld page internal/.pipe.md"]
+
+
+def test_a_secret_point_reversed_or_with_separators_is_found(site):
+    point = "第三水厂备用取水口位于东河湾南岸暗渠"
+    body = ("# 关于调整部分区域供水安排的通知\n\n自下周起，凉州区部分区域调整供水时间。\n"
+            f"涉及区域：<!-- 密点 -->{point}<!-- /密点 -->以外的全部片区。\n")
+    site.write("water.md", page(body, disclosure="删减后公开", review_extra="redactions: 1\n"))
+    site.sign_all("water.md")
+    assert site.verdict("water.md").published
+    site.build()
+    site.assert_absent(point)
+    assert verify(site)[:2] == (0, [])
+    out = site.root / "site"
+    (out / "reversed.html").write_text(f'<p><bdo dir="rtl">{point[::-1]}</bdo></p>', encoding="utf-8")
+    (out / "dotted.html").write_text("<p>" + "·".join(point) + "</p>", encoding="utf-8")
+    (out / "veiled.html").write_text("<p>" + "\U000e0101".join(point) + "</p>", encoding="utf-8")
+    code, hits, checked = verify(site)
+    assert code == 1 and checked["secret_points"] == 1
+    for name in ("reversed.html", "dotted.html", "veiled.html"):
+        assert leaked(hits, name, "第九条密点 redacted point in water.md"), (name, hits)

@@ -189,7 +189,7 @@ def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
     (``review/secrets.py`` withholds such a page).  Each kept needle is also
     looked for backwards (``reversed_needles``) and by its ideographs alone
     (``projected_needles``), each dropped in turn where published text holds
-    it so.  The scanner's ``summary`` says which sources gave needles; a
+    it so — secret points too.  The scanner's ``summary`` says which sources gave needles; a
     source that could not be read is a hit of every scan (fail closed).
     """
     candidates: dict[str, str] = {}
@@ -215,11 +215,12 @@ def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
     kept = {n: candidates[n] for n in drop_found_in(list(candidates), published_text)}
     kept_secret = {n: secret[n] for n in drop_found_in(list(secret), fixed)}
     needles = {**kept, **kept_secret}
-    backwards = {**reversed_needles(kept, published_text),
-                 **reversed_needles(kept_secret, fixed)}
+    # Backwards and by its ideographs alone, a secret point is dropped where published text
+    # holds it so, like any other needle: the review withholds a page holding the point
+    # itself, not one holding it reversed or with other characters between.
+    backwards = reversed_needles(needles, published_text)
     backwards = {n: label for n, label in backwards.items() if n not in needles}
-    projected = {**projected_needles({**kept, **reversed_needles(kept)}, published_text),
-                 **projected_needles({**kept_secret, **reversed_needles(kept_secret)}, fixed)}
+    projected = projected_needles({**needles, **reversed_needles(needles)}, published_text)
     for label, mine in by_label.items():
         if label.startswith("第九条密点"):
             continue
