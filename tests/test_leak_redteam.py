@@ -366,3 +366,23 @@ def test_a_secret_point_reversed_or_with_separators_is_found(site):
     assert code == 1 and checked["secret_points"] == 1
     for name in ("reversed.html", "dotted.html", "veiled.html"):
         assert leaked(hits, name, "第九条密点 redacted point in water.md"), (name, hits)
+
+
+def test_a_directory_that_cannot_be_listed_fails_closed(withheld, monkeypatch):
+    """As root every directory can be listed: the refusal is made by os.scandir here."""
+    from secrecy_gate.build.verify import scanner_from_inputs, scanner_inputs
+    withheld.write(".private/notes.md", "不能列出的目录里的文字。\n")
+    withheld.build()
+    real = os.scandir
+
+    def refusing(path="."):
+        if str(path).endswith(".private"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    review = withheld.review()
+    scanner = scanner_from_inputs(*scanner_inputs(review, withheld.docs))
+    hits = scanner.scan_dir(withheld.root / "site")
+    assert [h.kind for h in hits] == [UNSCANNABLE] and ".private/" in hits[0].label
+    assert scanner.summary.unreadable == ["未发布目录 directory .private/"]

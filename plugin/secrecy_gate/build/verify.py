@@ -70,14 +70,16 @@ def _source(path: Path, label: str, *, page: bool = False) -> tuple[str | None, 
     return text, label
 
 
-def unpublished_files(review: SiteReview, docs_dir: Path) -> list[str]:
+def unpublished_files(review: SiteReview, docs_dir: Path,
+                      unreadable: list[str] | None = None) -> list[str]:
     """Every file under docs_dir that is not published, docs-relative POSIX, sorted.
 
     docs_dir is walked here, not through MkDocs' file list: dot-files and
     dot-directories are included, and so is whatever ``exclude_docs``,
     ``draft_docs`` or the README.md/index.md rule leaves out.  Symbolic
     links are followed only to a target inside docs_dir (never out of it: a
-    link to ``/`` would make every file of the machine a needle).
+    link to ``/`` would make every file of the machine a needle).  A
+    directory that cannot be listed is appended to ``unreadable``.
     """
     root = Path(docs_dir)
     try:
@@ -87,7 +89,12 @@ def unpublished_files(review: SiteReview, docs_dir: Path) -> list[str]:
     published = ({p.path for p in review.published()}
                  | {f.path for f in review.files.values() if f.published})
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def failed(exc: OSError) -> None:
+        if unreadable is not None and exc.filename:
+            unreadable.append(Path(exc.filename).relative_to(root).as_posix() + "/")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=failed, followlinks=False):
         dirnames.sort()
         for name in filenames:
             full = Path(dirpath, name)
@@ -145,12 +152,15 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
             sources.append((*_source(docs_dir / path, f"未发布文件 withheld file {path}"), False))
             done.add(path)
     # What the review never judged because MkDocs never publishes it.
-    for path in unpublished_files(review, docs_dir):
+    unlisted: list[str] = []
+    for path in unpublished_files(review, docs_dir, unlisted):
         if path in done or path in review.pages:
             continue
         page = is_page(path)
         kind = "未发布页面 withheld page" if page else "未发布文件 withheld file"
         sources.append((*_source(docs_dir / path, f"{kind} {path}", page=page), False))
+    for path in unlisted:
+        sources.append((None, f"未发布目录 directory {path}", False))
     return sources, published_text, allowed_pii
 
 
