@@ -386,3 +386,11 @@ def test_a_directory_that_cannot_be_listed_fails_closed(withheld, monkeypatch):
     hits = scanner.scan_dir(withheld.root / "site")
     assert [h.kind for h in hits] == [UNSCANNABLE] and ".private/" in hits[0].label
     assert scanner.summary.unreadable == ["未发布目录 directory .private/"]
+
+
+def test_a_scanner_of_reversed_needles_only_reads_a_binary_file():
+    scanner = LeakScanner(reversed_needles({n: "withheld page plan.md" for n in needles_from_text(WITHHELD)}))
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+    assert scanner.scan_bytes("img/a.png", png) == []
+    hits = scanner.scan_bytes("a.html", f"<p>{ZH[::-1]}</p>".encode())
+    assert [h.kind for h in hits] == [LEAKED_TEXT]

@@ -672,6 +672,8 @@ class LeakScanner:
                         continue
                     self._bin_auto.add_word(form, i)
             self._bin_auto.make_automaton()
+        if len(self._bin_auto) == 0:
+            return []  # every needle is a reversed one
         return self._report(path, self._bin_auto.iter(data.decode("latin-1")), False)
 
     def _content_hits(self, path: str, text: str, lines: bool) -> list[LeakHit]:
