@@ -7,10 +7,15 @@ scans the output with a scanner holding the needles of ``--withheld``
 synthetic withheld pages, ``--runs`` times, and prints the median time and
 the throughput.  Every hit is printed: a clean build must give none.
 
-    .venv/bin/python scripts/leakbench.py [--pages 300] [--withheld 200] [--runs 5]
+    .venv/bin/python scripts/leakbench.py [--pages 300] [--withheld 200] [--runs 5] [--plain]
+
+The scanner is made as a build makes it (``build.verify.scanner_from_inputs``:
+each needle also reversed, and the Han-only needles of the CJK projection,
+all minus what the published pages hold); ``--plain`` gives it the needles
+alone, as before those existed.
 
 The last line is machine-readable:
-``bytes=… files=… needles=… median_s=… mb_s=… cpu_s=… cpu_mb_s=… best_cpu_mb_s=… hits=…``
+``bytes=… files=… needles=… projected=… median_s=… mb_s=… cpu_s=… cpu_mb_s=… best_cpu_mb_s=… hits=…``
 (wall time and the process's CPU time, median and best: on a shared machine the best
 CPU figure is the steadiest).
 """
@@ -26,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from secrecy_gate.build.verify import scanner_from_inputs
 from secrecy_gate.scanners import LeakScanner, needles_from_text
 
 WORDS = ("政府信息公开", "规范性文件", "各县区人民政府", "市政府各部门", "高度重视", "明确责任分工",
@@ -80,6 +86,7 @@ def main() -> None:
     ap.add_argument("--withheld", type=int, default=200)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", type=Path, default=None, help="build into this directory and keep it")
+    ap.add_argument("--plain", action="store_true", help="the needles only: no reversed or projected ones")
     args = ap.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,12 +95,16 @@ def main() -> None:
         if not site.exists():
             site = make_site(root, args.pages, rng)
         needles: dict[str, str] = {}
+        sources = []
         for i in range(args.withheld):
             text = "\n".join(f"第{i}号内部事项：" + "".join(rng.choice("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉")
                                                         for _ in range(24)) for _ in range(5))
+            sources.append((text, f"withheld page w{i}.md", False))
             for n in needles_from_text(text):
                 needles[n] = f"withheld page w{i}.md"
-        scanner = LeakScanner(needles)
+        published = [p.read_text(encoding="utf-8") for p in sorted((root / "docs").glob("*.md"))]
+        scanner = (LeakScanner(needles) if args.plain
+                   else scanner_from_inputs(sources, published, []))
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
         files = sum(1 for p in site.rglob("*") if p.is_file())
         times, cpu, hits = [], [], []
@@ -105,7 +116,8 @@ def main() -> None:
         for h in hits:
             print(h.render())
         med, med_cpu = statistics.median(times), statistics.median(cpu)
-        print(f"bytes={size} files={files} needles={scanner.needle_count} median_s={med:.3f} "
+        print(f"bytes={size} files={files} needles={scanner.needle_count} "
+              f"projected={scanner.projected_count} median_s={med:.3f} "
               f"mb_s={size / med / 1e6:.1f} cpu_s={med_cpu:.3f} cpu_mb_s={size / med_cpu / 1e6:.1f} "
               f"best_cpu_mb_s={size / min(cpu) / 1e6:.1f} "
               f"hits={len(hits)}")

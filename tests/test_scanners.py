@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -178,10 +179,41 @@ def test_normalise_is_nfkc_without_format_characters():
     assert normalise(text).count("\n") == text.count("\n")
     cf = [chr(cp) for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Cf"]
     assert all(_FORMAT_CHARS.match(c) for c in cf)
-    assert set(_COMMON_FORMAT) == {c for c in cf if ord(c) <= 0xFFFF}
+    removed = {chr(cp) for cp in range(0x10000) if _FORMAT_CHARS.match(chr(cp))}
+    assert set(_COMMON_FORMAT) == removed
     for c in cf:  # every one is removed, in a BMP and in an astral string alike
         assert normalise(f"秘{c}密") == "秘密"
         assert normalise(f"秘{c}密\U0001F600") == "秘密\U0001F600"
+
+
+# Default_Ignorable_Code_Point as DerivedCoreProperties.txt lists it (Unicode 15.1/16.0).
+DEFAULT_IGNORABLE = [(0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+                     (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+                     (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+                     (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+                     (0xE0000, 0xE0FFF)]
+
+
+def test_every_default_ignorable_code_point_is_removed():
+    ignorable = [chr(cp) for lo, hi in DEFAULT_IGNORABLE for cp in range(lo, hi + 1)]
+    assert len(ignorable) == 4174
+    for c in ignorable:
+        assert normalise(f"关{c}于{c}调整") == "关于调整", hex(ord(c))
+    # NFKC maps nothing to one of them, so none survives normalisation.
+    for cp in range(sys.maxunicode + 1):
+        if not _FORMAT_CHARS.match(chr(cp)):
+            assert not _FORMAT_CHARS.search(unicodedata.normalize("NFKC", chr(cp))), hex(cp)
+    # A combining grapheme joiner between a letter and its accent does not keep them apart.
+    assert normalise("e\u034f\u0301t\u00e9") == "\u00e9t\u00e9"
+
+
+def test_normalising_five_megabytes_stays_a_regex_pass():
+    text = ("关于调整凉州区部分区域供水时间的通知，各县区人民政府：\n" * 100_000)[:2_500_000]
+    assert len(text.encode()) > 5_000_000
+    veiled = text.replace("调", "调\ufe0f").replace("水", "水\U000E0100")
+    started = time.process_time()
+    assert normalise(veiled) == normalise(text)
+    assert time.process_time() - started < 2.0
 
 
 def test_normalised_text_maps_back_across_removed_characters():

@@ -86,7 +86,7 @@ def test_an_unapproved_hook_is_refused_and_verify_site_fails_an_approved_one(gat
     assert (gated.root / "site" / "late.html").is_file()
     result = cli(gated, "verify-site", "site", "--format", "json")
     assert result.exit_code == 1
-    assert any(h["path"] == "late.html" for h in json.loads(result.output))
+    assert any(h["path"] == "late.html" for h in json.loads(result.stdout))
 
 
 def test_verify_site_runs_no_hook(gated):

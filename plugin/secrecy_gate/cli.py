@@ -458,27 +458,33 @@ def verify_site_cmd(site_dir, config_file, fmt):
     cannot be judged (build inputs not approved, roster not proven, history
     unreadable) fails it as well.  Exit 1 when anything is found.
     """
-    from .build.verify import verify_site
-    from .review.secrets import secret_points
+    from .build.verify import verify_report
     from .scanners import LeakHit
 
     gc = load_gate_config(config_file)
     review = Gate(gc).review()
     hits = [LeakHit("(site)", f.code, f.message_en, "", f.article)
             for f in review.site_findings if f.withholds]
-    hits += verify_site(Path(site_dir), review, gc.docs_dir)
+    found, summary = verify_report(Path(site_dir), review, gc.docs_dir)
+    hits += found
     if fmt == "json":
         click.echo(json.dumps([{"path": h.path, "kind": h.kind, "label": h.label, "matched": h.matched,
                                 "article": h.article, "line": h.line} for h in hits],
                               ensure_ascii=False, indent=2))
+        # What was looked for, on stderr: stdout stays the list of problems.
+        click.echo(json.dumps({"checked": summary.as_dict()}, ensure_ascii=False), err=True)
     else:
         for h in hits:
             click.echo(h.render())
-        points = len(secret_points(review.pages.values()))
+        for label in summary.without_needles:
+            click.echo(f"{label}: 未提供可查找的文字（如图片，或文字均已见于公开页面） / "
+                       "gave no text to look for (an image, or text published pages hold too)")
+        n, points = len(summary.with_needles), summary.secret_points
         click.echo(f"verify-site {site_dir}: {len(hits)} 处问题 / problem(s); "
-                   f"已核对 {len(review.withheld())} 个未发布页面与 {points} 处第九条密点 / "
-                   f"checked against {len(review.withheld())} withheld page(s) and {points} "
-                   "secret point(s)")
+                   f"已核对 {n} 个未发布页面或文件与 {points} 处第九条密点 / "
+                   f"checked against {n} withheld page(s) or file(s) and {points} "
+                   f"secret point(s) ({summary.needles} needles, {summary.reversed} reversed, "
+                   f"{summary.projected} CJK-projected)")
     sys.exit(1 if hits else 0)
 
 

@@ -53,7 +53,8 @@ from urllib.parse import unquote_plus
 
 from .text import _FORMAT_CHARS, normalise
 
-__all__ = ["Decoded", "decode_all", "has_css_escapes", "bytes_text", "MAX_ROUNDS", "MIN_BASE64"]
+__all__ = ["Decoded", "decode_all", "has_css_escapes", "bytes_text", "source_text",
+           "looks_like_text", "MAX_ROUNDS", "MIN_BASE64"]
 
 # Rounds of decoding; an encoding nested deeper than this is reported, not searched.
 MAX_ROUNDS = 6
@@ -98,6 +99,79 @@ def bytes_text(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         return data.decode("utf-8", "replace")
+
+
+# Byte order marks, the longer first (UTF-32-LE's begins like UTF-16-LE's).
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# What is read to tell the encoding, and to tell text from binary.
+SNIFF_BYTES = 64 * 1024
+# Characters that are in no text: controls (but tab, line feed, form feed, carriage
+# return) and the replacement character of bytes that decode to nothing.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+
+
+def _wide_codec(sample: bytes) -> str | None:
+    """UTF-32 or UTF-16 without a BOM, from where the NUL bytes fall (None: neither).
+
+    Latin letters, digits, line feeds and the YAML of a front matter have a
+    NUL high byte in UTF-16 (a quarter of UTF-32 bytes are never NUL but
+    three in four are).  A NUL or two added to UTF-8 text does not make a
+    pattern: one parity must hold at least 2% of its bytes as NULs and four
+    times as many as the other.
+    """
+    quads = len(sample) // 4
+    if quads >= 1:
+        z = [sample[i:quads * 4:4].count(0) for i in range(4)]
+        if min(z[2], z[3]) * 10 >= quads * 9 and z[0] * 2 < quads:
+            return "utf-32-le"
+        if min(z[0], z[1]) * 10 >= quads * 9 and z[3] * 2 < quads:
+            return "utf-32-be"
+    pairs = len(sample) // 2
+    odd, even = sample[1:pairs * 2:2].count(0), sample[0:pairs * 2:2].count(0)
+    if odd >= max(2, pairs // 50) and even * 4 <= odd:
+        return "utf-16-le"
+    if even >= max(2, pairs // 50) and odd * 4 <= even:
+        return "utf-16-be"
+    return None
+
+
+def looks_like_text(text: str) -> bool:
+    """At most one character in twenty is a control or a replacement character (at most
+    five in a text shorter than a hundred)."""
+    sample = text[:SNIFF_BYTES]
+    return len(_NOT_TEXT.findall(sample)) * 20 <= max(len(sample), 100)
+
+
+def source_text(data: bytes, *, text: bool = False) -> str | None:
+    """The text of a withheld file, whatever its encoding; None for binary (an image).
+
+    A BOM says the encoding (UTF-8, UTF-16, UTF-32: ``working-tree-encoding=UTF-16``
+    in ``.gitattributes`` checks a page out with one); else a NUL pattern of
+    UTF-32 or UTF-16; else UTF-8, GB18030 if it reads cleanly, and UTF-8 with
+    replacement characters otherwise.  ``text=True`` (a Markdown page) never
+    gives None: a page with a NUL byte or a broken sequence is still text.
+    Any other file is binary when more than one character in twenty of its
+    start is a control or undecodable.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            decoded = data[len(bom):].decode(codec, "replace")
+            return decoded if text or looks_like_text(decoded) else None
+    wide = _wide_codec(data[:SNIFF_BYTES])
+    candidates = [wide] if wide else []
+    candidates += ["utf-8", "gb18030"]
+    for codec in candidates:
+        try:
+            decoded = data.decode(codec)
+        except UnicodeDecodeError:
+            if codec != wide:
+                continue
+            decoded = data.decode(codec, "replace")  # the NUL pattern says so
+        if text or looks_like_text(decoded):
+            return decoded
+    decoded = data.decode("utf-8", "replace")
+    return decoded if text or looks_like_text(decoded) else None
 
 
 class _Builder:

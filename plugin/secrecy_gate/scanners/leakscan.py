@@ -35,6 +35,7 @@ leak.
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import hashlib
 import html
@@ -56,10 +57,10 @@ import ahocorasick
 from .encodings import MAX_ROUNDS, bytes_text, decode_all, has_css_escapes
 from .markings import _find_markings
 from .pii import _find_pii, canonical
-from .text import NormalisedText, cjk_count, mask, normalise
+from .text import NormalisedText, cjk_count, mask, normalise, project_cjk
 
 __all__ = ["LeakScanner", "LeakHit", "needles_from_text", "plain_text", "squash",
-           "LEAKED_TEXT", "UNSCANNABLE"]
+           "reversed_needles", "projected_needles", "LEAKED_TEXT", "UNSCANNABLE"]
 
 LEAKED_TEXT = "leaked-text"
 UNSCANNABLE = "unscannable"
@@ -77,6 +78,9 @@ _BINARY_CODECS = ("utf-8", "gb18030", "utf-16-le", "utf-16-be")
 # (HTML text, search-index strings, plain-text files), not in scripts,
 # styles or binaries, where short strings occur by chance.
 DEFAULT_MIN_LEN = 8
+# The fewest ideographs of a needle looked for in the CJK projection (``project_cjk``): in
+# text reduced to its ideographs, shorter runs of a withheld text recur by chance.
+MIN_PROJECTED = 8
 _CHUNK = 32
 
 
@@ -177,6 +181,96 @@ def _hidden(markup: str) -> str:
     if "&" in s:
         s = html.unescape(s)
     return s
+
+
+# An element a browser does not show: the ``hidden`` attribute, or an inline style of
+# ``display: none`` / ``visibility: hidden``.  ``[^<>]`` keeps each try within one tag.
+_HIDDEN_ELEMENT = re.compile(
+    r"<([A-Za-z][A-Za-z0-9:-]*)(?=[^<>]*?(?:\shidden(?=[\s=/>])|\sstyle\s*=[^<>]*?"
+    r"(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))))[^<>]*>",
+    re.IGNORECASE)
+# One of which every hidden element's opening tag holds (looked for in the lower-case text).
+_HIDDEN_WORDS = ("hidden", "display", "visibility")
+_VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+@functools.lru_cache(maxsize=256)
+def _same_name_tags(name: str) -> re.Pattern:
+    return re.compile(rf"<(/?){re.escape(name)}(?=[\s/>])[^<>]*>", re.IGNORECASE)
+
+
+def _hidden_tags(markup: str):
+    """The opening tags of hidden elements, in order (``_HIDDEN_ELEMENT`` matches).
+
+    The regex is tried only at the tag around each of ``_HIDDEN_WORDS``
+    (found with ``str.find``), not at every ``<``: a theme's pages say
+    ``display`` a few times, and the search costs next to nothing.  Each
+    word's next place is remembered, the ``<`` before a place is looked for
+    only back to the previous place, and each tag is tried once: linear on
+    any input.
+    """
+    low = markup.lower()
+    if len(low) != len(markup):  # a character whose lower case is longer (U+0130)
+        yield from _HIDDEN_ELEMENT.finditer(markup)
+        return
+    nxt = {w: low.find(w) for w in _HIDDEN_WORDS}
+    prev, lt, done = 0, -1, 0
+    while True:
+        live = [i for i in nxt.values() if i >= 0]
+        if not live:
+            return
+        k = min(live)
+        for w, i in nxt.items():
+            if i == k:
+                nxt[w] = low.find(w, k + 1)
+        found = markup.rfind("<", prev, k)
+        lt = found if found >= 0 else lt
+        prev = k
+        if lt < done:
+            continue  # no tag before it, or a tag already tried
+        done = lt + 1
+        if markup.find(">", lt, k) >= 0:
+            continue  # the tag closed before the word: text, not an attribute
+        m = _HIDDEN_ELEMENT.match(markup, lt)
+        if m is not None:
+            yield m
+
+
+def _drop_hidden(markup: str) -> str | None:
+    """``markup`` without the elements a browser does not show (None: it has none).
+
+    ``关<span hidden>~</span>于`` reads 关于 in a browser; the scan of this form
+    sees what the reader sees.  Each hidden element is dropped up to its own
+    closing tag (nested elements of the same name counted); one never closed
+    is dropped to the end.  One pass: each search starts where the last ended.
+    """
+    out: list[str] = []
+    pos = 0
+    for m in _hidden_tags(markup):
+        if m.start() < pos:
+            continue  # inside an element already dropped
+        out.append(markup[pos:m.start()])
+        name = m.group(1).lower()
+        end = m.end()
+        if name not in _VOID_ELEMENTS and not m.group().endswith("/>"):
+            depth = 1
+            for t in _same_name_tags(name).finditer(markup, m.end()):
+                if t.group(1):
+                    depth -= 1
+                elif not t.group().endswith("/>"):
+                    depth += 1
+                if depth == 0:
+                    end = t.end()
+                    break
+            else:
+                end = len(markup)  # never closed: hidden to the end
+        pos = end
+        if pos >= len(markup):
+            break
+    if not out:
+        return None
+    out.append(markup[pos:])
+    return "".join(out)
 
 
 _JSON_ESC = re.compile(r"\\u([0-9a-fA-F]{4})|\\(.)")
@@ -350,6 +444,59 @@ def drop_found_in(candidates: list[str], exclude: str | Iterable[str]) -> list[s
     return [c for i, c in enumerate(candidates) if i not in found]
 
 
+REVERSED = "（倒序 reversed）"
+PROJECTED = "（仅汉字 CJK projection）"
+
+
+def reversed_needles(needles: Mapping[str, str], exclude: str | Iterable[str] = (), *,
+                     latin: bool = True) -> dict[str, str]:
+    """Each needle written backwards, labelled ``REVERSED``; those in ``exclude`` dropped.
+
+    Text stored backwards is shown forwards by ``<bdo dir="rtl">``, a
+    right-to-left override (U+202E, which normalisation then drops) or a
+    script reversing a string as the page opens.  ``latin=False`` keeps only
+    needles holding CJK text: a short Latin needle backwards is more likely
+    to occur by chance (measured: none did on a Material site, so the caller
+    keeps them).
+    """
+    out: dict[str, str] = {}
+    for needle, label in needles.items():
+        back = needle[::-1]
+        if back == needle or back in needles or (not latin and not cjk_count(needle)):
+            continue
+        out.setdefault(back, label + REVERSED)
+    return {n: out[n] for n in drop_found_in(list(out), exclude)}
+
+
+def projected_needles(needles: Mapping[str, str],
+                      exclude: str | Iterable[str] = ()) -> dict[str, str]:
+    """The Han-only runs (``project_cjk``) of at least ``MIN_PROJECTED`` ideographs of each
+    needle, labelled ``PROJECTED``, minus those the projection of ``exclude`` holds.
+
+    ``exclude`` (the published texts) is projected without the breaks at
+    Latin words, which drops more: a published sentence differing from a
+    withheld one only in its numbers, punctuation or a word between is not
+    taken for it.
+    """
+    out: dict[str, str] = {}
+    for needle, label in needles.items():
+        for run in project_cjk(needle).split("\x00"):
+            if len(run) >= MIN_PROJECTED:
+                out.setdefault(run, label + PROJECTED)
+    texts = [exclude] if isinstance(exclude, str) else list(exclude)
+    corpus = "\x00".join(project_cjk(c).replace("\x00", "")
+                          for c in _as_corpus(texts).split("\x00")) if out and texts else ""
+    if not corpus:
+        return out
+    auto = ahocorasick.Automaton()
+    keys = list(out)
+    for i, c in enumerate(keys):
+        auto.add_word(_bytes_form(c), i)
+    auto.make_automaton()
+    found = {i for _, i in auto.iter(_bytes_form(corpus))}
+    return {c: out[c] for i, c in enumerate(keys) if i not in found}
+
+
 # -- the scanner ---------------------------------------------------------------
 
 _HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
@@ -385,12 +532,18 @@ class LeakScanner:
 
     ``needles`` maps a text to look for to its label (``"withheld page
     content/xx.md"``, ``"redacted point in yy.md"``); needles are normalised
-    and stripped of whitespace.  ``allowed_pii`` is the site-wide list of
-    ``pii_allowed`` values; ``markings``/``pii`` switch those checks.
+    and stripped of whitespace.  ``projected`` maps Han-only needles
+    (``projected_needles``) to their labels: they are looked for only in the
+    CJK projection (``project_cjk``) of the text a reader sees, where
+    separators between the characters are gone.  ``allowed_pii`` is the
+    site-wide list of ``pii_allowed`` values; ``markings``/``pii`` switch
+    those checks.  ``problems`` are reported by every ``scan_dir`` (a
+    withheld file that could not be read: the scan fails closed).
     """
 
     def __init__(self, needles: Mapping[str, str], *, allowed_pii: Iterable[str] = (),
-                 markings: bool = True, pii: bool = True, min_len: int = DEFAULT_MIN_LEN):
+                 markings: bool = True, pii: bool = True, min_len: int = DEFAULT_MIN_LEN,
+                 projected: Mapping[str, str] | None = None, problems: Iterable[LeakHit] = ()):
         self.allowed_pii = list(allowed_pii)
         self._allowed = sorted({canonical(a) for a in self.allowed_pii if a})
         self._already: dict[str, bytes] = {}
@@ -417,26 +570,47 @@ class LeakScanner:
             for i, (key, _, _) in enumerate(self._labels):
                 self._auto.add_word(_bytes_form(key), i)
             self._auto.make_automaton()
+        # Hits of every scan of a directory: a withheld file whose text could not be read.
+        self.problems = list(problems)
+        self.summary = None  # what the needles came from (``build.verify.NeedleSummary``)
+        self._proj_labels: list[tuple[str, str, bool]] = []
+        self._proj_auto: ahocorasick.Automaton | None = None
+        for needle, label in (projected or {}).items():
+            key = project_cjk(needle).replace("\x00", "")
+            if len(key) >= MIN_PROJECTED:
+                self._proj_labels.append((key, label, False))
+        if self._proj_labels:
+            self._proj_auto = ahocorasick.Automaton()
+            for i, (key, _, _) in enumerate(self._proj_labels):
+                self._proj_auto.add_word(_bytes_form(key), i)
+            self._proj_auto.make_automaton()
 
     @property
     def needle_count(self) -> int:
+        """Needles looked for in every text form (reversed ones included)."""
         return len(self._labels)
+
+    @property
+    def projected_count(self) -> int:
+        """Han-only needles looked for in the CJK projection."""
+        return len(self._proj_labels)
 
     # -- one text ---------------------------------------------------------------
 
     def _needle_hits(self, path: str, forms: list[str], readable: bool, *, css: bool = False,
-                     depth: int = 0) -> list[LeakHit]:
+                     depth: int = 0, shown: Iterable[str] = ()) -> list[LeakHit]:
         """Needles in already-normalised ``forms`` and in those forms decoded (whitespace is
         dropped here).
 
         ``css``: backslash escapes may be CSS escapes too (a style sheet, markup).
         Decoded payloads that are not text (a ``data:`` URI's image) are scanned
-        as files, one level deeper.
+        as files, one level deeper.  ``shown``: further forms searched as they
+        are, not decoded (markup without its hidden elements).
         """
         if self._auto is None:
             return []
         forms = [f for f in forms if f]
-        extra: list[str] = []
+        extra: list[str] = [f for f in shown if f]
         hits: list[LeakHit] = []
         for form in forms:
             for as_css in (False, True) if css and has_css_escapes(form) else (False,):
@@ -459,25 +633,36 @@ class LeakScanner:
         return [h for h in self.scan_bytes(path, payload, "data:", depth + 1)
                 if h.kind in (LEAKED_TEXT, UNSCANNABLE)]
 
-    def _report(self, path: str, matches, readable: bool) -> list[LeakHit]:
+    def _report(self, path: str, matches, readable: bool, labels=None) -> list[LeakHit]:
+        labels = self._labels if labels is None else labels
         found: set[int] = set()
         for _, i in matches:
-            if readable or not self._labels[i][2]:
+            if readable or not labels[i][2]:
                 found.add(i)
-        return [LeakHit(path, LEAKED_TEXT, self._labels[i][1], mask(self._labels[i][0]),
-                        "第二条、第九条")
+        return [LeakHit(path, LEAKED_TEXT, labels[i][1], mask(labels[i][0]), "第二条、第九条")
                 for i in sorted(found)]
+
+    def _projected_hits(self, path: str, texts: Iterable[str]) -> list[LeakHit]:
+        """Han-only needles in the CJK projection of texts a reader sees (already normalised)."""
+        if self._proj_auto is None:
+            return []
+        hay = "\x00".join(_bytes_form(project_cjk(t)) for t in texts if t)
+        return self._report(path, self._proj_auto.iter(hay), True, self._proj_labels)
 
     def _binary_hits(self, path: str, data: bytes) -> list[LeakHit]:
         """Needles in the raw bytes of a binary file or of a text that is not UTF-8.
 
-        Text stored verbatim in it, in UTF-8, GB18030 (GBK, GB2312) or UTF-16.
+        Text stored verbatim in it, in UTF-8, GB18030 (GBK, GB2312) or UTF-16
+        (reversed needles are left out: they would double the automaton, and no
+        binary shows text backwards).
         """
         if self._auto is None:
             return []
         if self._bin_auto is None:
             self._bin_auto = ahocorasick.Automaton()
-            for i, (key, _, _) in enumerate(self._labels):
+            for i, (key, label, _) in enumerate(self._labels):
+                if all(part.endswith(REVERSED) for part in label.split("; ")):
+                    continue  # text stored backwards is a page's trick, not a binary's
                 for codec in _BINARY_CODECS:
                     try:
                         form = key.encode(codec).decode("latin-1")
@@ -487,6 +672,8 @@ class LeakScanner:
                         continue
                     self._bin_auto.add_word(form, i)
             self._bin_auto.make_automaton()
+        if len(self._bin_auto) == 0:
+            return []  # every needle is a reversed one
         return self._report(path, self._bin_auto.iter(data.decode("latin-1")), False)
 
     def _content_hits(self, path: str, text: str, lines: bool) -> list[LeakHit]:
@@ -530,7 +717,13 @@ class LeakScanner:
         if markup:
             visible = normalise(_visible(text))
             hidden = normalise(_hidden(text))
-            return (self._needle_hits(path, [visible, hidden], True, css=True, depth=depth)
+            # What a browser shows: without the elements it hides (a separator in a hidden
+            # span after every character).
+            dropped = _drop_hidden(text) if self._auto is not None else None
+            shown = normalise(_visible(dropped)) if dropped is not None else visible
+            return (self._needle_hits(path, [visible, hidden], True, css=True, depth=depth,
+                                      shown=[shown] if dropped is not None else ())
+                    + self._projected_hits(path, [shown])
                     + self._content_hits(path, visible, False))
         if ext in _CODE_EXT:
             # JSON and JavaScript escapes (\\uXXXX, \\/) are undone with the other encodings.
@@ -539,6 +732,7 @@ class LeakScanner:
         # Plain text and anything else copied (.txt, .md, .csv, .bak …).
         plain = normalise(text)
         return (self._needle_hits(path, [plain], True, depth=depth)
+                + self._projected_hits(path, [plain])
                 + self._content_hits(path, plain, ext not in _JSON_EXT))
 
     def scan_bytes(self, path: str, data: bytes, name: str | None = None,
@@ -643,7 +837,7 @@ class LeakScanner:
         """
         self._already = dict(already or {})
         root = Path(site_dir)
-        hits: list[LeakHit] = []
+        hits: list[LeakHit] = list(self.problems)
         files: list[tuple[int, str]] = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
