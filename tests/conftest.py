@@ -238,7 +238,8 @@ class Site:
         current, digest = self._inputs_now()
         path = gc.inputs_record
         inputs.write_record(path, current)
-        self.commit_all("记录构建输入")
+        self.git("add", str(path))
+        self.git("commit", "-q", "-m", "记录构建输入")
         for who in approvers:
             entry = {"name": PEOPLE[who][0], "date": _dt.date.today(), "digest": digest}
             path.write_text(write_approval(path, path.read_text(encoding="utf-8"), entry, digest),

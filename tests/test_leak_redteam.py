@@ -165,6 +165,9 @@ def test_a_page_checked_out_as_utf16_still_gives_needles(withheld, tmp_path):
                                                   encoding="utf-8")
     withheld.git("add", ".gitattributes")  # the page itself stays as it was committed
     withheld.git("commit", "-q", "-m", "gitattributes")
+    # .gitattributes is a build input: unapproved, verify-site fails the whole site anyway
+    # (tests/test_site_inputs.py).  Approved, the withheld page still gives its needles.
+    withheld.approve_inputs()
     clone = Site.clone(withheld, tmp_path / "fresh")
     raw = (clone.docs / "internal" / "plan.md").read_bytes()
     assert raw[:2] in (b"\xff\xfe", b"\xfe\xff") and ZH.encode() not in raw  # UTF-16 on disk
