@@ -397,3 +397,20 @@ def test_a_scanner_of_reversed_needles_only_reads_a_binary_file():
     assert scanner.scan_bytes("img/a.png", png) == []
     hits = scanner.scan_bytes("a.html", f"<p>{ZH[::-1]}</p>".encode())
     assert [h.kind for h in hits] == [LEAKED_TEXT]
+
+
+@pytest.mark.parametrize("unit", ["<!--", "<script>", "<style>", "<a ", "<", "<p", 'alt="x', "<div hidden>"])
+def test_markup_left_open_is_closed_at_its_end_and_still_scanned(unit):
+    """A file of openings that never close (a careless or hostile page): each is closed at
+    the end of the file, as a browser reads it, so that every match attempt finds its end
+    (without that, a megabyte of them took minutes: each attempt scanned to the end of the
+    file); withheld text before or after them is still found."""
+    from secrecy_gate.scanners.leakscan import LeakScanner, _closed
+    data = unit * (1_000_000 // len(unit))
+    closed = _closed(data)
+    assert closed.startswith(data)
+    assert closed.rfind("<") < closed.rfind(">") or "<" not in closed
+    assert closed.rfind("<!--") <= closed.rfind("-->")
+    scanner = LeakScanner({"一段未发布页面的正文内容": "withheld page x.md"})
+    assert scanner.scan_bytes("open.html", (data + "一段未发布页面的正文内容").encode()) is not None
+    assert scanner.scan_bytes("open.html", ("<p>一段未发布页面的正文内容</p>" + data).encode())

@@ -149,12 +149,34 @@ _ATTR = re.compile(
 )
 
 
+def _closed(markup: str) -> str:
+    """``markup`` with what it leaves open closed at its end.
+
+    A comment, script, style or tag left open runs to the end of the file (as a
+    browser reads it); closing it there keeps every regex here linear: a match
+    attempt then always finds its end, instead of scanning to the end of a
+    hostile file from each of thousands of openings.
+    """
+    tail = ""
+    if markup.rfind("<!--") > markup.rfind("-->"):
+        tail += "-->"
+    if "<s" in markup or "<S" in markup:
+        low = markup.lower()
+        for name in ("script", "style"):
+            if low.rfind(f"<{name}") > low.rfind(f"</{name}"):
+                tail += f"</{name}>"
+    if markup.rfind("<") > markup.rfind(">"):
+        tail += ">"
+    return markup + tail if tail else markup
+
+
 def _visible(markup: str) -> str:
     """The text a reader sees in HTML/XML: tags removed, blocks on their own lines.
 
     The values of attributes a reader may see (alt, title, content …) are
     appended when they hold non-ASCII text or digits.
     """
+    markup = _closed(markup)
     attrs = [a or b or c for a, b, c in _ATTR.findall(markup)] if "=" in markup else []
     s = _SCRIPT_STYLE.sub("\n", markup) if ("<s" in markup or "<S" in markup) else markup
     s = _COMMENT.sub(" ", s)
@@ -177,7 +199,7 @@ def _hidden(markup: str) -> str:
     hidden in an attribute or a script is found as well as one in the text
     (escaped or percent-encoded there, by ``encodings.decode_all``).
     """
-    s = "\n".join(_HIDDEN.findall(markup))
+    s = "\n".join(_HIDDEN.findall(_closed(markup)))
     if "&" in s:
         s = html.unescape(s)
     return s
