@@ -30,7 +30,7 @@ from ..review.gate import SiteReview, is_page
 from ..review.secrets import SHORTEST_KEPT, secret_points
 from ..scanners import LeakHit, LeakScanner, needles_from_text
 from ..scanners.encodings import SNIFF_BYTES, source_text
-from ..scanners.leakscan import (UNSCANNABLE, drop_found_in, projected_needles,
+from ..scanners.leakscan import (UNSCANNABLE, as_corpus, drop_found_in, projected_needles,
                                  reversed_needles)
 from ..core.schema import vocabulary
 
@@ -222,6 +222,7 @@ def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
             (secret if kept_anyway else candidates).setdefault(n, label)
             mine.add(n)
     fixed = [vocabulary(), column_headings()]
+    published_text = as_corpus(published_text)  # once, for the three needle forms
     kept = {n: candidates[n] for n in drop_found_in(list(candidates), published_text)}
     kept_secret = {n: secret[n] for n in drop_found_in(list(secret), fixed)}
     needles = {**kept, **kept_secret}

@@ -406,7 +406,18 @@ def _chunks(fragment: str, min_len: int) -> list[str]:
     return parts
 
 
+class Corpus(str):
+    """Published texts already in the needle form (``as_corpus``): passed as ``exclude`` to
+    the needle functions, it is not read again (a portal's pages take a second each time)."""
+
+
+def as_corpus(exclude: str | Iterable[str]) -> Corpus:
+    return Corpus(_as_corpus(exclude))
+
+
 def _as_corpus(exclude: str | Iterable[str]) -> str:
+    if isinstance(exclude, Corpus):
+        return exclude
     texts = [exclude] if isinstance(exclude, str) else list(exclude)
     return "\x00".join(squash("\n".join(plain_text(t))) for t in texts if t)
 
@@ -505,7 +516,8 @@ def projected_needles(needles: Mapping[str, str],
         for run in project_cjk(needle).split("\x00"):
             if len(run) >= MIN_PROJECTED:
                 out.setdefault(run, label + PROJECTED)
-    texts = [exclude] if isinstance(exclude, str) else list(exclude)
+    texts = exclude if isinstance(exclude, Corpus) else (
+        [exclude] if isinstance(exclude, str) else list(exclude))
     corpus = "\x00".join(project_cjk(c).replace("\x00", "")
                           for c in _as_corpus(texts).split("\x00")) if out and texts else ""
     if not corpus:
