@@ -240,7 +240,10 @@ plugins:
     ("  - index.md\n  - 政务公开:\n      - a.md\n      - b.md\n", True),           # a reviewed page, no title
     ("  - index.md\n  - 政务公开:\n      - a.md\n      - 页面乙: b.md\n", True),   # its own reviewed title
     ("  - 政务公开:\n      - a.md\n  - index.md\n", True),                          # reordered
-    ("  - 首页: index.md\n  - 政务公开:\n      - 页面甲: a.md#part\n", True),      # own titles, an anchor
+    ("  - 首页: index.md\n  - 政务公开:\n      - 页面甲: a.md\n", True),           # own titles
+    ("  - 首页: index.md\n  - 政务公开:\n      - 页面甲: ./a.md\n", True),         # as MkDocs matches it
+    # MkDocs matches no file: a link whose address (any text after `#`) is on every page.
+    ("  - 首页: index.md\n  - 政务公开:\n      - 页面甲: a.md#part\n", False),
     ("  - index.md\n", False),                                                     # a section title removed
     ("  - index.md\n  - 政务公开:\n      - a.md\n  - 内部资料:\n      - b.md\n", False),   # new section title
     ("  - index.md\n  - 政务公开:\n      - a.md\n      - 另一个标题: b.md\n", False),     # differs from the page's
@@ -285,6 +288,7 @@ def test_nav_titles_lists_exactly_the_new_text(tmp_path):
     titles = {"a.md": "页面甲", "sub/b.md": "页面乙"}
     assert si.nav_titles(nav, titles, str(docs)) == [
         ["link", "外链", "https://example.org/x"],
+        ["link", "页面乙", "/sub/b.md"],  # a leading `/`: MkDocs writes the address as it is
         ["other", "环境", '{"!tag":"!ENV","value":"LINK"}'],
         ["section", "栏目"],
         ["title", "改名"],

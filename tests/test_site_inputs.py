@@ -203,6 +203,42 @@ def test_verify_site_does_not_take_a_withheld_pages_nav_title_for_public_text(ma
     assert result.exit_code == 1 and "planted.html" in result.output
 
 
+# An untitled nav entry MkDocs cannot match to a file is a link whose address is written,
+# unescaped, into every page (red team, second round).
+INJECTED = '"><b>编辑自拟的公告青龙计划</b><a href="'
+
+
+@pytest.mark.parametrize("target", [
+    f"/x.md#{INJECTED}", f"/x.md?{INJECTED}", f"/index.md#{INJECTED}", f"index.md#{INJECTED}",
+    f"index.md?{INJECTED}", f"./index.md#{INJECTED}", f"sub/../index.md#{INJECTED}",
+])
+def test_a_nav_address_that_matches_no_page_is_text_to_approve(gated, target):
+    text = (gated.root / "mkdocs.yml").read_text(encoding="utf-8")
+    gated.set_mkdocs_yml(text.replace("site_name: 测试站点", "site_name: 测试站点\nnav:\n"
+                                      f"  - index.md\n  - '{target}'\n"), approve=False)
+    gated.commit_all("导航")
+    assert "site-inputs.changed" in codes(gated)
+    assert not gated.verdict("index.md").published
+    with pytest.raises((PluginError, Abort)):
+        gated.build()
+    gated.assert_absent("青龙计划")
+
+
+@pytest.mark.parametrize("target", ["drafts/编辑自拟的公告青龙计划.md", "青龙计划/x.md",
+                                    "secret.md", "secret.md/"])
+def test_a_nav_entry_for_a_page_that_is_not_published_is_pruned(make_site, target):
+    """A page path names no text of its own, so it needs no approval — and so it must not
+    reach the site as a link when no such page is published (MkDocs would print the path)."""
+    site = make_site(mkdocs_extra=f"nav:\n  - 首页: index.md\n  - '{target}'\n")
+    site.write("index.md", page(f"# 首页\n\n{BODY}\n", title="首页"))
+    site.sign_all("index.md")
+    site.write("secret.md", page(f"# 内部\n\n{SECRET}\n", disclosure="不予公开"))
+    site.sign_all("secret.md", "不予公开")
+    site.build()
+    assert BODY in site.output_text()
+    site.assert_absent("青龙计划", "secret.md", SECRET)
+
+
 @pytest.mark.parametrize("name, text", [
     ("requirements.txt", "mkdocs-macros-plugin\n"),
     ("main.py", "def define_env(env):\n    pass\n"),

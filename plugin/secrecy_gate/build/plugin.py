@@ -61,7 +61,8 @@ from mkdocs.utils import get_relative_url
 
 from . import catalogue, report
 from ..review import rules
-from ..review.gate import Discovery, Gate, GateConfig, PageResult, ReviewCache, SiteReview
+from ..review.gate import (MARKDOWN_EXTENSIONS, Discovery, Gate, GateConfig, PageResult,
+                           ReviewCache, SiteReview)
 from ..review.inputs import nav_target
 from .leakwatch import LeakWatch
 from .stage import Stage, handoff_body, memory_dir, stage_parent, staged_bytes, write_stage
@@ -329,9 +330,8 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
                 f.inclusion = InclusionLevel.EXCLUDED  # not a file the review judged
             # Theme files pass.
         if config.nav:
-            withheld = {p.path for p in review.withheld()} | {
-                r.path for r in review.files.values() if not r.published}
-            config.nav = prune_nav(config.nav, withheld)
+            config.nav = prune_nav(config.nav, {p.path for p in review.published()} | {
+                r.path for r in review.files.values() if r.published}, set(review.files))
         # From the verdicts only, before review.release() drops the records.
         self.documents = catalogue.documents(review)
         self.catalogue_uri = self._add_catalogue(files, config)
@@ -530,22 +530,33 @@ def _empty_dir(path: str) -> None:
         pass  # MkDocs cleans again after on_config and reports what it cannot remove
 
 
-def prune_nav(nav, withheld: set[str]):
-    """Remove withheld pages from an explicit ``nav`` (titles and prev/next leak otherwise)."""
+def prune_nav(nav, published: set[str], files: set[str]):
+    """An explicit ``nav`` without entries for pages and files that are not published.
+
+    Titles and prev/next links leak otherwise.  An entry for a page that does not
+    exist at all goes too: MkDocs would write its path into every page as a link.
+    Other targets (URLs, paths that are no page) are text approved with the build
+    inputs and stay.
+    """
+    def shown(value: str) -> bool:
+        path = _nav_target(value)
+        return path is None or path in published or not (
+            path.lower().endswith(MARKDOWN_EXTENSIONS) or path in files)
+
     out = []
     for item in nav:
         if isinstance(item, str):
-            if _nav_target(item) not in withheld:
+            if shown(item):
                 out.append(item)
         elif isinstance(item, dict):
             kept = {}
             for title, value in item.items():
                 if isinstance(value, list):
-                    sub = prune_nav(value, withheld)
+                    sub = prune_nav(value, published, files)
                     if sub:
                         kept[title] = sub
                 elif isinstance(value, str):
-                    if _nav_target(value) not in withheld:
+                    if shown(value):
                         kept[title] = value
                 else:
                     kept[title] = value

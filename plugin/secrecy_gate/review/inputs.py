@@ -247,6 +247,13 @@ def nav_titles(nav, page_titles: Mapping[str, str], docs_dir: str) -> list[list]
             add("other", text(title) if title is not None else "", text(target))
             return
         path = nav_target(target)
+        if path and (path != PurePosixPath(target).as_posix() or target[:1] == "/"
+                     or any(c in target for c in "?#%")):
+            # Not a docs path as MkDocs matches it (a query, a fragment, a leading ``/``,
+            # an escape, ``..``, spaces): MkDocs makes it a link whose address is this text,
+            # written into every page.  The address is text of its own.
+            add("link", text(title) if title is not None else "", target)
+            return
         if path and (_is_page(path) or _docs_file(docs_dir, path)):
             # A page entry, whether the page exists yet, reads, or is published: its title
             # is text of its own unless it is the page's own title.  Judged the same in
