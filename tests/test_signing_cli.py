@@ -310,3 +310,60 @@ def test_new_then_schema(site):
     validator.validate(signed)
     signed["review"]["signatrues"] = []
     assert not validator.is_valid(signed)
+
+
+FLOW_REVIEW = """\
+---
+title: 流式记录   # 作者的注释
+tags: [政务公开,
+  通知]
+review: {classification: 非密, disclosure: 主动公开,
+  basis: 《中华人民共和国政府信息公开条例》第二十条, reason: 本机关制定的规范性文件,
+  sensitive: {economic_data: false, historical_events: false,
+    pending_cases: false, cautious_matters: false, other_risks: false},
+  third_party: {involved: false}, lead_agency: city-office, co_agencies: []}
+---
+# 正文
+"""
+
+FLOW_UNDER_KEY = """\
+---
+title: 键下的流式映射
+review:
+  classification: 非密
+  disclosure: 主动公开
+  basis: 《中华人民共和国政府信息公开条例》第二十条
+  reason: 本机关制定的规范性文件
+  sensitive: {economic_data: false, historical_events: false,
+    pending_cases: false, cautious_matters: false,
+    other_risks: false}       # 第八条
+  third_party: {involved: false}
+  lead_agency: city-office
+  co_agencies: []
+  signatures: []
+---
+# 正文
+"""
+
+
+@pytest.mark.parametrize("original", [FLOW_REVIEW, FLOW_UNDER_KEY], ids=["review-flow", "under-key"])
+def test_sign_keeps_a_flow_mapping_over_several_lines(site, original):
+    """`sign` adds its entries and leaves the author's layout alone: a flow mapping spread
+    over several lines stays on those lines (ruamel.yaml alone would join them)."""
+    site.write("a.md", original)
+    for step in STEPS:
+        result = sign(site, "a.md", step)
+        assert result.exit_code == 0, result.output
+    after = (site.docs / "a.md").read_text(encoding="utf-8")
+    assert len(signatures(site, "a.md")) == 4
+    if original is FLOW_REVIEW:
+        # The entries go inside the flow mapping, after its last key, on its last line.
+        last = "  third_party: {involved: false}, lead_agency: city-office, co_agencies: []"
+        assert after.startswith(original.split(last)[0] + last + ", signatures: [{step: originator")
+        assert after.endswith("digest: " + signatures(site, "a.md")[3]["digest"] + "}]}\n---\n# 正文\n")
+    else:
+        kept = [line for line in after.splitlines() if "{step:" not in line]
+        assert kept == [line if line != "  signatures: []" else "  signatures:"
+                        for line in original.splitlines()]
+    assert "  pending_cases: false, cautious_matters: false" in after
+    assert site.verdict("a.md").published

@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import merge3
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -88,21 +89,93 @@ def _detect_indent(fm: str) -> tuple[int, int, int]:
     return 2, 4, 2
 
 
+def _dump(y: YAML, data) -> str:
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
+
+
 def _rewrite(text: str, mutate) -> str:
+    """``text`` with its front matter changed by ``mutate`` (a function of the ruamel data).
+
+    ruamel.yaml keeps comments, key order and quoting, but writes a flow
+    mapping or sequence the author spread over several lines on one line, and
+    evens out indentation.  So the front matter is dumped twice, before and
+    after the change, and only the difference between the two dumps is
+    applied to the author's own text (a three-way merge, line by line, then
+    character by character where a change falls inside a construct the dump
+    reflowed).  The merged text is used only if it reads as exactly the data
+    the dump after the change holds; otherwise that dump is written.
+    """
     fm, _, _ = frontmatter.split(text)
     head_end = text.index("\n") + 1  # just after the opening --- fence
     tail_start = head_end + len(fm)
     y = _yaml()
     y.indent(*_detect_indent(fm))
     data = y.load(fm)
+    before = _dump(y, data)
     mutate(data)
-    buf = io.StringIO()
-    y.dump(data, buf)
-    dumped = buf.getvalue()
-    if text[:head_end].endswith("\r\n"):
+    after = _dump(y, data)
+    crlf = text[:head_end].endswith("\r\n")
+    dumped = keep_layout(fm.replace("\r\n", "\n") if crlf else fm, before, after)
+    if crlf:
         # Only the front matter is rewritten; the body keeps its bytes, mixed line endings too.
         dumped = dumped.replace("\r\n", "\n").replace("\n", "\r\n")
     return text[:head_end] + dumped + text[tail_start:]
+
+
+def keep_layout(original: str, base: str, changed: str) -> str:
+    """``changed`` (a dump of ``base``'s data after an edit) laid out as ``original`` was.
+
+    ``base`` is ruamel's dump of ``original`` unchanged: what differs between
+    ``original`` and ``base`` is the author's layout, what differs between
+    ``base`` and ``changed`` is the edit; a three-way merge keeps both.
+    """
+    if base == changed:
+        return original
+    if original == base:
+        return changed
+    a_lines = original.splitlines(keepends=True)
+    z_lines = base.splitlines(keepends=True)
+    b_lines = changed.splitlines(keepends=True)
+    out: list[str] = []
+    for region in merge3.Merge3(z_lines, a_lines, b_lines).merge_regions():
+        kind = region[0]
+        if kind == "unchanged":
+            out.extend(z_lines[region[1]:region[2]])
+        elif kind in ("a", "same"):
+            out.extend(a_lines[region[1]:region[2]])
+        elif kind == "b":
+            out.extend(b_lines[region[1]:region[2]])
+        else:  # conflict: the edit falls inside lines the dump laid out otherwise
+            _, z0, z1, a0, a1, b0, b1 = region
+            merged = _merge_chars("".join(z_lines[z0:z1]), "".join(a_lines[a0:a1]),
+                                  "".join(b_lines[b0:b1]))
+            if merged is None:
+                return changed
+            out.append(merged)
+    merged_text = "".join(out)
+    try:
+        same = frontmatter.load_yaml(merged_text) == frontmatter.load_yaml(changed)
+    except frontmatter.FrontMatterError:
+        same = False
+    return merged_text if same else changed
+
+
+def _merge_chars(base: str, ours: str, theirs: str) -> str | None:
+    """A three-way merge of three short texts, character by character; None on a clash."""
+    out: list[str] = []
+    for region in merge3.Merge3(list(base), list(ours), list(theirs)).merge_regions():
+        kind = region[0]
+        if kind == "unchanged":
+            out.append(base[region[1]:region[2]])
+        elif kind in ("a", "same"):
+            out.append(ours[region[1]:region[2]])
+        elif kind == "b":
+            out.append(theirs[region[1]:region[2]])
+        else:
+            return None
+    return "".join(out)
 
 
 def _flow(entry: dict) -> CommentedMap:
