@@ -367,3 +367,59 @@ def test_sign_keeps_a_flow_mapping_over_several_lines(site, original):
                         for line in original.splitlines()]
     assert "  pending_cases: false, cautious_matters: false" in after
     assert site.verdict("a.md").published
+
+
+def commits(site: Site) -> int:
+    return int(site.git("rev-list", "--count", "HEAD"))
+
+
+def test_sign_many_pages_and_folders_in_one_commit_each(site):
+    """A folder and a page in one `sign`: one commit per step, one entry and digest per page."""
+    for rel in ("book/ch1.md", "book/ch2.md", "book/part/ch3.md", "intro.md"):
+        site.write(rel, page(f"# {rel}\n\n{rel} 的正文。\n", title=rel), commit=False)
+    site.commit_all("四个页面")
+    pages = ("book/ch1.md", "book/ch2.md", "book/part/ch3.md", "intro.md")
+    for step in STEPS:
+        before = commits(site)
+        result = run(site, step, "sign", str(site.docs / "book"), str(site.docs / "intro.md"),
+                     "--step", step, "--opinion", "主动公开")
+        assert result.exit_code == 0, result.output
+        assert commits(site) == before + 1
+        assert "4 page(s) in one commit" in result.output
+        changed = site.git("show", "--name-only", "--format=", "HEAD").split()
+        assert sorted(changed) == sorted(f"content/{p}" for p in pages)
+        assert site.git("log", "-1", "--format=%ae").strip() == PEOPLE[step][1]
+    review = site.review()
+    for rel in pages:
+        sigs = signatures(site, rel)
+        assert [s["step"] for s in sigs] == list(STEPS)
+        assert {s["digest"] for s in sigs} == {review.pages[rel].digest}
+        assert review.pages[rel].published, review.pages[rel].verdict.findings
+    assert len({review.pages[rel].digest for rel in pages}) == 4
+
+
+def test_sign_many_is_all_or_nothing(site):
+    site.write("book/ok.md", page("# 好\n"), commit=False)
+    site.write("book/bad.md", page("# 坏\n").replace(
+        "  basis: 《中华人民共和国政府信息公开条例》第二十条\n", ""), commit=False)
+    site.write("book/other.md", page("# 他机关\n", lead="city-finance"), commit=False)
+    site.commit_all("三个页面")
+    before, files = head(site), {p: p.read_bytes() for p in (site.docs / "book").iterdir()}
+    result = run(site, "originator", "sign", str(site.docs / "book"), "--step", "originator",
+                 "--opinion", "主动公开")
+    assert result.exit_code == 1
+    assert "2 of 3 page(s) cannot be signed; none was signed" in result.output
+    assert "bad.md: the review record is incomplete" in result.output
+    assert "other.md: 王起草 is not staff of the lead agency city-finance" in result.output
+    assert head(site) == before
+    assert {p: p.read_bytes() for p in (site.docs / "book").iterdir()} == files
+    # Fixed, and the other agency's page left out: the pages already signed are skipped.
+    (site.docs / "book/bad.md").write_text(page("# 坏\n"), encoding="utf-8")
+    site.commit_all("补全")
+    assert run(site, "originator", "sign", str(site.docs / "book/ok.md"), "--step", "originator",
+               "--opinion", "主动公开").exit_code == 0
+    result = run(site, "originator", "sign", str(site.docs / "book/ok.md"),
+                 str(site.docs / "book/bad.md"), "--step", "originator", "--opinion", "主动公开")
+    assert result.exit_code == 0, result.output
+    assert "already signed by you at this step, skipped" in result.output and "ok.md" in result.output
+    assert len(signatures(site, "book/ok.md")) == 1 and len(signatures(site, "book/bad.md")) == 1

@@ -22,7 +22,7 @@ from .desk import sweep as sweep_mod
 from .review.gate import Gate, GateConfig, SiteReview, is_page, published_files
 from .core.findings import Severity
 from .core.schema import STEPS, page_schema
-from .desk.signing import SignError, consent as do_consent, git_author, sign as do_sign
+from .desk.signing import SignError, consent as do_consent, git_author, sign_many as do_sign_many
 
 
 def _find_config(explicit: str | None) -> Path:
@@ -219,24 +219,59 @@ def _current_person(review: SiteReview, gc: GateConfig, lang: str):
 
 
 @main.command()
-@click.argument("page", type=click.Path(exists=True, dir_okay=False))
+@click.argument("pages", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--step", required=True, type=click.Choice(STEPS))
 @click.option("--opinion", required=True, help="主动公开|依申请公开|删减后公开|不予公开 (or English alias)")
 @click.option("--comment", default=None)
-@click.option("--no-commit", is_flag=True, help="Write the entry but do not commit it.")
+@click.option("--no-commit", is_flag=True, help="Write the entries but do not commit them.")
 @config_option
-def sign(page, step, opinion, comment, no_commit, config_file):
-    """Sign PAGE's review record as the current git author (第十条)."""
+def sign(pages, step, opinion, comment, no_commit, config_file):
+    """Sign the review record of PAGES as the current git author (第十条).
+
+    PAGES are pages or folders (every page MkDocs publishes under a folder).
+    Each page gets its own entry with its own digest; all go into one commit.
+    All or nothing: if any page cannot be signed by you, none is, and each
+    reason is shown.  Among several pages, one you already signed at this
+    step, as it is now, is skipped.  Before signing a changed page, `secrecy-gate diff PAGE`
+    shows what changed since its last valid signature.
+    """
     gc = load_gate_config(config_file)
+    targets = _page_targets(gc, pages)
     try:
-        res = do_sign(Path(page), step, opinion, comment, gc, commit=not no_commit)
+        # One page named on its own: signing it twice is a mistake to report, not to skip.
+        res = do_sign_many(targets, step, opinion, comment, gc, commit=not no_commit,
+                           skip_done=len(targets) > 1 or any(Path(p).is_dir() for p in pages))
     except SignError as exc:
         raise click.ClickException(str(exc)) from None
-    if res.dropped:
-        click.echo(f"已移除 {res.dropped} 个失效签署 / removed {res.dropped} void signature(s)")
-    e = res.entry
-    click.echo(f"已签署 / signed: {page} {e['step']} {e['name']} {e['opinion']} {e['date']}"
-               + (f" (commit {res.commit[:10]})" if res.commit else " (not committed)"))
+    for p in res.skipped:
+        click.echo(f"已签过，跳过 / already signed by you at this step, skipped: {p}")
+    for r in res.results:
+        if r.dropped:
+            click.echo(f"{r.page}: 已移除 {r.dropped} 个失效签署 / removed {r.dropped} void signature(s)")
+        e = r.entry
+        click.echo(f"已签署 / signed: {r.page} {e['step']} {e['name']} {e['opinion']} {e['date']}")
+    n = len(res.results)
+    if res.commit:
+        click.echo(f"{n} 个页面，一次提交 / {n} page(s) in one commit: {res.commit[:10]}")
+    elif n:
+        click.echo(f"{n} 个页面已写入，未提交 / {n} page(s) written, not committed")
+
+
+def _page_targets(gc: GateConfig, paths: tuple[str, ...]) -> list[Path]:
+    """Pages named, and the pages MkDocs publishes under folders named (docs-relative order)."""
+    out: list[Path] = []
+    for p in paths:
+        if Path(p).is_dir():
+            found = [gc.docs_dir / r for r in (_rel_paths(gc, (p,)) or []) if is_page(r)]
+            if not found:
+                raise click.ClickException(f"{p} 下没有页面 / no page under {p}")
+            out.extend(found)
+        else:
+            if Path(p).resolve().is_relative_to(gc.docs_dir.resolve()):
+                out.append(Path(p))
+            else:
+                _rel_paths(gc, (p,))  # says it is outside docs_dir
+    return out
 
 
 @main.command()
