@@ -342,7 +342,7 @@ def sign_many(pages: list[Path], step: str, opinion: str, comment: str | None,
             message += f" {len(planned)} 个页面"
         body = ("\n".join(f"{k}: {v}" for k, v in planned[0].entry.items()) if len(planned) == 1
                 else "\n".join(f"{p.rel}: {p.entry['digest']}" for p in planned))
-        sha = _commit(gate_config.docs_dir, [p.rel for p in planned], message, body)
+        sha = _commit_paths(gate_config.docs_dir.resolve(), [p.rel for p in planned], message, body)
     return ManyResult([SignResult(p.page, p.entry, p.dropped, sha) for p in planned], skipped, sha)
 
 
@@ -450,12 +450,17 @@ def _write(page: Path, result, mutate, entry: dict, dropped: int, commit: bool,
     page.write_bytes(new_text.encode("utf-8"))
     sha = None
     if commit:
-        body = "\n".join(f"{k}: {v}" for k, v in entry.items())
-        sha = _commit(page.parent, [page.name], message, body)
+        sha = _commit(page, message, entry)
     return SignResult(page, entry, dropped, sha)
 
 
-def _commit(cwd: Path, paths: list[str], message: str, body: str) -> str:
+def _commit(page: Path, message: str, entry: dict) -> str:
+    """One commit of ``page``, the entry's fields in the message body."""
+    return _commit_paths(page.parent, [page.name], message,
+                         "\n".join(f"{k}: {v}" for k, v in entry.items()))
+
+
+def _commit_paths(cwd: Path, paths: list[str], message: str, body: str) -> str:
     """One commit of exactly ``paths`` (relative to ``cwd``), as the current git author."""
     git = ["git", "--literal-pathspecs"]
     for args in ([*git, "add", "--", *paths],
