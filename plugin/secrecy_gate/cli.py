@@ -419,29 +419,7 @@ def audit(paths, config_file, fmt, html_dir, lang):
 
 TEMPLATE = """---
 title: {yaml_title}
-# document:                       # 政府信息公开目录 (optional)
-#   index_no:                     # 索引号
-#   issuer:                       # 发布机构
-#   doc_no:                       # 文号
-#   written:                      # 成文日期 YYYY-MM-DD
-#   published:                    # 发布日期 YYYY-MM-DD (absent: the leader's approval date)
-review:
-  classification:                 # 第五、六条: 非密|工作秘密|秘密|机密|绝密
-  disclosure:                     # 第五条: 主动公开|依申请公开|删减后公开|不予公开
-  basis:                          # 第五条 依据
-  reason:                         # 第五条 理由
-  sensitive:                      # 第八条 (一)-(五): answer every item true/false
-    economic_data:                # (一) 未发布的经济数据
-    historical_events:            # (二) 重大历史事件和政治运动的表述
-    pending_cases:                # (三) 尚未处理完结的案件
-    cautious_matters:             # (四) 文件规定应慎重处理的信息
-    other_risks:                  # (五) 可能违反保密规定的其他情形
-  third_party: {{involved: false}}  # 第七条
-  {lead_agency:<32}# 第十一条 主办机关 (roster id)
-  co_agencies: []                 # 第十一条 协办机关 (roster ids)
-  consents: []                    # written by `secrecy-gate consent`
-  signatures: []                  # written by `secrecy-gate sign` (第十条)
----
+{record}---
 
 # {title}
 
@@ -450,9 +428,11 @@ review:
 
 def new_page_text(title: str, agency: str = "") -> str:
     """A page with an empty review record, as ``secrecy-gate new`` writes it."""
+    from .desk.adopt import record_block
+
     # Quoted: a title such as “通知: 关于…” must not break the YAML.
     return TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False),
-                           lead_agency=f"lead_agency: {agency}")
+                           record=record_block(agency))
 
 
 @main.command()
@@ -460,10 +440,12 @@ def new_page_text(title: str, agency: str = "") -> str:
 @click.option("--title", default=None)
 @click.option("--agency", default="", help="Roster id of the lead agency.")
 def new(page, title, agency):
-    """Create PAGE with an empty review record to fill in."""
+    """Create PAGE with an empty review record to fill in (an existing page: `adopt`)."""
     path = Path(page)
     if path.exists():
-        raise click.ClickException(f"{page} 已存在 / already exists")
+        raise click.ClickException(
+            f"{page} 已存在：为已有页面加入空白审查记录请用 secrecy-gate adopt {page} / already exists: "
+            f"to put a blank review record into an existing page, run `secrecy-gate adopt {page}`")
     if not is_page(path.name):
         raise click.ClickException("页面须为 .md 文件 / the page must be a .md file")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -471,6 +453,42 @@ def new(page, title, agency):
     path.write_text(new_page_text(title, agency), encoding="utf-8")
     click.echo(f"已创建 / created {page}: 填写 review 后提交，再按第十条送审 / fill in review, commit, "
                "then have it signed (第十条)")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--agency", default="", help="Roster id of the lead agency, written into each record.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@config_option
+def adopt(paths, agency, dry_run, config_file):
+    """Put a blank review record into existing pages (第二条 先审核后公开).
+
+    PATHS are pages or folders (every page MkDocs publishes under a folder).
+    The record goes in as text before the closing --- of the front matter, so
+    the page's own keys, order, comments and layout (Material's title, icon,
+    status, tags, comments …) and its body stay byte for byte; a page without
+    front matter gets one.  Pages with a review record already are left as
+    they are and listed.  Exit 1 when a page could not be adopted.
+    """
+    from .desk import adopt as adopt_mod
+
+    gc = load_gate_config(config_file)
+    pages: list[Path] = []
+    for p in paths:
+        if Path(p).is_dir():
+            pages.extend(gc.docs_dir / r for r in (_rel_paths(gc, (p,)) or []) if is_page(r))
+        else:
+            _rel_paths(gc, (p,))  # refuses a file outside docs_dir
+            if not is_page(p):
+                raise click.ClickException(f"{p} 不是 Markdown 页面 / is not a Markdown page")
+            pages.append(Path(p))
+    seen: set = set()
+    pages = [p for p in pages if not (p.resolve() in seen or seen.add(p.resolve()))]
+    plan = adopt_mod.plan(pages, agency)
+    if not dry_run:
+        adopt_mod.apply(plan)
+    click.echo("\n".join(adopt_mod.render(plan, dry_run, agency)))
+    sys.exit(1 if any(a.state == "refused" for a in plan) else 0)
 
 
 @main.command()

@@ -122,12 +122,25 @@ class FileResult:
     reason_en: str
 
 
-def front_matter_finding(path: str, exc: frontmatter.FrontMatterError) -> Finding:
-    """第二条 先审核后公开: a page whose front matter cannot be read cannot be judged."""
+def front_matter_finding(path: str, exc: frontmatter.FrontMatterError, shown: str | None = None
+                         ) -> Finding:
+    """第二条 先审核后公开: a page whose front matter cannot be read cannot be judged.
+
+    ``shown`` is the page as a command line names it (default: ``path``)."""
+    if exc.code == "front-matter.missing":
+        return Finding(exc.code, "第二条", path, exc.zh, exc.en, *adopt_fix(shown or path),
+                       "front matter", exc.line)
     return Finding(exc.code, "第二条", path, exc.zh, exc.en,
-                   "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（secrecy-gate new 可生成）",
+                   "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（已有页面：secrecy-gate adopt 页面 加入空白记录）",
                    "start the page with YAML front matter between --- lines holding a review record "
-                   "(`secrecy-gate new` writes one)", "front matter", exc.line)
+                   "(for an existing page, `secrecy-gate adopt PAGE` adds a blank one)", "front matter", exc.line)
+
+
+def adopt_fix(shown: str) -> tuple[str, str]:
+    """How a page without a record gets one (第二条): `secrecy-gate adopt` keeps the page as it is."""
+    return (f"运行 secrecy-gate adopt {shown} 加入空白审查记录（页面原有内容不变），填写后按第十条程序签署",
+            f"run `secrecy-gate adopt {shown}` to add a blank review record (the rest of the page stays "
+            "as it is), fill it in and have it signed")
 
 
 @dataclass
@@ -312,6 +325,16 @@ class Gate:
                 "or discard it with git restore", "roster", None, Severity.WARNING))
 
     # -- one page --------------------------------------------------------------
+    def _shown(self, path: str) -> str:
+        """A page as a command run beside mkdocs.yml names it (``content/a.md``)."""
+        base = self.config.roster_default.parent.parent if self.config.roster_default else None
+        if base is None:
+            return path
+        try:
+            return (self.config.docs_dir / path).relative_to(base).as_posix()
+        except ValueError:
+            return path
+
     def _prepare(self, path: str, raw: bytes) -> tuple[PageResult, object]:
         """What needs no git: the strict parse, the record, the digest, the 第九条 cut."""
         result = PageResult(path, Verdict(path))
@@ -319,12 +342,15 @@ class Gate:
             text = frontmatter.decode(raw)
             doc = frontmatter.parse(text)
         except frontmatter.FrontMatterError as exc:
-            result.verdict.findings.append(front_matter_finding(path, exc))
+            result.verdict.findings.append(front_matter_finding(path, exc, self._shown(path)))
             return result, None
         result.document = doc
         result.source = text
         jsonable = frontmatter.to_jsonable(doc.meta)  # once, for the schema and the digest
         record, findings = parse_record(doc.meta, path, jsonable)
+        if record is None and findings and findings[0].code == "record.absent":
+            findings = [dataclasses.replace(findings[0], **dict(zip(("fix_zh", "fix_en"),
+                                                                    adopt_fix(self._shown(path)))))]
         result.verdict.findings.extend(findings)
         if record is None:
             return result, None
