@@ -146,3 +146,127 @@ def test_fix_texts_and_new_point_to_adopt(site):
     result = CliRunner().invoke(main, ["new", str(site.docs / "bare.md")])
     assert result.exit_code == 1
     assert f"secrecy-gate adopt {site.docs / 'bare.md'}" in result.output
+
+
+# -- attachments ----------------------------------------------------------------------
+
+PNG_A = b"\x89PNG\r\n\x1a\n" + b"image-a" * 10
+PNG_B = b"\x89PNG\r\n\x1a\n" + b"image-b" * 10
+PDF = b"%PDF-1.4\n% report\n"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fill(text: str, agency: str = "city-office") -> str:
+    """Fill in a blank record as its editor would (the values of conftest's ``record``)."""
+    values = {"classification": "非密", "disclosure": "主动公开",
+              "basis": "《中华人民共和国政府信息公开条例》第二十条",
+              "reason": "本机关制定的规范性文件，应当主动公开", "lead_agency": agency,
+              **{k: "false" for k in ("economic_data", "historical_events", "pending_cases",
+                                      "cautious_matters", "other_risks")}}
+    for key, value in values.items():
+        text, n = re.subn(rf"^( +{key}:)[ \t]*(?=#|$)", rf"\1 {value}   ", text, count=1, flags=re.M)
+        assert n == 1, key
+    return text
+
+
+GUIDE = """\
+# 指南
+
+![示意图](../images/a.png){ width="300" }
+
+<img src="../images/b.png" alt="第二张图">
+
+下载[报告][r]，另见[首页](../index.md)与[外部链接](https://example.org/x.png)。
+
+<link rel="stylesheet" href="../stylesheets/extra.css">
+
+[r]: ../files/report.pdf "报告"
+"""
+
+
+def guide_site(make_site) -> Site:
+    site = make_site(plugin_options='      assets: ["stylesheets/*.css"]\n')
+    site.write("images/a.png", PNG_A, commit=False)
+    site.write("images/b.png", PNG_B, commit=False)
+    site.write("files/report.pdf", PDF, commit=False)
+    site.write("stylesheets/extra.css", "body { color: black; }\n", commit=False)
+    site.write("index.md", page("# 首页\n"), commit=False)
+    site.write("guide/a.md", page(GUIDE), commit=False)
+    site.commit_all("指南与附件")
+    return site
+
+
+def test_attachments_lists_linked_files_and_writes_them(make_site):
+    site = guide_site(make_site)
+    p = site.docs / "guide/a.md"
+    listing = run(site, "editor", "attachments", str(p))
+    assert listing.exit_code == 1
+    out = listing.output
+    for target, data in (("images/a.png", PNG_A), ("images/b.png", PNG_B), ("files/report.pdf", PDF)):
+        assert f"not listed: {target}  sha256:{sha(data)}" in out
+    assert "asset glob, needs no listing: stylesheets/extra.css" in out
+    assert "index.md" not in out.split(str(p))[1] and "example.org" not in out
+    assert "3 linked file(s) not listed, 0 changed" in out
+    before = p.read_bytes()
+    written = run(site, "editor", "attachments", "--write", str(p))
+    assert written.exit_code == 0, written.output
+    assert "3 added, 0 sha256 updated" in written.output
+    after = p.read_bytes()
+    assert parse(after).body == parse(before).body
+    assert parse(after).meta["review"]["attachments"] == [
+        {"path": "../images/a.png", "sha256": sha(PNG_A)},
+        {"path": "../images/b.png", "sha256": sha(PNG_B)},
+        {"path": "../files/report.pdf", "sha256": sha(PDF)}]
+    # Only lines were added, before the record's signatures.
+    assert [line for line in after.decode().splitlines()
+            if line not in before.decode().splitlines()][0] == "  attachments:"
+    again = run(site, "editor", "attachments", str(p))
+    assert again.exit_code == 0 and "not listed:" not in again.output
+    site.commit_all("列入附件")
+    site.sign_all("guide/a.md")
+    site.sign_all("index.md")
+    site.build()
+    out_files = site.output_files()
+    assert {"images/a.png", "images/b.png", "files/report.pdf", "stylesheets/extra.css"} <= set(out_files)
+    assert (site.root / "site/images/a.png").read_bytes() == PNG_A
+
+
+def test_attachments_write_refuses_on_signed_pages_unless_forced(make_site):
+    site = guide_site(make_site)
+    p = site.docs / "guide/a.md"
+    assert run(site, "editor", "attachments", "--write", str(p)).exit_code == 0
+    site.commit_all("列入附件")
+    site.sign_all("guide/a.md")
+    assert site.verdict("guide/a.md").published
+    site.write("images/a.png", PNG_A + b"changed")  # the image changed after the review
+    listing = run(site, "editor", "attachments", str(p))
+    assert listing.exit_code == 1
+    assert f"listed, file changed: images/a.png  sha256:{sha(PNG_A + b'changed')}" in listing.output
+    before, commit = p.read_bytes(), head(site)
+    refused = run(site, "editor", "attachments", "--write", str(p))
+    assert refused.exit_code == 1
+    assert "the page has 4 signature(s) or consent(s); changing review.attachments voids them all" in refused.output
+    assert "nothing written" in refused.output
+    assert p.read_bytes() == before and head(site) == commit
+    forced = run(site, "editor", "attachments", "--write", "--force", str(p))
+    assert forced.exit_code == 0, forced.output
+    assert "are now void; the originator starts over" in forced.output
+    assert parse(p.read_bytes()).meta["review"]["attachments"][0]["sha256"] == sha(PNG_A + b"changed")
+    site.commit_all("更新附件摘要")
+    codes = {f.code for f in site.verdict("guide/a.md").findings if f.withholds}
+    assert "digest.stale" in codes
+
+
+def test_link_to_an_unlisted_file_says_what_to_do(make_site):
+    site = guide_site(make_site)
+    site.sign_all("guide/a.md")
+    (finding, *_) = [f for f in site.verdict("guide/a.md").findings
+                     if f.code == "link.to-withheld" and f.field == "images/a.png"]
+    assert "`secrecy-gate attachments content/guide/a.md --write`" in finding.fix_en
+    assert "assets:" in finding.fix_en and "secrecy-gate approve inputs" in finding.fix_en
+    assert "secrecy-gate attachments content/guide/a.md --write" in finding.fix_zh
+    assert "target page" not in finding.fix_en and "目标页面" not in finding.fix_zh
+    assert "not listed in any published page's review.attachments" in finding.message_en

@@ -491,6 +491,73 @@ def adopt(paths, agency, dry_run, config_file):
     sys.exit(1 if any(a.state == "refused" for a in plan) else 0)
 
 
+@main.command("attachments")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--write", "do_write", is_flag=True,
+              help="Add the unlisted linked files to review.attachments and update changed sha256.")
+@click.option("--force", is_flag=True,
+              help="With --write: also on pages that have signatures (which it voids).")
+@config_option
+def attachments_cmd(paths, do_write, force, config_file):
+    """The local files each page links to, their sha256, and whether review.attachments
+    lists them (第二条, 第十条).
+
+    PATHS are pages or folders.  Links are read as the build reads them
+    (Markdown links and images, reference links, HTML src/href).  A file is
+    published only if a published page lists it with its sha256, or an
+    assets: glob lets it through (theme-like files: logos, stylesheets).
+    --write lists them before signing; on a page with signatures it refuses,
+    since any change to the record voids them (--force does it anyway: the
+    originator then starts over).  All or nothing.  Exit 1 when a page has
+    unlisted or changed files (without --write) or was refused.
+    """
+    from .desk import attachments as att
+
+    gc = load_gate_config(config_file)
+    targets = _page_targets(gc, paths)
+    for p in targets:
+        if not is_page(p.name):
+            raise click.ClickException(f"{p} 不是 Markdown 页面 / is not a Markdown page")
+    docs = gc.docs_dir.resolve()
+    pages = att.survey(gc, [(p, p.resolve().relative_to(docs).as_posix()) for p in targets])
+    click.echo("\n".join(att.render(pages)))
+    unlisted = sum(1 for pf in pages for f in pf.files if f.state == att.UNLISTED)
+    changed = sum(1 for pf in pages for f in pf.files if f.state == att.CHANGED)
+    errors = [pf for pf in pages if pf.error]
+    if not do_write:
+        click.echo(f"attachments: {len(pages)} 个页面，{unlisted} 个链接的文件未列入，{changed} 个已变更"
+                   + ("，可用 --write 写入 review.attachments" if unlisted or changed else "")
+                   + f" / {len(pages)} page(s), {unlisted} linked file(s) not listed, {changed} changed"
+                   + ("; --write lists them in review.attachments" if unlisted or changed else ""))
+        sys.exit(1 if unlisted or changed or errors else 0)
+    todo = [pf for pf in pages if not pf.error and pf.needs_write]
+    signed = [pf for pf in todo if pf.signatures]
+    if errors or (signed and not force):
+        for pf in signed if not force else []:
+            click.echo(f"拒绝写入 / refused: {pf.page}: 本页已有 {pf.signatures} 个签署或同意意见，改动 "
+                       "review.attachments 会使其全部失效（第十条），须由起草人重新开始；确认后加 --force / "
+                       f"the page has {pf.signatures} signature(s) or consent(s); changing review.attachments "
+                       "voids them all (第十条) and the originator starts over; add --force to do it anyway")
+        for pf in errors:
+            click.echo(f"拒绝写入 / refused: {pf.page}: {pf.error[0]} / {pf.error[1]}")
+        click.echo("attachments --write: 未写入任何页面 / nothing written")
+        sys.exit(1)
+    try:
+        for pf in todo:
+            att.plan_write(pf)
+    except Exception as exc:  # noqa: BLE001 - nothing is written unless every page could be
+        raise click.ClickException(f"未写入任何页面 / nothing written: {exc}") from None
+    for pf in todo:
+        pf.page.write_bytes(pf.text.encode("utf-8"))
+    for pf in signed:
+        click.echo(f"{pf.page}: 已有的 {pf.signatures} 个签署或同意意见现已失效，须由起草人重新开始（第十条） / "
+                   f"its {pf.signatures} signature(s) or consent(s) are now void; the originator starts "
+                   "over (第十条)")
+    click.echo(f"attachments --write: 已写入 {len(todo)} 个页面的 review.attachments（{unlisted} 个新列入，"
+               f"{changed} 个更新 sha256）；请提交，再按第十条签署 / wrote review.attachments of {len(todo)} "
+               f"page(s) ({unlisted} added, {changed} sha256 updated); commit, then have them signed")
+
+
 @main.command()
 def schema():
     """Print the JSON Schema of the review record."""
