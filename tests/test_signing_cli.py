@@ -7,6 +7,8 @@ says the author is.
 
 from __future__ import annotations
 
+import datetime as _dt
+import hashlib
 import json
 
 import jsonschema
@@ -16,6 +18,8 @@ from conftest import DOUBLE_ROSTER, PEOPLE, STEPS, Site, page
 
 from secrecy_gate.cli import main
 from secrecy_gate.core.frontmatter import parse, to_jsonable
+
+TODAY = _dt.date.today()
 
 
 def run(site: Site, who: str, *args: str):
@@ -423,3 +427,47 @@ def test_sign_many_is_all_or_nothing(site):
     assert result.exit_code == 0, result.output
     assert "already signed by you at this step, skipped" in result.output and "ok.md" in result.output
     assert len(signatures(site, "book/ok.md")) == 1 and len(signatures(site, "book/bad.md")) == 1
+
+
+def test_diff_since_the_last_valid_signature(site):
+    site.write("a.md", page("# A\n\n原来的第一段。\n\n不变的第二段。\n"))
+    none = run(site, "originator", "diff", str(site.docs / "a.md"))
+    assert none.exit_code == 0, none.output
+    assert "no valid signature yet" in none.output
+    site.sign("a.md", "originator")
+    site.sign("a.md", "originator_head")
+    signed_at = head(site)
+    same = run(site, "secrecy_office", "diff", str(site.docs / "a.md"))
+    assert "last valid signature: 李科长（originator_head" in same.output
+    assert signed_at[:10] in same.output and "unchanged since then (same digest)" in same.output
+    # An editor changes the body, a signed field and the attachments …
+    site.write("img.png", b"\x89PNG-diff")
+    p = site.docs / "a.md"
+    text = p.read_text(encoding="utf-8").replace("原来的第一段", "改过的第一段").replace(
+        "  reason: 本机关制定的规范性文件，应当主动公开\n",
+        "  reason: 修改后的理由\n  attachments:\n    - {path: img.png, sha256: "
+        + hashlib.sha256(b"\x89PNG-diff").hexdigest() + "}\n")
+    p.write_text(text, encoding="utf-8")
+    site.commit_all("编辑修改")
+    # … and hand-writes a signature approving the new version: no signer made it, so it
+    # is not the last valid one.
+    site.add_entry("a.md", {"step": "originator", "name": "王起草", "date": TODAY,
+                            "opinion": "主动公开"}, index=0)
+    result = run(site, "originator", "diff", str(p))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "last valid signature: 李科长（originator_head" in out and signed_at[:10] in out
+    assert "- review.reason: \"本机关制定的规范性文件，应当主动公开\"" in out
+    assert "+ review.reason: \"修改后的理由\"" in out
+    assert "+ img.png  sha256:" + hashlib.sha256(b"\x89PNG-diff").hexdigest() in out
+    assert "-原来的第一段。" in out and "+改过的第一段。" in out
+    assert "不变的第二段" in out  # context of the body diff
+    assert "review.signatures" not in out and "review.title" not in out
+    # Once the originator signs the new version anew, that is the last valid signature.
+    p.write_text(text, encoding="utf-8")
+    site.commit_all("撤销代签")
+    assert run(site, "originator", "sign", str(p), "--step", "originator",
+               "--opinion", "主动公开").exit_code == 0
+    after = run(site, "originator_head", "diff", str(p))
+    assert "last valid signature: 王起草（originator" in after.output
+    assert "unchanged since then" in after.output

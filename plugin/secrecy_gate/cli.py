@@ -218,6 +218,43 @@ def _current_person(review: SiteReview, gc: GateConfig, lang: str):
     return person
 
 
+@main.command("diff")
+@click.argument("page", type=click.Path(exists=True, dir_okay=False))
+@config_option
+def diff_cmd(page, config_file):
+    """What changed in PAGE since its last valid signature (第十条): the body, the signed
+    fields of the record and the attachments, against the version that signature approved.
+
+    The last valid signature is found in git history as the build proves
+    signatures: the newest entry committed by its own signer, who held the
+    right then, approving the page as that commit left it.  Read it before
+    signing a changed page again.  Exit 1 when history cannot say.
+    """
+    from .desk import pagediff
+
+    gc = load_gate_config(config_file)
+    rel = _rel_paths(gc, (page,))[0]
+    if not is_page(rel):
+        raise click.ClickException(f"{page} 不是 Markdown 页面 / is not a Markdown page")
+    review = Gate(gc).review([rel])
+    history, chain = review.history, review.trust
+    if history is None or chain is None or not chain.usable:
+        why = "\n".join(f.render("zh") + "\n" + f.render("en") for f in review.site_findings if f.withholds)
+        raise click.ClickException("无法从 git 历史确定有效签署 / git history cannot say which signatures "
+                                   f"are valid:\n{why}")
+    repo_path = history.repo_path(gc.docs_dir / rel)
+    try:
+        approval = pagediff.last_valid_approval(history, chain.at, repo_path) if repo_path else None
+        current = Path(page).read_bytes()
+        try:
+            d = pagediff.page_diff(approval, current, rel, page)
+        except Exception as exc:  # noqa: BLE001 - a page that does not read has no diff to show
+            raise click.ClickException(f"无法读取页面 / cannot read the page: {exc}") from None
+    finally:
+        history.close()
+    click.echo("\n".join(pagediff.render(d, page)))
+
+
 @main.command()
 @click.argument("pages", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--step", required=True, type=click.Choice(STEPS))

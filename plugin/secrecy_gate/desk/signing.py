@@ -365,9 +365,11 @@ def _plan(page: Path, rel: str, result, person: Person, day: _dt.date, step: str
     drop_stale = False
     if stale:
         if step != "originator":
-            raise SignError("页面在签署后被修改，原有签署已失效：须由起草人重新开始（--step originator）",
+            raise SignError("页面在签署后被修改，原有签署已失效：须由起草人重新开始（--step originator）；"
+                            f"secrecy-gate diff {page} 显示自最近一次有效签署以来的改动",
                             "the page changed after it was signed; the originator must start over "
-                            "(--step originator)")
+                            f"(--step originator); `secrecy-gate diff {page}` shows what changed since "
+                            "the last valid signature")
         drop_stale = True
         valid = []
     index = STEPS.index(step)
