@@ -270,3 +270,103 @@ def test_link_to_an_unlisted_file_says_what_to_do(make_site):
     assert "secrecy-gate attachments content/guide/a.md --write" in finding.fix_zh
     assert "target page" not in finding.fix_en and "目标页面" not in finding.fix_zh
     assert "not listed in any published page's review.attachments" in finding.message_en
+
+
+# -- a Material site adopted, from existing pages to published ones ----------------------
+
+BOOK_INDEX = """\
+---
+# 本书首页（Material 的页面设置）
+icon: material/book-open-page-variant
+status: new
+comments: true
+tags: [算法,
+  数据结构]
+hide:
+  - toc
+---
+
+# 算法图书
+
+!!! tip "阅读建议"
+
+    先读第一章，再读后面的章节。本书首页公开段落子丑寅。
+
+![封面图](../images/cover.png)
+
+```python
+def hello():  # (1)!
+    print("hello")
+```
+
+1. 代码注释：这是公开的代码说明。
+"""
+
+BOOK_CH1 = """\
+# 第一章 复杂度
+
+| 英文 | 中文 |
+| --- | --- |
+| time complexity | 时间复杂度 |
+
+第一章公开段落卯辰巳。见 <https://example.org/algo>。
+"""
+
+DRAFT = """\
+# 尚未审查的草稿
+
+草稿里尚未审查的独特句子午未申酉。
+
+![草稿配图](../images/draft.png)
+"""
+
+
+def test_material_site_adopted_signed_in_bulk_and_built(make_site):
+    pytest.importorskip("material")  # installed by ./scripts/test (the test extra)
+    site = make_site(mkdocs_extra="theme:\n  name: material\n  language: zh\n"
+                                  "markdown_extensions:\n  - admonition\n  - attr_list\n"
+                                  "  - pymdownx.superfences\n  - tables\n")
+    cover, draft_png = b"\x89PNG\r\n\x1a\ncover-image", b"\x89PNG\r\n\x1a\ndraft-image"
+    site.write("index.md", "# 首页\n\n站点首页公开段落戌亥。\n", commit=False)
+    site.write("book/index.md", BOOK_INDEX, commit=False)
+    site.write("book/ch1.md", BOOK_CH1, commit=False)
+    site.write("drafts/wip.md", DRAFT, commit=False)
+    site.write("images/cover.png", cover, commit=False)
+    site.write("images/draft.png", draft_png, commit=False)
+    site.commit_all("多年来的已有页面")
+    # 1. The editor puts a blank record into every page, fills in those ready for review.
+    adopted = run(site, "editor", "adopt", str(site.docs))
+    assert adopted.exit_code == 0, adopted.output
+    assert "4 page(s) got a blank review record" in adopted.output
+    for rel in ("index.md", "book/index.md", "book/ch1.md"):
+        p = site.docs / rel
+        p.write_text(fill(p.read_text(encoding="utf-8")), encoding="utf-8")
+    site.commit_all("加入审查记录")
+    # 2. The cover image goes into the book page's record before anyone signs.
+    listed = run(site, "editor", "attachments", "--write", str(site.docs / "book"))
+    assert listed.exit_code == 0, listed.output
+    assert "1 added" in listed.output
+    site.commit_all("列入附件")
+    # 3. Four reviewers, one command and one commit each for the whole book and the home page.
+    before = int(site.git("rev-list", "--count", "HEAD"))
+    for step in STEPS:
+        result = run(site, step, "sign", str(site.docs / "book"), str(site.docs / "index.md"),
+                     "--step", step, "--opinion", "主动公开")
+        assert result.exit_code == 0, result.output
+    assert int(site.git("rev-list", "--count", "HEAD")) == before + 4
+    # The Material front matter is still the author's, keys, comments and layout.
+    after = (site.docs / "book/index.md").read_text(encoding="utf-8")
+    assert after.startswith(BOOK_INDEX.split("---\n\n", 1)[0])
+    assert after.endswith("---\n\n" + BOOK_INDEX.split("---\n\n", 1)[1])
+    review = site.review()
+    assert {p for p, r in review.pages.items() if r.published} == {"index.md", "book/index.md",
+                                                                  "book/ch1.md"}
+    assert not review.pages["drafts/wip.md"].published
+    site.build()
+    out = site.output_text()
+    for published in ("本书首页公开段落子丑寅", "第一章公开段落卯辰巳", "站点首页公开段落戌亥",
+                      "代码注释：这是公开的代码说明"):
+        assert published in out, published
+    assert (site.root / "site/images/cover.png").read_bytes() == cover
+    assert not (site.root / "site/images/draft.png").exists()
+    site.assert_absent("草稿里尚未审查的独特句子午未申酉", "尚未审查的草稿", "draft-image")
