@@ -294,12 +294,20 @@ def sign(pages, step, opinion, comment, no_commit, config_file):
         click.echo(f"{n} 个页面已写入，未提交 / {n} page(s) written, not committed")
 
 
+def _shown(path: Path) -> Path:
+    """A path as the user would type it: relative to the current directory when under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def _page_targets(gc: GateConfig, paths: tuple[str, ...]) -> list[Path]:
     """Pages named, and the pages MkDocs publishes under folders named (docs-relative order)."""
     out: list[Path] = []
     for p in paths:
         if Path(p).is_dir():
-            found = [gc.docs_dir / r for r in (_rel_paths(gc, (p,)) or []) if is_page(r)]
+            found = [_shown(gc.docs_dir / r) for r in (_rel_paths(gc, (p,)) or []) if is_page(r)]
             if not found:
                 raise click.ClickException(f"{p} 下没有页面 / no page under {p}")
             out.extend(found)
@@ -513,7 +521,7 @@ def adopt(paths, agency, dry_run, config_file):
     pages: list[Path] = []
     for p in paths:
         if Path(p).is_dir():
-            pages.extend(gc.docs_dir / r for r in (_rel_paths(gc, (p,)) or []) if is_page(r))
+            pages.extend(_shown(gc.docs_dir / r) for r in (_rel_paths(gc, (p,)) or []) if is_page(r))
         else:
             _rel_paths(gc, (p,))  # refuses a file outside docs_dir
             if not is_page(p):
