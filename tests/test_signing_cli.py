@@ -7,6 +7,8 @@ says the author is.
 
 from __future__ import annotations
 
+import datetime as _dt
+import hashlib
 import json
 
 import jsonschema
@@ -16,6 +18,8 @@ from conftest import DOUBLE_ROSTER, PEOPLE, STEPS, Site, page
 
 from secrecy_gate.cli import main
 from secrecy_gate.core.frontmatter import parse, to_jsonable
+
+TODAY = _dt.date.today()
 
 
 def run(site: Site, who: str, *args: str):
@@ -310,3 +314,160 @@ def test_new_then_schema(site):
     validator.validate(signed)
     signed["review"]["signatrues"] = []
     assert not validator.is_valid(signed)
+
+
+FLOW_REVIEW = """\
+---
+title: 流式记录   # 作者的注释
+tags: [政务公开,
+  通知]
+review: {classification: 非密, disclosure: 主动公开,
+  basis: 《中华人民共和国政府信息公开条例》第二十条, reason: 本机关制定的规范性文件,
+  sensitive: {economic_data: false, historical_events: false,
+    pending_cases: false, cautious_matters: false, other_risks: false},
+  third_party: {involved: false}, lead_agency: city-office, co_agencies: []}
+---
+# 正文
+"""
+
+FLOW_UNDER_KEY = """\
+---
+title: 键下的流式映射
+review:
+  classification: 非密
+  disclosure: 主动公开
+  basis: 《中华人民共和国政府信息公开条例》第二十条
+  reason: 本机关制定的规范性文件
+  sensitive: {economic_data: false, historical_events: false,
+    pending_cases: false, cautious_matters: false,
+    other_risks: false}       # 第八条
+  third_party: {involved: false}
+  lead_agency: city-office
+  co_agencies: []
+  signatures: []
+---
+# 正文
+"""
+
+
+@pytest.mark.parametrize("original", [FLOW_REVIEW, FLOW_UNDER_KEY], ids=["review-flow", "under-key"])
+def test_sign_keeps_a_flow_mapping_over_several_lines(site, original):
+    """`sign` adds its entries and leaves the author's layout alone: a flow mapping spread
+    over several lines stays on those lines (ruamel.yaml alone would join them)."""
+    site.write("a.md", original)
+    for step in STEPS:
+        result = sign(site, "a.md", step)
+        assert result.exit_code == 0, result.output
+    after = (site.docs / "a.md").read_text(encoding="utf-8")
+    assert len(signatures(site, "a.md")) == 4
+    if original is FLOW_REVIEW:
+        # The entries go inside the flow mapping, after its last key, on its last line.
+        last = "  third_party: {involved: false}, lead_agency: city-office, co_agencies: []"
+        assert after.startswith(original.split(last)[0] + last + ", signatures: [{step: originator")
+        assert after.endswith("digest: " + signatures(site, "a.md")[3]["digest"] + "}]}\n---\n# 正文\n")
+    else:
+        kept = [line for line in after.splitlines() if "{step:" not in line]
+        assert kept == [line if line != "  signatures: []" else "  signatures:"
+                        for line in original.splitlines()]
+    assert "  pending_cases: false, cautious_matters: false" in after
+    assert site.verdict("a.md").published
+
+
+def commits(site: Site) -> int:
+    return int(site.git("rev-list", "--count", "HEAD"))
+
+
+def test_sign_many_pages_and_folders_in_one_commit_each(site):
+    """A folder and a page in one `sign`: one commit per step, one entry and digest per page."""
+    for rel in ("book/ch1.md", "book/ch2.md", "book/part/ch3.md", "intro.md"):
+        site.write(rel, page(f"# {rel}\n\n{rel} 的正文。\n", title=rel), commit=False)
+    site.commit_all("四个页面")
+    pages = ("book/ch1.md", "book/ch2.md", "book/part/ch3.md", "intro.md")
+    for step in STEPS:
+        before = commits(site)
+        result = run(site, step, "sign", str(site.docs / "book"), str(site.docs / "intro.md"),
+                     "--step", step, "--opinion", "主动公开")
+        assert result.exit_code == 0, result.output
+        assert commits(site) == before + 1
+        assert "4 page(s) in one commit" in result.output
+        changed = site.git("show", "--name-only", "--format=", "HEAD").split()
+        assert sorted(changed) == sorted(f"content/{p}" for p in pages)
+        assert site.git("log", "-1", "--format=%ae").strip() == PEOPLE[step][1]
+    review = site.review()
+    for rel in pages:
+        sigs = signatures(site, rel)
+        assert [s["step"] for s in sigs] == list(STEPS)
+        assert {s["digest"] for s in sigs} == {review.pages[rel].digest}
+        assert review.pages[rel].published, review.pages[rel].verdict.findings
+    assert len({review.pages[rel].digest for rel in pages}) == 4
+
+
+def test_sign_many_is_all_or_nothing(site):
+    site.write("book/ok.md", page("# 好\n"), commit=False)
+    site.write("book/bad.md", page("# 坏\n").replace(
+        "  basis: 《中华人民共和国政府信息公开条例》第二十条\n", ""), commit=False)
+    site.write("book/other.md", page("# 他机关\n", lead="city-finance"), commit=False)
+    site.commit_all("三个页面")
+    before, files = head(site), {p: p.read_bytes() for p in (site.docs / "book").iterdir()}
+    result = run(site, "originator", "sign", str(site.docs / "book"), "--step", "originator",
+                 "--opinion", "主动公开")
+    assert result.exit_code == 1
+    assert "2 of 3 page(s) cannot be signed; none was signed" in result.output
+    assert "bad.md: the review record is incomplete" in result.output
+    assert "other.md: 王起草 is not staff of the lead agency city-finance" in result.output
+    assert head(site) == before
+    assert {p: p.read_bytes() for p in (site.docs / "book").iterdir()} == files
+    # Fixed, and the other agency's page left out: the pages already signed are skipped.
+    (site.docs / "book/bad.md").write_text(page("# 坏\n"), encoding="utf-8")
+    site.commit_all("补全")
+    assert run(site, "originator", "sign", str(site.docs / "book/ok.md"), "--step", "originator",
+               "--opinion", "主动公开").exit_code == 0
+    result = run(site, "originator", "sign", str(site.docs / "book/ok.md"),
+                 str(site.docs / "book/bad.md"), "--step", "originator", "--opinion", "主动公开")
+    assert result.exit_code == 0, result.output
+    assert "already signed by you at this step, skipped" in result.output and "ok.md" in result.output
+    assert len(signatures(site, "book/ok.md")) == 1 and len(signatures(site, "book/bad.md")) == 1
+
+
+def test_diff_since_the_last_valid_signature(site):
+    site.write("a.md", page("# A\n\n原来的第一段。\n\n不变的第二段。\n"))
+    none = run(site, "originator", "diff", str(site.docs / "a.md"))
+    assert none.exit_code == 0, none.output
+    assert "no valid signature yet" in none.output
+    site.sign("a.md", "originator")
+    site.sign("a.md", "originator_head")
+    signed_at = head(site)
+    same = run(site, "secrecy_office", "diff", str(site.docs / "a.md"))
+    assert "last valid signature: 李科长（originator_head" in same.output
+    assert signed_at[:10] in same.output and "unchanged since then (same digest)" in same.output
+    # An editor changes the body, a signed field and the attachments …
+    site.write("img.png", b"\x89PNG-diff")
+    p = site.docs / "a.md"
+    text = p.read_text(encoding="utf-8").replace("原来的第一段", "改过的第一段").replace(
+        "  reason: 本机关制定的规范性文件，应当主动公开\n",
+        "  reason: 修改后的理由\n  attachments:\n    - {path: img.png, sha256: "
+        + hashlib.sha256(b"\x89PNG-diff").hexdigest() + "}\n")
+    p.write_text(text, encoding="utf-8")
+    site.commit_all("编辑修改")
+    # … and hand-writes a signature approving the new version: no signer made it, so it
+    # is not the last valid one.
+    site.add_entry("a.md", {"step": "originator", "name": "王起草", "date": TODAY,
+                            "opinion": "主动公开"}, index=0)
+    result = run(site, "originator", "diff", str(p))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "last valid signature: 李科长（originator_head" in out and signed_at[:10] in out
+    assert "- review.reason: \"本机关制定的规范性文件，应当主动公开\"" in out
+    assert "+ review.reason: \"修改后的理由\"" in out
+    assert "+ img.png  sha256:" + hashlib.sha256(b"\x89PNG-diff").hexdigest() in out
+    assert "-原来的第一段。" in out and "+改过的第一段。" in out
+    assert "不变的第二段" in out  # context of the body diff
+    assert "review.signatures" not in out and "review.title" not in out
+    # Once the originator signs the new version anew, that is the last valid signature.
+    p.write_text(text, encoding="utf-8")
+    site.commit_all("撤销代签")
+    assert run(site, "originator", "sign", str(p), "--step", "originator",
+               "--opinion", "主动公开").exit_code == 0
+    after = run(site, "originator_head", "diff", str(p))
+    assert "last valid signature: 王起草（originator" in after.output
+    assert "unchanged since then" in after.output

@@ -22,7 +22,7 @@ from .desk import sweep as sweep_mod
 from .review.gate import Gate, GateConfig, SiteReview, is_page, published_files
 from .core.findings import Severity
 from .core.schema import STEPS, page_schema
-from .desk.signing import SignError, consent as do_consent, git_author, sign as do_sign
+from .desk.signing import SignError, consent as do_consent, git_author, sign_many as do_sign_many
 
 
 def _find_config(explicit: str | None) -> Path:
@@ -218,25 +218,105 @@ def _current_person(review: SiteReview, gc: GateConfig, lang: str):
     return person
 
 
-@main.command()
+@main.command("diff")
 @click.argument("page", type=click.Path(exists=True, dir_okay=False))
+@config_option
+def diff_cmd(page, config_file):
+    """What changed in PAGE since its last valid signature (第十条): the body, the signed
+    fields of the record and the attachments, against the version that signature approved.
+
+    The last valid signature is found in git history as the build proves
+    signatures: the newest entry committed by its own signer, who held the
+    right then, approving the page as that commit left it.  Read it before
+    signing a changed page again.  Exit 1 when history cannot say.
+    """
+    from .desk import pagediff
+
+    gc = load_gate_config(config_file)
+    rel = _rel_paths(gc, (page,))[0]
+    if not is_page(rel):
+        raise click.ClickException(f"{page} 不是 Markdown 页面 / is not a Markdown page")
+    review = Gate(gc).review([rel])
+    history, chain = review.history, review.trust
+    if history is None or chain is None or not chain.usable:
+        why = "\n".join(f.render("zh") + "\n" + f.render("en") for f in review.site_findings if f.withholds)
+        raise click.ClickException("无法从 git 历史确定有效签署 / git history cannot say which signatures "
+                                   f"are valid:\n{why}")
+    repo_path = history.repo_path(gc.docs_dir / rel)
+    try:
+        approval = pagediff.last_valid_approval(history, chain.at, repo_path) if repo_path else None
+        current = Path(page).read_bytes()
+        try:
+            d = pagediff.page_diff(approval, current, rel, page)
+        except Exception as exc:  # noqa: BLE001 - a page that does not read has no diff to show
+            raise click.ClickException(f"无法读取页面 / cannot read the page: {exc}") from None
+    finally:
+        history.close()
+    click.echo("\n".join(pagediff.render(d, page)))
+
+
+@main.command()
+@click.argument("pages", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--step", required=True, type=click.Choice(STEPS))
 @click.option("--opinion", required=True, help="主动公开|依申请公开|删减后公开|不予公开 (or English alias)")
 @click.option("--comment", default=None)
-@click.option("--no-commit", is_flag=True, help="Write the entry but do not commit it.")
+@click.option("--no-commit", is_flag=True, help="Write the entries but do not commit them.")
 @config_option
-def sign(page, step, opinion, comment, no_commit, config_file):
-    """Sign PAGE's review record as the current git author (第十条)."""
+def sign(pages, step, opinion, comment, no_commit, config_file):
+    """Sign the review record of PAGES as the current git author (第十条).
+
+    PAGES are pages or folders (every page MkDocs publishes under a folder).
+    Each page gets its own entry with its own digest; all go into one commit.
+    All or nothing: if any page cannot be signed by you, none is, and each
+    reason is shown.  Among several pages, one you already signed at this
+    step, as it is now, is skipped.  Before signing a changed page, `secrecy-gate diff PAGE`
+    shows what changed since its last valid signature.
+    """
     gc = load_gate_config(config_file)
+    targets = _page_targets(gc, pages)
     try:
-        res = do_sign(Path(page), step, opinion, comment, gc, commit=not no_commit)
+        # One page named on its own: signing it twice is a mistake to report, not to skip.
+        res = do_sign_many(targets, step, opinion, comment, gc, commit=not no_commit,
+                           skip_done=len(targets) > 1 or any(Path(p).is_dir() for p in pages))
     except SignError as exc:
         raise click.ClickException(str(exc)) from None
-    if res.dropped:
-        click.echo(f"已移除 {res.dropped} 个失效签署 / removed {res.dropped} void signature(s)")
-    e = res.entry
-    click.echo(f"已签署 / signed: {page} {e['step']} {e['name']} {e['opinion']} {e['date']}"
-               + (f" (commit {res.commit[:10]})" if res.commit else " (not committed)"))
+    for p in res.skipped:
+        click.echo(f"已签过，跳过 / already signed by you at this step, skipped: {p}")
+    for r in res.results:
+        if r.dropped:
+            click.echo(f"{r.page}: 已移除 {r.dropped} 个失效签署 / removed {r.dropped} void signature(s)")
+        e = r.entry
+        click.echo(f"已签署 / signed: {r.page} {e['step']} {e['name']} {e['opinion']} {e['date']}")
+    n = len(res.results)
+    if res.commit:
+        click.echo(f"{n} 个页面，一次提交 / {n} page(s) in one commit: {res.commit[:10]}")
+    elif n:
+        click.echo(f"{n} 个页面已写入，未提交 / {n} page(s) written, not committed")
+
+
+def _shown(path: Path) -> Path:
+    """A path as the user would type it: relative to the current directory when under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _page_targets(gc: GateConfig, paths: tuple[str, ...]) -> list[Path]:
+    """Pages named, and the pages MkDocs publishes under folders named (docs-relative order)."""
+    out: list[Path] = []
+    for p in paths:
+        if Path(p).is_dir():
+            found = [_shown(gc.docs_dir / r) for r in (_rel_paths(gc, (p,)) or []) if is_page(r)]
+            if not found:
+                raise click.ClickException(f"{p} 下没有页面 / no page under {p}")
+            out.extend(found)
+        else:
+            if Path(p).resolve().is_relative_to(gc.docs_dir.resolve()):
+                out.append(Path(p))
+            else:
+                _rel_paths(gc, (p,))  # says it is outside docs_dir
+    return out
 
 
 @main.command()
@@ -384,29 +464,7 @@ def audit(paths, config_file, fmt, html_dir, lang):
 
 TEMPLATE = """---
 title: {yaml_title}
-# document:                       # 政府信息公开目录 (optional)
-#   index_no:                     # 索引号
-#   issuer:                       # 发布机构
-#   doc_no:                       # 文号
-#   written:                      # 成文日期 YYYY-MM-DD
-#   published:                    # 发布日期 YYYY-MM-DD (absent: the leader's approval date)
-review:
-  classification:                 # 第五、六条: 非密|工作秘密|秘密|机密|绝密
-  disclosure:                     # 第五条: 主动公开|依申请公开|删减后公开|不予公开
-  basis:                          # 第五条 依据
-  reason:                         # 第五条 理由
-  sensitive:                      # 第八条 (一)-(五): answer every item true/false
-    economic_data:                # (一) 未发布的经济数据
-    historical_events:            # (二) 重大历史事件和政治运动的表述
-    pending_cases:                # (三) 尚未处理完结的案件
-    cautious_matters:             # (四) 文件规定应慎重处理的信息
-    other_risks:                  # (五) 可能违反保密规定的其他情形
-  third_party: {{involved: false}}  # 第七条
-  {lead_agency:<32}# 第十一条 主办机关 (roster id)
-  co_agencies: []                 # 第十一条 协办机关 (roster ids)
-  consents: []                    # written by `secrecy-gate consent`
-  signatures: []                  # written by `secrecy-gate sign` (第十条)
----
+{record}---
 
 # {title}
 
@@ -415,9 +473,11 @@ review:
 
 def new_page_text(title: str, agency: str = "") -> str:
     """A page with an empty review record, as ``secrecy-gate new`` writes it."""
+    from .desk.adopt import record_block
+
     # Quoted: a title such as “通知: 关于…” must not break the YAML.
     return TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False),
-                           lead_agency=f"lead_agency: {agency}")
+                           record=record_block(agency))
 
 
 @main.command()
@@ -425,10 +485,12 @@ def new_page_text(title: str, agency: str = "") -> str:
 @click.option("--title", default=None)
 @click.option("--agency", default="", help="Roster id of the lead agency.")
 def new(page, title, agency):
-    """Create PAGE with an empty review record to fill in."""
+    """Create PAGE with an empty review record to fill in (an existing page: `adopt`)."""
     path = Path(page)
     if path.exists():
-        raise click.ClickException(f"{page} 已存在 / already exists")
+        raise click.ClickException(
+            f"{page} 已存在：为已有页面加入空白审查记录请用 secrecy-gate adopt {page} / already exists: "
+            f"to put a blank review record into an existing page, run `secrecy-gate adopt {page}`")
     if not is_page(path.name):
         raise click.ClickException("页面须为 .md 文件 / the page must be a .md file")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -436,6 +498,109 @@ def new(page, title, agency):
     path.write_text(new_page_text(title, agency), encoding="utf-8")
     click.echo(f"已创建 / created {page}: 填写 review 后提交，再按第十条送审 / fill in review, commit, "
                "then have it signed (第十条)")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--agency", default="", help="Roster id of the lead agency, written into each record.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@config_option
+def adopt(paths, agency, dry_run, config_file):
+    """Put a blank review record into existing pages (第二条 先审核后公开).
+
+    PATHS are pages or folders (every page MkDocs publishes under a folder).
+    The record goes in as text before the closing --- of the front matter, so
+    the page's own keys, order, comments and layout (Material's title, icon,
+    status, tags, comments …) and its body stay byte for byte; a page without
+    front matter gets one.  Pages with a review record already are left as
+    they are and listed.  Exit 1 when a page could not be adopted.
+    """
+    from .desk import adopt as adopt_mod
+
+    gc = load_gate_config(config_file)
+    pages: list[Path] = []
+    for p in paths:
+        if Path(p).is_dir():
+            pages.extend(_shown(gc.docs_dir / r) for r in (_rel_paths(gc, (p,)) or []) if is_page(r))
+        else:
+            _rel_paths(gc, (p,))  # refuses a file outside docs_dir
+            if not is_page(p):
+                raise click.ClickException(f"{p} 不是 Markdown 页面 / is not a Markdown page")
+            pages.append(Path(p))
+    seen: set = set()
+    pages = [p for p in pages if not (p.resolve() in seen or seen.add(p.resolve()))]
+    plan = adopt_mod.plan(pages, agency)
+    if not dry_run:
+        adopt_mod.apply(plan)
+    click.echo("\n".join(adopt_mod.render(plan, dry_run, agency)))
+    sys.exit(1 if any(a.state == "refused" for a in plan) else 0)
+
+
+@main.command("attachments")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--write", "do_write", is_flag=True,
+              help="Add the unlisted linked files to review.attachments and update changed sha256.")
+@click.option("--force", is_flag=True,
+              help="With --write: also on pages that have signatures (which it voids).")
+@config_option
+def attachments_cmd(paths, do_write, force, config_file):
+    """The local files each page links to, their sha256, and whether review.attachments
+    lists them (第二条, 第十条).
+
+    PATHS are pages or folders.  Links are read as the build reads them
+    (Markdown links and images, reference links, HTML src/href).  A file is
+    published only if a published page lists it with its sha256, or an
+    assets: glob lets it through (theme-like files: logos, stylesheets).
+    --write lists them before signing; on a page with signatures it refuses,
+    since any change to the record voids them (--force does it anyway: the
+    originator then starts over).  All or nothing.  Exit 1 when a page has
+    unlisted or changed files (without --write) or was refused.
+    """
+    from .desk import attachments as att
+
+    gc = load_gate_config(config_file)
+    targets = _page_targets(gc, paths)
+    for p in targets:
+        if not is_page(p.name):
+            raise click.ClickException(f"{p} 不是 Markdown 页面 / is not a Markdown page")
+    docs = gc.docs_dir.resolve()
+    pages = att.survey(gc, [(p, p.resolve().relative_to(docs).as_posix()) for p in targets])
+    click.echo("\n".join(att.render(pages)))
+    unlisted = sum(1 for pf in pages for f in pf.files if f.state == att.UNLISTED)
+    changed = sum(1 for pf in pages for f in pf.files if f.state == att.CHANGED)
+    errors = [pf for pf in pages if pf.error]
+    if not do_write:
+        click.echo(f"attachments: {len(pages)} 个页面，{unlisted} 个链接的文件未列入，{changed} 个已变更"
+                   + ("，可用 --write 写入 review.attachments" if unlisted or changed else "")
+                   + f" / {len(pages)} page(s), {unlisted} linked file(s) not listed, {changed} changed"
+                   + ("; --write lists them in review.attachments" if unlisted or changed else ""))
+        sys.exit(1 if unlisted or changed or errors else 0)
+    todo = [pf for pf in pages if not pf.error and pf.needs_write]
+    signed = [pf for pf in todo if pf.signatures]
+    if errors or (signed and not force):
+        for pf in signed if not force else []:
+            click.echo(f"拒绝写入 / refused: {pf.page}: 本页已有 {pf.signatures} 个签署或同意意见，改动 "
+                       "review.attachments 会使其全部失效（第十条），须由起草人重新开始；确认后加 --force / "
+                       f"the page has {pf.signatures} signature(s) or consent(s); changing review.attachments "
+                       "voids them all (第十条) and the originator starts over; add --force to do it anyway")
+        for pf in errors:
+            click.echo(f"拒绝写入 / refused: {pf.page}: {pf.error[0]} / {pf.error[1]}")
+        click.echo("attachments --write: 未写入任何页面 / nothing written")
+        sys.exit(1)
+    try:
+        for pf in todo:
+            att.plan_write(pf)
+    except Exception as exc:  # noqa: BLE001 - nothing is written unless every page could be
+        raise click.ClickException(f"未写入任何页面 / nothing written: {exc}") from None
+    for pf in todo:
+        pf.page.write_bytes(pf.text.encode("utf-8"))
+    for pf in signed:
+        click.echo(f"{pf.page}: 已有的 {pf.signatures} 个签署或同意意见现已失效，须由起草人重新开始（第十条） / "
+                   f"its {pf.signatures} signature(s) or consent(s) are now void; the originator starts "
+                   "over (第十条)")
+    click.echo(f"attachments --write: 已写入 {len(todo)} 个页面的 review.attachments（{unlisted} 个新列入，"
+               f"{changed} 个更新 sha256）；请提交，再按第十条签署 / wrote review.attachments of {len(todo)} "
+               f"page(s) ({unlisted} added, {changed} sha256 updated); commit, then have them signed")
 
 
 @main.command()

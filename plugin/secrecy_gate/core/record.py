@@ -179,8 +179,9 @@ def parse_record(meta: dict, page: str, jsonable: dict | None = None
             "record.absent", "第二条", page,
             "页面没有 review 审查记录：未经保密审查的信息不得公开（先审核后公开）",
             "the page has no `review:` record; nothing is published before its review",
-            "运行 secrecy-gate new 生成空白审查记录，填写后按第十条程序签署",
-            "run `secrecy-gate new` for an empty record, fill it in and have it signed",
+            "运行 secrecy-gate adopt 页面 加入空白审查记录（页面原有内容不变），填写后按第十条程序签署",
+            "run `secrecy-gate adopt PAGE` to add a blank review record (the rest of the page stays "
+            "as it is), fill it in and have it signed",
             field="review")]
     data = jsonable if jsonable is not None else to_jsonable(meta)
     errors = _schema_errors(data)

@@ -122,12 +122,25 @@ class FileResult:
     reason_en: str
 
 
-def front_matter_finding(path: str, exc: frontmatter.FrontMatterError) -> Finding:
-    """第二条 先审核后公开: a page whose front matter cannot be read cannot be judged."""
+def front_matter_finding(path: str, exc: frontmatter.FrontMatterError, shown: str | None = None
+                         ) -> Finding:
+    """第二条 先审核后公开: a page whose front matter cannot be read cannot be judged.
+
+    ``shown`` is the page as a command line names it (default: ``path``)."""
+    if exc.code == "front-matter.missing":
+        return Finding(exc.code, "第二条", path, exc.zh, exc.en, *adopt_fix(shown or path),
+                       "front matter", exc.line)
     return Finding(exc.code, "第二条", path, exc.zh, exc.en,
-                   "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（secrecy-gate new 可生成）",
+                   "页面须以 --- 包围的 YAML 前置信息开头，并含 review 审查记录（已有页面：secrecy-gate adopt 页面 加入空白记录）",
                    "start the page with YAML front matter between --- lines holding a review record "
-                   "(`secrecy-gate new` writes one)", "front matter", exc.line)
+                   "(for an existing page, `secrecy-gate adopt PAGE` adds a blank one)", "front matter", exc.line)
+
+
+def adopt_fix(shown: str) -> tuple[str, str]:
+    """How a page without a record gets one (第二条): `secrecy-gate adopt` keeps the page as it is."""
+    return (f"运行 secrecy-gate adopt {shown} 加入空白审查记录（页面原有内容不变），填写后按第十条程序签署",
+            f"run `secrecy-gate adopt {shown}` to add a blank review record (the rest of the page stays "
+            "as it is), fill it in and have it signed")
 
 
 @dataclass
@@ -312,6 +325,16 @@ class Gate:
                 "or discard it with git restore", "roster", None, Severity.WARNING))
 
     # -- one page --------------------------------------------------------------
+    def _shown(self, path: str) -> str:
+        """A page as a command run beside mkdocs.yml names it (``content/a.md``)."""
+        base = self.config.roster_default.parent.parent if self.config.roster_default else None
+        if base is None:
+            return path
+        try:
+            return (self.config.docs_dir / path).relative_to(base).as_posix()
+        except ValueError:
+            return path
+
     def _prepare(self, path: str, raw: bytes) -> tuple[PageResult, object]:
         """What needs no git: the strict parse, the record, the digest, the 第九条 cut."""
         result = PageResult(path, Verdict(path))
@@ -319,12 +342,15 @@ class Gate:
             text = frontmatter.decode(raw)
             doc = frontmatter.parse(text)
         except frontmatter.FrontMatterError as exc:
-            result.verdict.findings.append(front_matter_finding(path, exc))
+            result.verdict.findings.append(front_matter_finding(path, exc, self._shown(path)))
             return result, None
         result.document = doc
         result.source = text
         jsonable = frontmatter.to_jsonable(doc.meta)  # once, for the schema and the digest
         record, findings = parse_record(doc.meta, path, jsonable)
+        if record is None and findings and findings[0].code == "record.absent":
+            findings = [dataclasses.replace(findings[0], **dict(zip(("fix_zh", "fix_en"),
+                                                                    adopt_fix(self._shown(path)))))]
         result.verdict.findings.extend(findings)
         if record is None:
             return result, None
@@ -627,7 +653,7 @@ class Gate:
             if not found_now:
                 break  # otherwise: pages were withheld; their includes and attachments again
         for page in review.published():
-            page.verdict.findings.extend(links_to_withheld(page, review))
+            page.verdict.findings.extend(links_to_withheld(page, review, self._shown(page.path)))
 
     def _judge_file(self, path: str, listings: list[tuple[str, str]]) -> FileResult:
         """A non-page file is copied only as a reviewed attachment or an asset (第二条)."""
@@ -667,24 +693,53 @@ _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
                    r"|(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 
 
-def links_to_withheld(page: PageResult, review: SiteReview) -> Iterable[Finding]:
-    """A published page that links to a withheld page or file is reported by name."""
+def link_targets(page: str, body: str) -> list[str]:
+    """Docs-relative targets of a page's local links — Markdown links and images,
+    reference definitions, HTML ``src``/``href`` — each once, in order.  What the
+    link rule below and `secrecy-gate attachments` both read."""
+    out: dict[str, None] = {}
+    for m in _LINK.finditer(body):
+        target = resolve(page, m.group(1) or m.group(2) or m.group(3))
+        if target is not None:
+            out.setdefault(target, None)
+    return list(out)
+
+
+def links_to_withheld(page: PageResult, review: SiteReview, shown: str | None = None
+                      ) -> Iterable[Finding]:
+    """A published page that links to a withheld page or file is reported by name.
+
+    ``shown``: the page as a command line names it, for the fix (default: its path)."""
     if not page.document:
         return
-    seen = set()
-    for m in _LINK.finditer(page.document.body):
-        target = resolve(page.path, m.group(1) or m.group(2) or m.group(3))
-        if target is None or target in seen:
-            continue
-        seen.add(target)
+    shown = shown or page.path
+    for target in link_targets(page.path, page.document.body):
         other = review.pages.get(target)
         withheld_file = review.files.get(target)
-        if (other is not None and not other.published) or (withheld_file and not withheld_file.published):
+        if other is not None and not other.published:
             yield Finding("link.to-withheld", "第二条", page.path,
-                          f"链接指向未发布的 {target}：该链接在网站上无法打开",
-                          f"links to {target}, which is withheld; the link will not resolve",
-                          "删除该链接，或待目标页面审查通过后再发布",
-                          "remove the link or wait until the target is published",
+                          f"链接指向未发布的页面 {target}：该链接在网站上无法打开",
+                          f"links to the page {target}, which is withheld; the link will not resolve",
+                          "删除该链接，或待该页面审查通过后再发布",
+                          "remove the link, or wait until that page is reviewed and published",
+                          target, severity=Severity.WARNING)
+        elif withheld_file and not withheld_file.published:
+            yield Finding("link.to-withheld", "第二条", page.path,
+                          f"链接指向未发布的文件 {target}（{withheld_file.reason_zh}）：该链接在网站上无法打开",
+                          f"links to the file {target}, which is withheld ({withheld_file.reason_en}); "
+                          "the link will not resolve",
+                          f"运行 secrecy-gate attachments {shown} --write，把该文件连同 sha256 列入本页的 "
+                          "review.attachments，再按第十条重新签署（附件是审查内容的一部分，列入会使现有签署失效）；"
+                          "徽标、样式表等无需审查的主题类文件，可在 mkdocs.yml 的 secrecy-gate 选项 assets: 中加入匹配的 glob"
+                          "（相对于 docs_dir，如 assets/images/logo.*），再由 secrecy-gate inputs --record 记录、"
+                          "管理员 secrecy-gate approve inputs 批准（第十八条）",
+                          f"run `secrecy-gate attachments {shown} --write` to list the file with its "
+                          "sha256 in this page's review.attachments, then have the page signed again "
+                          "(attachments are part of what is reviewed: listing one voids the current "
+                          "signatures); for theme-like files that need no review (logos, stylesheets), add "
+                          "a matching glob, relative to docs_dir (e.g. assets/images/logo.*), to the "
+                          "secrecy-gate option assets: in mkdocs.yml, record it with `secrecy-gate inputs "
+                          "--record` and have administrators run `secrecy-gate approve inputs` (第十八条)",
                           target, severity=Severity.WARNING)
 
 
