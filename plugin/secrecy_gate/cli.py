@@ -131,7 +131,9 @@ def quiet_mkdocs():
                    "content.marking, content.{resident-id,bank-card,mobile}, redaction.markers, "
                    "internal.error. Never decides publication.")
 def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
-    """Judge pages as the build would; exit 1 if any is withheld by a finding.
+    """Judge pages as the build would: every page with its findings, every file, the
+    build's summary.  Exit 1 if any page is withheld by a finding (with the site's
+    `rollout: true`, pages that only await review do not count), as the build fails.
 
     With --pre-commit: exit 1 only on what must never enter the repository
     (第二条 unreadable front matter, 第六条 markings and personal data, 第九条

@@ -32,8 +32,11 @@ Events used, and why:
   table above a published document; the catalogue page's whole content.
 - ``on_env``      re-checks every file's inclusion before anything is written.
 - ``on_post_page`` (last) hands each page's final HTML to the leak scan.
-- ``on_post_build`` (last) finishes the leak scan of the whole output
-  directory — any hit deletes it and fails the build — and prints the summary.
+- ``on_post_build`` (last) prints the summary (``report.log_summary``: counts and
+  each kind of finding once; page by page with ``verbose``) and finishes the leak
+  scan of the whole output directory — any hit deletes it and fails the build.
+  When ``fail_on_withheld`` stops the build in ``on_config``, the summary is
+  printed there, before the error.
   Then (and on ``build_error``, ``shutdown``) the stage is removed and
   ``config.docs_dir`` is the real one again: ``mkdocs serve`` watches it.
 """
