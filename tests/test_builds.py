@@ -341,7 +341,7 @@ def test_explicit_nav_is_pruned(make_site):
 
 
 def test_link_to_withheld_page_is_reported(make_site, caplog):
-    site = make_site()
+    site = make_site(plugin_options="      verbose: true\n")  # each finding by name
     site.write("index.md", public_page(PUBLIC_TEXT + "，见[内部页面](secret.md)与[附件](files/x.pdf)"))
     site.write("files/x.pdf", b"%PDF-1.4 unreviewed")
     site.sign_all("index.md")
@@ -493,6 +493,16 @@ def test_mkdocs_build_command_prints_summary(gated):
     log = run.stdout + run.stderr
     assert run.returncode == 0, log
     assert "发布 1 页" in log and "不发布 2 页" in log
+    # Grouped by kind: one line per kind with its count and an example, no page-by-page list.
+    assert "signature.missing（第十条）：1 页，如 secret.md" in log
+    assert "decision.withheld（第五条）：1 页，如 decided.md" in log
+    assert "+ index.md" not in log and "- secret.md" not in log
+    assert "secrecy-gate check" in log and "mkdocs build -v" in log
+    # Verbose: every page by name.
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-v"], cwd=site.root,
+                         capture_output=True, text=True, timeout=120)
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log
     assert "+ index.md" in log
     assert "- secret.md" in log and "signature.missing" in log
     assert "- decided.md" in log and "decision.withheld" in log
@@ -608,7 +618,7 @@ def test_mkdocs_build_of_the_sample_repository(tmp_path):
     clone = tmp_path / "sample"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, capture_output=True)
     out_dir = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-d", str(out_dir)], cwd=clone,
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-v", "-d", str(out_dir)], cwd=clone,
                          capture_output=True, text=True, timeout=300)
     log = run.stdout + run.stderr
     pages = sorted(p.relative_to(clone / "content").as_posix()

@@ -288,7 +288,11 @@ def test_after_init_a_signed_page_publishes_and_an_unsigned_one_is_withheld(fres
 
 # -- CI -------------------------------------------------------------------------------
 
-def test_github_workflow_fetches_full_history_and_matches_the_example(fresh):
+PLAIN_YML = "site_name: 示例\ntheme: mkdocs\nplugins:\n  - search\n"  # needs nothing but MkDocs
+
+
+def test_github_workflow_fetches_full_history_and_matches_the_example(tmp_path):
+    fresh = make_site(tmp_path / "plain", PLAIN_YML)
     run("init", "--site", str(fresh), "--ci", "github")
     path = fresh / ".github" / "workflows" / "secrecy-gate.yml"
     assert path.read_bytes() == (REPO / "examples" / "ci" / "github-actions.yml").read_bytes()
@@ -300,7 +304,9 @@ def test_github_workflow_fetches_full_history_and_matches_the_example(fresh):
         python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
         assert python["with"]["python-version"] == "3.11"
         assert "vars.SECRECY_GATE_TRUST_ROOT" in jobs[job]["env"]["SECRECY_GATE_TRUST_ROOT"]
-    assert "mkdocs build --strict" in [s.get("run", "") for s in jobs["build"]["steps"]]
+    # Not forced: many live sites do not build --strict; the file says how to add it.
+    assert "mkdocs build" in [s.get("run", "") for s in jobs["build"]["steps"]]
+    assert "Add --strict once" in path.read_text(encoding="utf-8")
     # The check that a hook in the build could tamper with runs in a job of its own, which
     # installs nothing from the repository and runs no mkdocs.
     assert jobs["verify"]["needs"] == "build"
@@ -310,17 +316,17 @@ def test_github_workflow_fetches_full_history_and_matches_the_example(fresh):
 
 
 def test_gitlab_job_matches_the_example_and_an_existing_file_is_not_clobbered(tmp_path):
-    site = make_site(tmp_path / "a")
+    site = make_site(tmp_path / "a", PLAIN_YML)
     run("init", "--site", str(site), "--ci", "gitlab")
     assert (site / ".gitlab-ci.yml").read_bytes() == (REPO / "examples" / "ci" / "gitlab-ci.yml").read_bytes()
     jobs = yaml.safe_load((site / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     build, verify = jobs["secrecy-gate-build"], jobs["secrecy-gate-verify"]
     assert str(build["variables"]["GIT_DEPTH"]) == "0" == str(verify["variables"]["GIT_DEPTH"])
-    assert build["script"][-1] == "mkdocs build --strict"
+    assert build["script"][-1] == "mkdocs build"
     assert verify["needs"] == ["secrecy-gate-build"]
     assert verify["script"] == ["pip install mkdocs-secrecy-gate", "secrecy-gate verify-site site"]
 
-    other = make_site(tmp_path / "b")
+    other = make_site(tmp_path / "b", PLAIN_YML)
     own = "stages: [test]\nlint:\n  script: [make lint]\n"
     (other / ".gitlab-ci.yml").write_text(own, encoding="utf-8")
     code, out = run("init", "--site", str(other), "--ci", "gitlab")

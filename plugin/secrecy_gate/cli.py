@@ -92,12 +92,31 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="z
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mkdocs-secrecy-gate")
-def main():
+@click.pass_context
+def main(ctx):
     """secrecy-gate：政府信息公开保密审查（武政办发〔2020〕75号）的发布闸门。
 
     Nothing is published before its confidentiality review is complete and
     proven by git history.
     """
+    ctx.call_on_close(quiet_mkdocs())
+
+
+def quiet_mkdocs():
+    """MkDocs' own warnings (a README.md beside an index.md, a config key it does not know …)
+    belong to `mkdocs build`, not to every command: only its errors are shown while a
+    command runs.  Returns what puts the loggers back (the command may run in-process)."""
+    import logging
+
+    mkdocs_log, own = logging.getLogger("mkdocs"), logging.getLogger("mkdocs.plugins.secrecy_gate")
+    saved = (mkdocs_log.level, own.level)
+    mkdocs_log.setLevel(logging.ERROR)
+    own.setLevel(saved[1] or logging.WARNING)
+
+    def restore():
+        mkdocs_log.setLevel(saved[0])
+        own.setLevel(saved[1])
+    return restore
 
 
 @main.command()
@@ -112,7 +131,9 @@ def main():
                    "content.marking, content.{resident-id,bank-card,mobile}, redaction.markers, "
                    "internal.error. Never decides publication.")
 def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
-    """Judge pages as the build would; exit 1 if any is withheld by a finding.
+    """Judge pages as the build would: every page with its findings, every file, the
+    build's summary.  Exit 1 if any page is withheld by a finding (with the site's
+    `rollout: true`, pages that only await review do not count), as the build fails.
 
     With --pre-commit: exit 1 only on what must never enter the repository
     (第二条 unreadable front matter, 第六条 markings and personal data, 第九条
@@ -126,22 +147,29 @@ def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
         sys.exit(1 if result.blocked else 0)
     gc.include_on_request = gc.include_on_request or include_on_request
     review = Gate(gc).review(_rel_paths(gc, paths))
-    problems = [p for p in review.withheld() if not p.verdict.by_decision_only]
+    # What stops the build (fail_on_withheld), with the site's own rollout option.
+    problems = report.failing(review, bool(gc.site and gc.site[1].rollout))
     if fmt == "json":
         click.echo(json.dumps({
+            "summary": report.summarize(review).counts(),
             "site_findings": [f.as_dict() for f in review.site_findings],
             "pages": [p.verdict.as_dict() for p in sorted(review.pages.values(), key=lambda p: p.path)],
-            "files": [{"path": f.path, "published": f.published, "reason": f.reason_en}
-                      for f in review.files.values()],
+            "files": [{"path": f.path, "published": f.published, "code": f.code, "reason": f.reason_en}
+                      for f in sorted(review.files.values(), key=lambda f: f.path)],
         }, ensure_ascii=False, indent=2))
     else:
-        for f in review.site_findings:
-            click.echo(f.render(lang))
+        site_wide = {id(f) for f in review.site_findings}
         for page in sorted(review.pages.values(), key=lambda p: p.path):
             click.echo(f"{page.path}: {report.label(page.verdict.outcome, lang)}")
             for f in page.verdict.findings:
-                click.echo("  " + f.render(lang).replace("\n", "\n  "))
-        click.echo(report.summary_lines(review, lang)[0])
+                if id(f) not in site_wide:  # said once, in the summary below
+                    click.echo("  " + f.render(lang).replace("\n", "\n  "))
+        for f in sorted(review.files.values(), key=lambda f: f.path):
+            if lang == "en":
+                click.echo(f"{f.path}: {'copied' if f.published else 'not copied'}  [{f.reason_en}]")
+            else:
+                click.echo(f"{f.path}: {'复制' if f.published else '不复制'}  [{f.reason_zh}]")
+        click.echo("\n".join(report.grouped_lines(review, lang, bool(gc.site and gc.site[1].rollout))))
     sys.exit(1 if problems else 0)
 
 

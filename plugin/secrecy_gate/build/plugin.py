@@ -32,8 +32,11 @@ Events used, and why:
   table above a published document; the catalogue page's whole content.
 - ``on_env``      re-checks every file's inclusion before anything is written.
 - ``on_post_page`` (last) hands each page's final HTML to the leak scan.
-- ``on_post_build`` (last) finishes the leak scan of the whole output
-  directory — any hit deletes it and fails the build — and prints the summary.
+- ``on_post_build`` (last) prints the summary (``report.log_summary``: counts and
+  each kind of finding once; page by page with ``verbose``) and finishes the leak
+  scan of the whole output directory — any hit deletes it and fails the build.
+  When ``fail_on_withheld`` stops the build in ``on_config``, the summary is
+  printed there, before the error.
   Then (and on ``build_error``, ``shutdown``) the stage is removed and
   ``config.docs_dir`` is the real one again: ``mkdocs serve`` watches it.
 """
@@ -125,6 +128,11 @@ class SecrecyGateConfig(Config):
     """Working-day overrides for years chinesecalendar does not know yet."""
     fail_on_withheld = c.Type(bool, default=True)
     """Fail the build when a page is withheld because of a finding (not by its own decision)."""
+    rollout = c.Type(bool, default=False)
+    """While adopting the gate: a page withheld only because its review is not done yet (no
+    record, a blank one, signatures to come) does not fail the build. It is withheld all the same."""
+    verbose = c.Type(bool, default=False)
+    """List every page and file with its outcome and findings (also with `mkdocs build -v`)."""
     include_on_request = c.Type(bool, default=False)
     """Publish 依申请公开 pages too (an internal build only)."""
     assets = c.ListOfItems(c.Type(str), default=[])
@@ -214,18 +222,19 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             if cleaner is not None:
                 cleaner.join()
         self.review = review
-        report.log_review(review, log, self.config.language)
         site_problems = [f for f in review.site_findings if f.withholds]
         if site_problems and not self.preview:
             # The site cannot be judged (build inputs not approved, roster not proven, history
             # unreadable): build nothing rather than an empty site that would replace the
             # published one, and stop before any later event of an unapproved hook.
             raise PluginError(report.site_message(site_problems, self.config.language))
-        problems = [p for p in review.withheld() if not p.verdict.by_decision_only]
-        if problems and self.config.fail_on_withheld and not self.preview:
-            raise PluginError(report.fail_message(problems, self.config.language))
+        problems = report.failing(review, self.config.rollout)
         if self.preview:
+            self._log_summary()
             return config
+        if problems and self.config.fail_on_withheld:
+            self._log_summary()  # the summary appears on every build, this one too
+            raise PluginError(report.fail_message(problems, self.config.language, self.config.rollout))
         if len(review.pages) >= BACKGROUND_SCAN_PAGES:
             # The leak scan starts now, on the other core (its start-up overlaps the
             # staging and MkDocs' listing), and reads pages as they are rendered.
@@ -258,6 +267,10 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         return config
 
     on_config = CombinedEvent(_review_and_stage, _check_config)
+
+    def _log_summary(self) -> None:
+        verbose = self.config.verbose or log.isEnabledFor(logging.DEBUG)  # or `mkdocs build -v`
+        report.log_summary(self.review, log, self.config.language, verbose, self.config.rollout)
 
     def _check_docs_dir(self, config) -> None:
         if self.stage is not None and os.path.abspath(config.docs_dir) != os.path.abspath(self.stage.docs_dir):
@@ -452,7 +465,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
     def _leak_scan(self, config) -> None:
         if self.review is None or self.preview:
             return
-        report.log_summary(self.review, log, self.config.language)
+        self._log_summary()
         started = time.monotonic()
         watch, self.watch = self.watch, None
         if watch is None:

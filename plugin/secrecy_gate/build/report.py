@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
-from ..core.findings import Finding, Outcome, Severity
+from ..core.findings import AWAITING_REVIEW, Finding, Outcome, Severity
 from ..review.gate import PageResult, SiteReview
 
 _LABEL = {
@@ -31,7 +32,8 @@ def first_reason(page: PageResult, lang: str = "zh") -> str:
 
 
 def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> None:
-    """Log findings: withholding problems and warnings at WARNING (so --strict counts them)."""
+    """Every finding of every page (verbose mode): withholding problems and warnings at
+    WARNING (so --strict counts them), decisions at INFO, the rest at DEBUG."""
     for f in review.site_findings:
         (log.info if f.severity is Severity.NOTICE else log.warning)(f.render(lang))
     site_wide = {id(f) for f in review.site_findings}
@@ -47,41 +49,246 @@ def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> Non
                 log.debug(f.render(lang))
 
 
-def summary_lines(review: SiteReview, lang: str = "zh") -> list[str]:
-    pages = sorted(review.pages.values(), key=lambda p: p.path)
-    pub = [p for p in pages if p.verdict.outcome is Outcome.PUBLISH]
-    red = [p for p in pages if p.verdict.outcome is Outcome.PUBLISH_REDACTED]
-    wh = [p for p in pages if p.verdict.outcome is Outcome.WITHHOLD]
-    files = sorted(review.files.values(), key=lambda f: f.path)
+# -- the summary ---------------------------------------------------------------------
+#
+# One summary, whatever the size of the site: counts, then one entry per kind of
+# finding (rule id) with how many pages or files it concerns, one example and the fix.
+# Page by page only in verbose mode (plugin option ``verbose``, ``mkdocs build -v``)
+# and in ``secrecy-gate check``.  The build and ``check`` count with the same function.
+
+_FILE_FIX = {
+    "file.unlisted": ("使用该文件的页面须在 review.attachments 中列出它（path 与 sha256，签署前加入）；"
+                      "logo、样式表等主题类文件可用插件选项 assets: 的 glob 放行（第二条）",
+                      "list it in review.attachments (path and sha256, before signing) of the page that "
+                      "uses it; theme-like files (logos, stylesheets) pass with an `assets:` glob of the "
+                      "plugin (第二条)"),
+    "file.unreadable": ("检查文件权限后重新构建", "check the file's permissions and build again"),
+    "file.secret-point": ("从文件中删除该第九条密点，或不发布该文件",
+                          "remove the 第九条 secret point from the file, or do not publish it"),
+}
+
+
+@dataclass
+class Group:
+    """One kind of finding (or of withheld file) and what it concerns."""
+
+    code: str
+    article: str
+    count: int  # pages (each counted once per kind) or files
+    example: str  # the first page or file, by path
+    message_zh: str
+    message_en: str
+    fix_zh: str = ""
+    fix_en: str = ""
+    decision: bool = False  # every finding of this kind is the record's own decision
+
+    def lines(self, lang: str, unit: tuple[str, str]) -> list[str]:
+        zh = lang != "en"
+        if zh:
+            art = f"（{self.article}）" if self.article else ""
+            lines = [f"    {self.code}{art}：{self.count} {unit[0]}，如 {self.example}：{self.message_zh}"]
+            return lines + ([f"        处理：{self.fix_zh}"] if self.fix_zh else [])
+        art = f" ({self.article})" if self.article else ""
+        lines = [f"    {self.code}{art}: {self.count} {unit[1]}, e.g. {self.example}: {self.message_en}"]
+        return lines + ([f"        fix: {self.fix_en}"] if self.fix_en else [])
+
+
+@dataclass
+class Summary:
+    """What the build and ``secrecy-gate check`` say about a whole review, in counts."""
+
+    published: int = 0
+    redacted: int = 0
+    withheld: int = 0  # every page not published, for whatever reason
+    decided: int = 0  # … of which by the record's own decision (不予公开, 依申请公开)
+    awaiting: int = 0  # … of which only because the review is not done yet (see rollout)
+    files_copied: int = 0
+    files_withheld: int = 0
+    withholding: list[Group] = field(default_factory=list)  # errors and decisions, by code
+    warnings: list[Group] = field(default_factory=list)
+    files: list[Group] = field(default_factory=list)  # withheld files, by why
+
+    def counts(self) -> dict:
+        return {"published": self.published, "published_redacted": self.redacted,
+                "withheld": self.withheld, "withheld_by_decision": self.decided,
+                "awaiting_review": self.awaiting, "files_copied": self.files_copied,
+                "files_withheld": self.files_withheld}
+
+
+def _group(findings_by_code: dict[str, list[tuple[str, Finding]]]) -> list[Group]:
+    out = []
+    for code, items in findings_by_code.items():
+        pages = {path for path, _ in items}
+        path, f = min(items, key=lambda item: item[0])
+        out.append(Group(code, f.article, len(pages), path, f.message_zh, f.message_en,
+                         f.fix_zh.split("\n")[0], f.fix_en.split("\n")[0],
+                         all(g.severity is Severity.DECISION for _, g in items)))
+    return sorted(out, key=lambda g: (-g.count, g.code))
+
+
+def summarize(review: SiteReview) -> Summary:
+    s = Summary()
+    site_wide = {id(f) for f in review.site_findings}
+    withholding: dict[str, list] = {}
+    warnings: dict[str, list] = {}
+    for page in review.pages.values():
+        v = page.verdict
+        outcome = v.outcome
+        if outcome is Outcome.PUBLISH:
+            s.published += 1
+        elif outcome is Outcome.PUBLISH_REDACTED:
+            s.redacted += 1
+        else:
+            s.withheld += 1
+            s.decided += v.by_decision_only
+            s.awaiting += v.awaiting_review
+        for f in v.findings:
+            if id(f) in site_wide:
+                continue  # said once, in full, with the site's findings
+            if f.withholds:
+                withholding.setdefault(f.code, []).append((page.path, f))
+            elif f.severity is Severity.WARNING:
+                warnings.setdefault(f.code, []).append((page.path, f))
+    s.withholding, s.warnings = _group(withholding), _group(warnings)
+    files: dict[str, list] = {}
+    for r in review.files.values():
+        if r.published:
+            s.files_copied += 1
+        else:
+            s.files_withheld += 1
+            files.setdefault(r.code, []).append(r)
+    for code, items in files.items():
+        first = min(items, key=lambda r: r.path)
+        fix = _FILE_FIX.get(code, ("", ""))
+        s.files.append(Group(code, "第二条", len(items), first.path, first.reason_zh, first.reason_en, *fix))
+    s.files.sort(key=lambda g: (-g.count, g.code))
+    return s
+
+
+def count_line(s: Summary, lang: str = "zh") -> str:
+    """The first line of every summary; ``check`` and the build print the same."""
     if lang == "en":
-        lines = [f"secrecy-gate: {len(pub)} published, {len(red)} published redacted, "
-                 f"{len(wh)} withheld, {sum(f.published for f in files)} files copied, "
-                 f"{sum(not f.published for f in files)} files withheld"]
-    else:
-        lines = [f"secrecy-gate 保密审查：发布 {len(pub)} 页，删减后发布 {len(red)} 页，不发布 {len(wh)} 页；"
-                 f"复制文件 {sum(f.published for f in files)} 个，不复制 {sum(not f.published for f in files)} 个"]
-    for p in pub + red:
-        lines.append(f"  + {p.path}  [{label(p.verdict.outcome, lang)}]")
-    for p in wh:
-        lines.append(f"  - {p.path}  [{label(p.verdict.outcome, lang)}] {first_reason(p, lang)}")
-    for f in files:
+        return (f"secrecy-gate: {s.published} published, {s.redacted} published redacted, "
+                f"{s.withheld} withheld, {s.files_copied} files copied, {s.files_withheld} files withheld")
+    return (f"secrecy-gate 保密审查：发布 {s.published} 页，删减后发布 {s.redacted} 页，不发布 {s.withheld} 页；"
+            f"复制文件 {s.files_copied} 个，不复制 {s.files_withheld} 个")
+
+
+DETAILS = ("逐页明细：secrecy-gate check（或在 mkdocs.yml 的 secrecy-gate 下设置 verbose: true，或 mkdocs build -v）",
+           "page by page: `secrecy-gate check` (or set `verbose: true` under secrecy-gate in mkdocs.yml, "
+           "or `mkdocs build -v`)")
+
+
+def _grouped(review: SiteReview, lang: str, rollout: bool) -> list[tuple[int, str]]:
+    """The summary's lines with their log level.  Each kind that withholds a page for a
+    finding, and each kind of warning, is logged at WARNING (so ``--strict`` fails as it
+    does when findings are logged one by one); decisions, and with ``rollout`` the pages
+    that only await review, at INFO — that is what rollout is for."""
+    info, warn = logging.INFO, logging.WARNING
+    zh = lang != "en"
+    s = summarize(review)
+    lines = [(info, count_line(s, lang))]
+    for f in review.site_findings:
+        level = info if f.severity is Severity.NOTICE else warn
+        lines.append((level, "  " + f.render(lang).replace("\n", "\n  ")))
+    if s.decided or s.awaiting:
+        parts = []
+        if s.decided:
+            parts.append(f"按审查决定不公开 {s.decided} 页" if zh else f"{s.decided} by their record's decision")
+        if s.awaiting:
+            parts.append(f"尚待审查 {s.awaiting} 页" if zh else f"{s.awaiting} awaiting review")
+        lines.append((info, ("  不发布的页面中：" + "，".join(parts)) if zh else
+                      ("  of the withheld pages: " + ", ".join(parts))))
+    if rollout:
+        lines.append((info, f"  试行接入（rollout: true）：尚待审查的 {s.awaiting} 页不发布，构建继续；"
+                            "其他审查问题与泄密扫描仍使构建失败" if zh else
+                      f"  rollout: true: the {s.awaiting} page(s) awaiting review are withheld and the "
+                      "build goes on; any other finding, and the leak scan, still fail it"))
+    if s.withholding:
+        lines.append((info, "  不发布的原因（按类别）：" if zh else "  why pages are withheld, by kind:"))
+        for g in s.withholding:
+            quiet = g.decision or (rollout and g.code in AWAITING_REVIEW)
+            lines.extend((info if quiet else warn, line) for line in g.lines(lang, ("页", "page(s)")))
+    if s.files:
+        lines.append((info, "  不复制的文件（按原因）：" if zh else "  files not copied, by reason:"))
+        for g in s.files:
+            lines.extend((info, line) for line in g.lines(lang, ("个", "file(s)")))
+    if s.warnings:
+        lines.append((info, "  警告（按类别，不影响发布）：" if zh else "  warnings, by kind (they do not withhold):"))
+        for g in s.warnings:
+            lines.extend((warn, line) for line in g.lines(lang, ("页", "page(s)")))
+    return lines
+
+
+def grouped_lines(review: SiteReview, lang: str = "zh", rollout: bool = False) -> list[str]:
+    """The summary: counts, site-wide findings, then each kind of finding once."""
+    return [line for _, line in _grouped(review, lang, rollout)]
+
+
+def detail_lines(review: SiteReview, lang: str = "zh") -> list[str]:
+    """Every page and every file with its outcome (verbose mode)."""
+    pages = sorted(review.pages.values(), key=lambda p: p.path)
+    lines = []
+    for p in pages:
+        if p.published:
+            lines.append(f"  + {p.path}  [{label(p.verdict.outcome, lang)}]")
+    for p in pages:
+        if not p.published:
+            lines.append(f"  - {p.path}  [{label(p.verdict.outcome, lang)}] {first_reason(p, lang)}")
+    for f in sorted(review.files.values(), key=lambda f: f.path):
         mark = "+" if f.published else "-"
         lines.append(f"  {mark} {f.path}  [{f.reason_en if lang == 'en' else f.reason_zh}]")
     return lines
 
 
-def log_summary(review: SiteReview, log: logging.Logger, lang: str = "zh") -> None:
-    for line in summary_lines(review, lang):
-        log.info(line)
+def summary_lines(review: SiteReview, lang: str = "zh", verbose: bool = False,
+                  rollout: bool = False) -> list[str]:
+    """The build's summary as text: grouped, and page by page only when ``verbose``."""
+    return [line for _, line in _summary(review, lang, verbose, rollout)]
 
 
-def fail_message(problems: list[PageResult], lang: str = "zh") -> str:
-    names = "\n".join(f"  - {p.path}: {first_reason(p, lang)}" for p in problems)
+def _summary(review: SiteReview, lang: str, verbose: bool, rollout: bool) -> list[tuple[int, str]]:
+    lines = _grouped(review, lang, rollout)
+    if verbose:
+        lines.append((logging.INFO, "  逐页：" if lang != "en" else "  page by page:"))
+        lines.extend((logging.INFO, line) for line in detail_lines(review, lang))
+    else:
+        lines.append((logging.INFO, "  " + DETAILS[0 if lang != "en" else 1]))
+    return lines
+
+
+def log_summary(review: SiteReview, log: logging.Logger, lang: str = "zh", verbose: bool = False,
+                rollout: bool = False) -> None:
+    """The one summary of a build; with ``verbose`` every finding first, at its own level."""
+    if verbose:
+        log_review(review, log, lang)
+    for level, line in _summary(review, lang, verbose, rollout):
+        log.log(level, line)
+
+
+def failing(review: SiteReview, rollout: bool = False) -> list[PageResult]:
+    """The pages ``fail_on_withheld`` stops the build for: withheld because of a finding, not
+    by their record's decision — nor, with ``rollout``, only because their review is not done."""
+    return [p for p in review.withheld() if not p.verdict.by_decision_only
+            and not (rollout and p.verdict.awaiting_review)]
+
+
+def fail_message(problems: list[PageResult], lang: str = "zh", rollout: bool = False) -> str:
+    """Why the build stops (fail_on_withheld): how many, a few examples, what to do."""
+    shown = sorted(problems, key=lambda p: p.path)[:5]
+    names = "\n".join(f"  - {p.path}: {first_reason(p, lang)}" for p in shown)
+    more = f"\n  … (+{len(problems) - len(shown)})" if len(problems) > len(shown) else ""
     if lang == "en":
+        hint = ("" if rollout else " While adopting the gate, `rollout: true` lets pages that only await "
+                "review be withheld without failing the build.")
         return (f"secrecy-gate: {len(problems)} page(s) withheld because of findings "
-                f"(fail_on_withheld is true):\n{names}\nFix them or set fail_on_withheld: false.")
-    return (f"secrecy-gate：{len(problems)} 个页面因审查问题不予发布（fail_on_withheld 为 true），构建中止：\n"
-            f"{names}\n请处理上述问题，或设置 fail_on_withheld: false。")
+                f"(fail_on_withheld is true); build aborted, nothing published:\n{names}{more}\n"
+                f"The summary above groups the reasons; `secrecy-gate check` lists every page. "
+                f"Fix them or set fail_on_withheld: false.{hint}")
+    hint = "" if rollout else "接入期间可设置 rollout: true：仅因尚未审查完而不发布的页面不再使构建失败（仍不发布）。"
+    return (f"secrecy-gate：{len(problems)} 个页面因审查问题不予发布（fail_on_withheld 为 true），构建中止，未发布任何内容：\n"
+            f"{names}{more}\n原因汇总见上方；逐页明细：secrecy-gate check。请处理上述问题，或设置 fail_on_withheld: false。"
+            f"{hint}")
 
 
 def site_message(findings: list[Finding], lang: str = "zh") -> str:

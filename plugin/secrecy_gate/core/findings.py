@@ -11,6 +11,16 @@ import enum
 from dataclasses import dataclass, field
 
 
+# Withholding findings that only say a page has not been through its review yet: no
+# record, a blank or unfinished one, signatures or a consent still to come.  During
+# adoption (the plugin's ``rollout`` option) a page withheld for these alone is counted
+# as awaiting review and does not fail the build; it is withheld all the same.
+AWAITING_REVIEW = frozenset({
+    "front-matter.missing", "record.absent", "record.missing-field", "record.empty-field",
+    "sensitive.unanswered", "signature.missing", "consent.missing",
+})
+
+
 class Outcome(str, enum.Enum):
     PUBLISH = "publish"
     PUBLISH_REDACTED = "publish_redacted"
@@ -86,6 +96,13 @@ class Verdict:
         """Withheld only because the record itself decides not to publish."""
         withholding = [f for f in self.findings if f.withholds]
         return bool(withholding) and all(f.severity is Severity.DECISION for f in withholding)
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Withheld only because its review is not done yet (``AWAITING_REVIEW``, or decisions)."""
+        withholding = [f for f in self.findings if f.withholds]
+        return bool(withholding) and not self.by_decision_only and all(
+            f.severity is Severity.DECISION or f.code in AWAITING_REVIEW for f in withholding)
 
     @property
     def first_reason(self) -> Finding | None:

@@ -38,6 +38,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .signing import _detect_indent, _yaml
+from .sitedeps import SiteDeps, site_deps
 
 PLUGIN = "secrecy-gate"
 HOOK_ID = "secrecy-gate"
@@ -77,6 +78,7 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     next_zh: list[str] = field(default_factory=list)
     next_en: list[str] = field(default_factory=list)
+    docs: "DocsState | None" = None
 
     @property
     def manual(self) -> list[Change]:
@@ -266,12 +268,49 @@ def _rel(path: Path, top: Path) -> str | None:
         return None
 
 
-def hook_entry(top: Path, config: Path, docs_dir: Path, lang: str) -> CommentedMap:
-    """The local pre-commit hook: secrecy-gate as installed beside MkDocs."""
+# Tried in order by the hook; the first that imports secrecy_gate runs the check.
+VENV_CANDIDATES = (".venv/bin/python", "venv/bin/python", ".venv/Scripts/python.exe",
+                   "venv/Scripts/python.exe")
+
+
+def interpreters(top: Path, current: str | None = None) -> list[str]:
+    """Interpreters the hook tries: the one running ``init`` (repo-relative when it is inside
+    the repository, so that the committed file works in every clone), the usual virtual
+    environments in the repository, then ``python3``/``python`` on PATH."""
+    out = []
+    if current:
+        here = Path(current)
+        rel = _rel(here.parent, top)  # the venv's bin/ (not the symlink's target)
+        out.append(f"{rel}/{here.name}" if rel not in (None, ".") else str(here))
+    out.extend(VENV_CANDIDATES)
+    return list(dict.fromkeys(out))
+
+
+def hook_script(candidates: list[str]) -> str:
+    """A POSIX shell resolver: git runs the hook without the user's virtual environment
+    activated, so ``secrecy-gate`` need not be on PATH.  It finds an interpreter that has
+    secrecy_gate installed and runs ``python -m secrecy_gate.cli``; none found fails closed
+    with what to do."""
+    paths = " ".join(shlex.quote(c) for c in candidates)
+    return ('for py in ' + paths + ' "$(command -v python3)" "$(command -v python)"; do '
+            'if [ -n "$py" ] && [ -x "$py" ] && "$py" -c "import secrecy_gate" 2>/dev/null; then '
+            'exec "$py" -m secrecy_gate.cli check --pre-commit "$@"; fi; done; '
+            'echo "secrecy-gate: no Python with secrecy-gate installed was found '
+            '(pip install mkdocs-secrecy-gate into .venv) / 未找到安装了 secrecy-gate 的 Python" >&2; exit 1')
+
+
+def hook_entry(top: Path, config: Path, docs_dir: Path, lang: str,
+               current: str | None = None) -> CommentedMap:
+    """The local pre-commit hook: secrecy-gate as installed beside MkDocs, found without an
+    activated virtual environment (``hook_script``)."""
+    import sys
+
     hook = CommentedMap()
     hook["id"] = HOOK_ID
     hook["name"] = "secrecy-gate 提交前保密检查（第二、六、七、九条）"
-    hook["entry"] = "secrecy-gate check --pre-commit"
+    script = hook_script(interpreters(top, current if current is not None else sys.executable))
+    # pre-commit appends args and file names: they become "$@" of the script.
+    hook["entry"] = f"sh -c {shlex.quote(script)} secrecy-gate"
     hook["language"] = "system"
     docs = _rel(docs_dir, top)
     hook["files"] = (f"^{re.escape(docs)}/" if docs else "") + r".*\.(md|markdown)$"
@@ -327,23 +366,56 @@ def _dump(y: YAML, data) -> str:
 
 # -- CI ------------------------------------------------------------------------
 
-def ci_text(kind: str, subdir: str | None = None) -> str:
-    """The CI template; for a site below the repository's top, run in its directory."""
+_INSTALL = {"github": ("          pip install mkdocs-secrecy-gate\n", "          "),
+            "gitlab": ("    - pip install mkdocs-secrecy-gate\n", "    ")}
+_STRICT_NOTE = "# Add --strict once `mkdocs build --strict` passes locally: then any warning fails the build.\n"
+
+
+def _install_lines(kind: str, deps: SiteDeps | None) -> str:
+    """The build job's install line: secrecy-gate, and the site's theme, plugins and Markdown
+    extensions (found by ``sitedeps``); TODO comments for what could not be found."""
+    line, indent = _INSTALL[kind]
+    if deps is None or not (deps.packages or deps.unknown or deps.error):
+        return line
+    comments = ["The site's theme, plugins and Markdown extensions (found in mkdocs.yml by "
+                "`secrecy-gate init`)."]
+    if deps.versions:
+        comments.append("Versions where init ran: " + ", ".join(f"{n} {v}" for n, v in deps.versions.items())
+                        + " — pin them here or in requirements.txt.")
+    for what in deps.unknown:
+        comments.append(f"TODO: {what} is not installed where init ran, so its package is unknown: "
+                        "add it to this line or to requirements.txt.")
+    if deps.error:
+        comments.append(f"TODO: mkdocs.yml could not be read ({deps.error}): add the site's theme and "
+                        "plugins to this line.")
+    out = "".join(f"{indent}# {c}\n" for c in comments)
+    return out + line.rstrip("\n") + "".join(f" {p}" for p in deps.packages) + "\n"
+
+
+def ci_text(kind: str, subdir: str | None = None, deps: SiteDeps | None = None) -> str:
+    """The CI template for this site: its packages installed (``deps``), ``--strict`` as the
+    site has it; for a site below the repository's top, run in its directory."""
     text = template("github-actions.yml" if kind == "github" else "gitlab-ci.yml")
+    text = text.replace(_INSTALL[kind][0], _install_lines(kind, deps), 1)
+    if deps is not None and deps.strict:
+        text = text.replace(_STRICT_NOTE, "# mkdocs.yml sets `strict: true`: any warning fails the build.\n", 1)
     if not subdir:
         return text
+    # Both jobs: the build runs in the site's directory, and so does the verification (it
+    # reads mkdocs.yml there); the artifact's paths are the workspace's, not the directory's.
     if kind == "github":
         anchor, added = "    runs-on: ubuntu-latest\n", f"    defaults:\n      run:\n        working-directory: {json.dumps(subdir)}\n"
-        return text.replace(anchor, anchor + added, 1)
-    text = text.replace("  script:\n", f"  script:\n    - cd {shlex.quote(subdir)}\n", 1)
+        text = text.replace(anchor, anchor + added)
+        return text.replace("          path: site\n", f"          path: {json.dumps(subdir + '/site')}\n")
+    text = text.replace("  script:\n", f"  script:\n    - cd {shlex.quote(subdir)}\n")
     return text.replace("      - site\n", f"      - {json.dumps(subdir + '/site')}\n", 1)
 
 
-def _ci_changes(top: Path, site: Path, kind: str) -> tuple[list[Change], list[tuple[str, str]]]:
+def _ci_changes(top: Path, site: Path, kind: str, config: Path) -> tuple[list[Change], list[tuple[str, str]]]:
     if kind == "none":
         return [], []
     subdir = _rel(site, top)
-    text = ci_text(kind, subdir if subdir not in (None, ".") else None)
+    text = ci_text(kind, subdir if subdir not in (None, ".") else None, site_deps(config))
     what = ("CI：完整 git 历史构建（第十八条）并在部署前扫描输出", "CI: builds with the full git history (第十八条) "
             "and scans the output before deployment")
     if kind == "github":
@@ -381,10 +453,60 @@ def plan(site: Path, ci: str = "none", lang: str = "zh") -> Plan:
     result.changes.extend(registers)
     docs_dir = config.parent / str(data.get("docs_dir") or "docs")
     result.changes.append(_precommit_change(top, hook_entry(top, config, docs_dir, lang)))
-    ci_changes, notes = _ci_changes(top, site, ci)
+    ci_changes, notes = _ci_changes(top, site, ci, config)
     result.changes.extend(ci_changes)
+    result.docs = docs_state(top, config, docs_dir)
+    if result.docs.ignored:
+        result.changes.append(Change(
+            docs_dir, "manual",
+            "docs_dir 被 git 忽略（.gitignore），像是由脚本生成的副本：审查由 git 历史证明（第十八条），其中的页面永远"
+            "无法发布。请把 docs_dir 指向仓库中提交的源页面（副本由已审查的源页面生成），或提交这些页面",
+            "docs_dir is ignored by git (.gitignore): it looks like a generated copy. Reviews are proven by "
+            "git history (第十八条), so no page in it can ever be published. Point docs_dir at the committed "
+            "source pages (and generate any copy from reviewed sources), or commit the pages"))
     _next_steps(result, registers[0], ci, notes, data, _has_commits(top))
     return result
+
+
+@dataclass
+class DocsState:
+    """What the first build will find in docs_dir."""
+
+    path: Path
+    ignored: bool = False  # git ignores it: a generated copy
+    pages: int = 0
+    with_record: int = 0  # pages whose front matter has a `review:` record (complete or not)
+
+
+def docs_state(top: Path, config: Path, docs_dir: Path) -> DocsState:
+    from ..core import frontmatter
+    from ..core.siteconfig import SiteConfigError, read_site_config
+    from ..review.gate import Discovery, is_page, published_files
+
+    try:
+        cfg = read_site_config(config)
+        docs = Path(cfg.docs_dir)
+        discovery = Discovery(cfg.exclude_docs, cfg.draft_docs, cfg.not_in_nav, cfg.use_directory_urls)
+    except SiteConfigError:
+        docs, discovery = docs_dir, None
+    state = DocsState(docs)
+    rel = _rel(docs, top)
+    if rel is not None and docs.exists():
+        proc = subprocess.run(["git", "check-ignore", "-q", "--", rel], cwd=top, capture_output=True, check=False)
+        state.ignored = proc.returncode == 0
+    if not docs.is_dir():
+        return state
+    try:
+        pages = [p for p in published_files(docs, discovery) if is_page(p)]
+    except Exception:  # noqa: BLE001 - only a count for the next steps
+        pages = []
+    state.pages = len(pages)
+    for page in pages:
+        try:
+            state.with_record += "review" in frontmatter.parse((docs / page).read_bytes()).meta
+        except (frontmatter.FrontMatterError, OSError):
+            pass
+    return state
 
 
 def _next_steps(result: Plan, roster: Change, ci: str, notes, data: CommentedMap, committed: bool) -> None:
@@ -407,9 +529,30 @@ def _next_steps(result: Plan, roster: Change, ci: str, notes, data: CommentedMap
                   "record the site's build inputs (mkdocs.yml, theme overrides, hooks …): `secrecy-gate inputs "
                   "--record` and commit, then two administrators each run `secrecy-gate approve inputs`; "
                   "nothing is published before (第二条)"))
-    steps.append(("每个页面须有 review 审查记录：secrecy-gate new 页面.md 生成空白记录；填写后按第十条依次 "
-                  "secrecy-gate sign 签署", "every page needs a review record: `secrecy-gate new PAGE.md` writes "
-                  "an empty one; fill it in, then each reviewer runs `secrecy-gate sign` in 第十条 order"))
+    docs = result.docs
+    if docs is not None and not docs.ignored:
+        n, m = docs.pages, docs.with_record
+        steps.append((f"首次构建会怎样：名册经批准、构建输入经管理员批准之前，mkdocs build 中止，不生成任何内容（第二条）。"
+                      f"此后，docs_dir 的 {n} 个页面中（{m} 个已有 review 记录），凡没有完整且经四步签署的审查记录的，一律不发布；"
+                      "fail_on_withheld 默认为 true，有这样的页面时构建失败、不生成网站",
+                      f"what the first build will do: until the roster and the build inputs are approved, "
+                      f"`mkdocs build` stops and writes nothing (第二条). After that, of the {n} page(s) in "
+                      f"docs_dir ({m} with a review record), every page without a complete record signed in "
+                      "all four steps is withheld; with fail_on_withheld (default true) such pages fail the "
+                      "build and no site is written"))
+        steps.append(("接入期间：在 mkdocs.yml 中把插件写成 - secrecy-gate: {rollout: true}。仅因尚未审查完（无记录、记录空白、"
+                      "签署未完成）而不发布的页面不再使构建失败，构建只发布已签署的页面；其他审查问题和泄密扫描仍使构建失败。"
+                      "部署这样的构建会以只含已签署页面的网站替换现有网站。全部页面审查完毕后删去 rollout",
+                      "while adopting: write the plugin as `- secrecy-gate: {rollout: true}` in mkdocs.yml. Pages "
+                      "withheld only because their review is not done (no record, a blank one, signatures to "
+                      "come) then no longer fail the build, which publishes the signed pages only; any other "
+                      "finding and the leak scan still fail it. Deploying such a build replaces the live "
+                      "site with the signed pages only. Remove rollout once every page is reviewed"))
+    steps.append(("给已有页面加空白审查记录：secrecy-gate adopt 页面.md 或 secrecy-gate adopt 目录/（原有前置信息保留）；"
+                  "新页面用 secrecy-gate new 页面.md。填写后按第十条依次 secrecy-gate sign 签署",
+                  "give existing pages a blank review record: `secrecy-gate adopt PAGE.md` or `secrecy-gate adopt "
+                  "DIR/` (their front matter is kept); new pages: `secrecy-gate new PAGE.md`. Fill it in, then "
+                  "each reviewer runs `secrecy-gate sign` in 第十条 order"))
     steps.append(("启用提交前检查：pip install pre-commit && pre-commit install",
                   "enable the commit check: pip install pre-commit && pre-commit install"))
     steps.extend(notes)
@@ -421,11 +564,18 @@ def _next_steps(result: Plan, roster: Change, ci: str, notes, data: CommentedMap
         steps.append((f"mkdocs.yml 的 site_dir 为 {site_dir}：把 CI 文件中的 site（构建产物路径与 verify-site site）改为 {site_dir}",
                       f"mkdocs.yml sets site_dir to {site_dir}: change `site` in the CI file (the artifact "
                       f"path and `verify-site site`) to `{site_dir}`"))
-    if not committed:
+    written = " ".join(shlex.quote(_show(c.path, result.top)) for c in result.changes
+                       if c.action in ("create", "update"))
+    if not committed and docs is not None and docs.ignored:
+        steps.append((f"仓库还没有提交：提交站点的源文件与以上文件（git add {written} 及源页面；被忽略的 docs_dir 不提交）",
+                      f"the repository has no commit yet: commit the site's sources and these files (git add "
+                      f"{written} and the source pages; not the ignored docs_dir)"))
+    elif not committed:
         steps.append(("仓库还没有提交：提交站点与以上文件（git add -A && git commit）",
                       "the repository has no commit yet: commit the site and these files (git add -A && git commit)"))
-    elif any(c.action != "keep" for c in result.changes):
-        steps.append(("提交以上文件（git add -A && git commit）", "commit these files (git add -A && git commit)"))
+    elif written:
+        steps.append((f"提交以上文件（git add {written} && git commit）",
+                      f"commit these files (git add {written} && git commit)"))
     steps.append(("用 secrecy-gate status 查看各页面状态与下一步审查", "see each page's state and next review step "
                   "with `secrecy-gate status`"))
     result.next_zh = [zh for zh, _ in steps]

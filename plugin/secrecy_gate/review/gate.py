@@ -8,10 +8,12 @@ that withholds it: no code path turns an error into "publish".
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import fnmatch
 import hashlib
+import logging
 import os
 import posixpath
 import re
@@ -120,6 +122,9 @@ class FileResult:
     published: bool
     reason_zh: str
     reason_en: str
+    # Why, as a kind the build's summary groups by: file.asset, file.attachment (copied);
+    # file.unlisted, file.unreadable, file.secret-point (withheld).
+    code: str = "file.unlisted"
 
 
 def front_matter_finding(path: str, exc: frontmatter.FrontMatterError, shown: str | None = None
@@ -200,7 +205,30 @@ def published_files(docs_dir: Path, discovery: Discovery | None = None) -> list[
     config = {"docs_dir": str(docs_dir), "site_dir": "", "use_directory_urls": d.use_directory_urls,
               "exclude_docs": d.exclude_docs, "draft_docs": d.draft_docs, "not_in_nav": d.not_in_nav}
     keep = InclusionLevel.is_in_serve if d.drafts else InclusionLevel.is_included
-    return sorted(f.src_uri for f in get_files(config) if keep(f.inclusion))
+    with quiet_logger("mkdocs.structure.files"):
+        # MkDocs' own discovery says the same (e.g. a README.md beside an index.md) in a build.
+        return sorted(f.src_uri for f in get_files(config) if keep(f.inclusion))
+
+
+@contextlib.contextmanager
+def quiet_logger(name: str, below: int = logging.ERROR):
+    """Records of logger ``name`` under ``below`` are dropped while the block runs."""
+    logger = logging.getLogger(name)
+    drop = _Below(below)
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
+
+
+class _Below(logging.Filter):
+    def __init__(self, level: int):
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level
 
 
 def list_docs(docs_dir: Path) -> list[str]:
@@ -645,7 +673,8 @@ class Gate:
                 source, matched = next(iter(scanned[path].items()))
                 carrying[path] = review.files[path] = FileResult(
                     path, False, f"含有 {source} 标出并删除的第九条密点 [{matched}]",
-                    f"holds a secret point [{matched}] that {source} marks and cuts (第九条)")
+                    f"holds a secret point [{matched}] that {source} marks and cuts (第九条)",
+                    "file.secret-point")
                 for page_path, _ in listed.get(path, []):
                     review.pages[page_path].verdict.findings.append(
                         secrets.attachment_finding(page_path, path, source, matched))
@@ -659,15 +688,18 @@ class Gate:
         """A non-page file is copied only as a reviewed attachment or an asset (第二条)."""
         for pattern in self.config.assets:
             if fnmatch.fnmatchcase(path, pattern):
-                return FileResult(path, True, f"匹配 assets 规则 {pattern}", f"matches asset glob {pattern}")
+                return FileResult(path, True, f"匹配 assets 规则 {pattern}", f"matches asset glob {pattern}",
+                                  "file.asset")
         if listings:
             try:
                 digest = hashlib.sha256((self.config.docs_dir / path).read_bytes()).hexdigest()
             except OSError as exc:
-                return FileResult(path, False, f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}")
+                return FileResult(path, False, f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}",
+                                  "file.unreadable")
             for page, sha256 in listings:
                 if digest == sha256:
-                    return FileResult(path, True, f"{page} 的审查附件", f"reviewed attachment of {page}")
+                    return FileResult(path, True, f"{page} 的审查附件", f"reviewed attachment of {page}",
+                                      "file.attachment")
         return FileResult(path, False,
                           "未列入任何已发布页面的 review.attachments，也不匹配 assets 规则",
                           "not listed in any published page's review.attachments and matches no asset glob")
