@@ -192,6 +192,21 @@ def test_inherited_config_is_left_to_the_user(tmp_path):
     assert "需手工处理 mkdocs.yml" in out and "- secrecy-gate" in out
 
 
+def test_unparsable_precommit_config_is_left_to_the_user(tmp_path):
+    """A .pre-commit-config.yaml init cannot read is not touched, and the message names
+    where the hook's instructions are (docs/ci.md), in both languages."""
+    site = make_site(tmp_path / "s")
+    broken = "repos: [\n  - {repo: local\n"
+    (site / ".pre-commit-config.yaml").write_text(broken, encoding="utf-8")
+    code, out = run("init", "--site", str(site))
+    assert code == 1
+    assert (site / ".pre-commit-config.yaml").read_text(encoding="utf-8") == broken
+    assert "请手工加入 secrecy-gate 钩子" in out and "docs/ci.md" in out and "README" not in out
+    code, out = run("init", "--site", str(site), "--lang", "en", "--dry-run")
+    assert code == 1 and "add the secrecy-gate hook by hand (see docs/ci.md#pre-commit-hook)" in out
+    assert (REPO / "docs" / "ci.md").read_text(encoding="utf-8").count("\n## Pre-commit hook\n") == 1
+
+
 def test_refuses_without_mkdocs_yml(tmp_path):
     (tmp_path / "empty").mkdir()
     code, out = run("init", "--site", str(tmp_path / "empty"))

@@ -344,8 +344,8 @@ def _precommit_change(top: Path, hook: CommentedMap) -> Change:
     except YAMLError:
         data = None
     if not isinstance(data, CommentedMap) or not isinstance(data.get("repos", []), list):
-        return Change(path, "manual", "无法解析，请手工加入 secrecy-gate 钩子（见 README）",
-                      "does not parse; add the secrecy-gate hook by hand (see README)")
+        return Change(path, "manual", "无法解析，请手工加入 secrecy-gate 钩子（见 docs/ci.md 的 Pre-commit hook 一节）",
+                      "does not parse; add the secrecy-gate hook by hand (see docs/ci.md#pre-commit-hook)")
     if _has_hook(data):
         return Change(path, "keep", "已有 secrecy-gate 钩子，未改动", "already has the secrecy-gate hook; left as is")
     y.indent(*_detect_indent(text))
