@@ -761,12 +761,13 @@ def links_to_withheld(page: PageResult, review: SiteReview, shown: str | None = 
                           f"links to the file {target}, which is withheld ({withheld_file.reason_en}); "
                           "the link will not resolve",
                           f"运行 secrecy-gate attachments {shown} --write，把该文件连同 sha256 列入本页的 "
-                          "review.attachments，再按第十条重新签署（附件是审查内容的一部分，列入会使现有签署失效）；"
+                          "review.attachments（本页已有签署时加 --force），再按第十条重新签署（附件是审查内容的一部分，列入会使现有签署失效）；"
                           "徽标、样式表等无需审查的主题类文件，可在 mkdocs.yml 的 secrecy-gate 选项 assets: 中加入匹配的 glob"
                           "（相对于 docs_dir，如 assets/images/logo.*），再由 secrecy-gate inputs --record 记录、"
                           "管理员 secrecy-gate approve inputs 批准（第十八条）",
                           f"run `secrecy-gate attachments {shown} --write` to list the file with its "
-                          "sha256 in this page's review.attachments, then have the page signed again "
+                          "sha256 in this page's review.attachments (add --force when the page already has "
+                          "signatures), then have the page signed again "
                           "(attachments are part of what is reviewed: listing one voids the current "
                           "signatures); for theme-like files that need no review (logos, stylesheets), add "
                           "a matching glob, relative to docs_dir (e.g. assets/images/logo.*), to the "
