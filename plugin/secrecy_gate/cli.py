@@ -162,7 +162,7 @@ def status(paths, config_file, fmt, lang, today, mine, overdue):
     gc = load_gate_config(config_file)
     review = Gate(gc).review(_rel_paths(gc, paths))
     rows = desk.queue(review, review.calendar, today.date() if today else _dt.date.today(),
-                      gc.docs_dir)
+                      gc.docs_dir, gc.adopted)
     if mine:
         person = _current_person(review, gc, lang)
         rows = [r for r in rows if r.may_act(person)]
@@ -185,7 +185,8 @@ def status(paths, config_file, fmt, lang, today, mine, overdue):
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="List roster changes from this date (default: one year before --today).")
 @click.option("--withheld-days", type=click.IntRange(min=0), default=sweep_mod.DEFAULT_WITHHELD_DAYS,
-              show_default=True, help="Report pages withheld longer than this since their first commit.")
+              show_default=True, help="Report pages withheld longer than this since they entered review "
+                   "(their first committed review record, or the `adopted` date).")
 def sweep(config_file, fmt, lang, today, since, withheld_days):
     """第十四条 periodic review: classified pages, long-withheld pages, escalations, roster changes.
 
@@ -194,9 +195,9 @@ def sweep(config_file, fmt, lang, today, since, withheld_days):
     gc = load_gate_config(config_file)
     day = today.date() if today else _dt.date.today()
     review = Gate(gc).review()
-    rows = desk.queue(review, review.calendar, day, gc.docs_dir)
+    rows = desk.queue(review, review.calendar, day, gc.docs_dir, gc.adopted)
     start = since.date() if since else day - relativedelta(years=1)
-    result = sweep_mod.sweep(review, rows, gc.roster, gc.docs_dir, day, start, withheld_days)
+    result = sweep_mod.sweep(review, rows, gc.roster, gc.docs_dir, day, start, withheld_days, gc.adopted)
     if fmt == "json":
         click.echo(json.dumps(sweep_mod.sweep_json(result, lang), ensure_ascii=False, indent=2))
     else:
