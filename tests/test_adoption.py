@@ -144,3 +144,120 @@ def test_an_invalid_adopted_date_is_refused(make_site):
     site = make_site(plugin_options="      adopted: next week\n")
     result = run(site, "status")
     assert result.exit_code != 0 and "adopted" in result.output and "YYYY-MM-DD" in result.output
+
+
+# -- audit: history from adoption on -------------------------------------------------
+
+def audit(site: Site, *args: str):
+    return CliRunner().invoke(main, ["audit", *args, "-f", str(site.root / "mkdocs.yml")],
+                              env=site.env("editor"))
+
+
+def block(text: str, rel: str) -> list[str]:
+    """The lines of one page in the text report (from its header to the blank line)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{rel} "))
+    end = next((i for i in range(start, len(lines)) if not lines[i]), len(lines))
+    return lines[start:end]
+
+
+def shas(site: Site, rel: str) -> list[str]:
+    return site.git("log", "--reverse", "--format=%H", "--", f"content/{rel}").split()
+
+
+def test_audit_lists_each_page_from_adoption_and_counts_the_rest_in_one_line(old_site):
+    result = audit(old_site)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "无法解析" not in text and "does not parse" not in text
+    adoption = shas(old_site, "old.md")[-1]
+    old = block(text, "old.md")
+    assert old[0].startswith("old.md 《测试页面》")
+    assert "  …… 此前 4 个提交（页面纳入保密审查之前）未逐一列出；可用 --since 日期或提交 选择起点" in old
+    commit_lines = [line for line in old if line.startswith("  ") and line[2:12].isalnum()
+                    and line[2:12] in {s[:10] for s in shas(old_site, "old.md")}]
+    assert [line[2:12] for line in commit_lines] == [adoption[:10]]
+    never = block(text, "never.md")
+    assert "  共 4 个提交，没有任何版本含审查记录（页面尚未纳入保密审查），未逐一列出" in never
+    assert not any(s[:10] in "\n".join(never) for s in shas(old_site, "never.md"))
+    assert "列出范围: 各页面自纳入审查（首次含审查记录的提交）起" in text
+
+
+def test_audit_since_a_date_or_a_commit(old_site):
+    old_shas = shas(old_site, "old.md")  # 2019, 2020, 2021, 2023, 2026
+    text = audit(old_site, "--since", "2020-01-01", "--lang", "en").output
+    old = "\n".join(block(text, "old.md"))
+    assert [s[:10] in old for s in old_shas] == [False, True, True, True, True]
+    assert "… 1 earlier commit(s) before 2020-01-01 (not listed)" in old
+    assert old.count("this version does not parse") == 3  # the pre-gate versions asked for
+    text = audit(old_site, "--since", old_shas[2], "--lang", "en").output
+    old = "\n".join(block(text, "old.md"))
+    assert [s[:10] in old for s in old_shas] == [False, False, True, True, True]
+    assert f"… 2 earlier commit(s) before {old_shas[2]} (not listed)" in old
+    data = json.loads(audit(old_site, "--since", "HEAD", "--format", "json").output)
+    (page_old,) = [p for p in data["pages"] if p["page"] == "old.md"]
+    assert data["since"] == "HEAD" and [c["sha"] for c in page_old["commits"]] == [old_shas[-1]]
+    assert page_old["earlier_commits"] == 4 and page_old["entered_review"]["sha"] == old_shas[-1]
+    bad = audit(old_site, "--since", "no-such-rev")
+    assert bad.exit_code != 0 and "no-such-rev" in bad.output and "YYYY-MM-DD" in bad.output
+
+
+def test_audit_markdown_and_html_say_what_was_left_out(old_site, tmp_path):
+    md = audit(old_site, "--format", "md").output
+    assert "*…… 此前 4 个提交（页面纳入保密审查之前）未逐一列出；可用 --since 日期或提交 选择起点*" in md
+    assert "无法解析" not in md
+    result = audit(old_site, "--html", str(tmp_path / "report"), "--lang", "en")
+    html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert result.exit_code == 0
+    assert "4 earlier commit(s) before the page entered review" in html
+    assert "none with a review record: the page has not entered review" in html
+    assert "does not parse" not in html
+
+
+def test_titles_from_the_first_heading_appear_in_the_audit(make_site, tmp_path):
+    site = make_site()
+    untitled = page("# 关于 **2026 年** 预算的说明 {#budget}\n\n正文。\n").replace("title: 测试页面\n", "")
+    assert "title:" not in untitled
+    site.write("budget.md", untitled)
+    site.write("plain.md", "Setext 标题\n===========\n\n正文。\n")
+    site.write("body-first.md", page("正文在前。\n\n# 不是标题\n").replace("title: 测试页面\n", ""))
+    text = audit(site).output
+    assert "budget.md 《关于 2026 年 预算的说明》" in text
+    assert "plain.md 《Setext 标题》" in text
+    assert "body-first.md  [" in text and "不是标题》" not in text  # MkDocs: the file name
+    data = json.loads(audit(site, "--format", "json").output)
+    assert {p["page"]: p["title"] for p in data["pages"]} == {
+        "body-first.md": "", "budget.md": "关于 2026 年 预算的说明", "plain.md": "Setext 标题"}
+    audit(site, "--html", str(tmp_path / "r"))
+    html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "<td>关于 2026 年 预算的说明</td>" in html and "budget.md · 关于 2026 年 预算的说明" in html
+
+
+def test_the_default_start_never_hides_a_review_entry(make_site, monkeypatch):
+    """An entry written before the page had a `review:` key (here under another key) is an
+    event of the audit trail: the listing starts at it, not at the later record."""
+    at(monkeypatch, "2019-05-05")
+    site = make_site()
+    site.write("odd.md", PLAIN.format(n=0))
+    at(monkeypatch, "2026-10-01")
+    site.write("odd.md", '---\nnotes:\n  signatures:\n    - {step: originator, name: 王起草, '
+                         'date: 2026-10-01, opinion: 主动公开, digest: "0123abcd"}\n---\n# 旧页面\n')
+    entry_at = shas(site, "odd.md")[-1]
+    at(monkeypatch, "2026-10-12")
+    site.write("odd.md", page(PLAIN.format(n=2)))
+    data = json.loads(audit(site, "--format", "json").output)
+    (odd,) = data["pages"]
+    assert [c["sha"] for c in odd["commits"]] == shas(site, "odd.md")[1:]
+    assert odd["earlier_commits"] == 1 and odd["entered_review"]["sha"] == entry_at
+    assert odd["commits"][0]["added"] == [0] and odd["trail"][0]["name"] == "王起草"
+
+
+def test_audit_of_a_large_site_lists_the_same_commits(old_site, monkeypatch):
+    """A site of READ_AHEAD_PAGES pages or more has its history read ahead in another process,
+    which keeps only the evidence: the audit reads the commits itself."""
+    def pages(out: str) -> list:
+        return [(p["page"], p["commits"], p["earlier_commits"]) for p in json.loads(out)["pages"]]
+    normal = pages(audit(old_site, "--format", "json").output)
+    monkeypatch.setattr(gate, "READ_AHEAD_PAGES", 1)
+    assert pages(audit(old_site, "--format", "json").output) == normal
+    assert [(p, len(c), n) for p, c, n in normal] == [("never.md", 0, 4), ("old.md", 1, 4)]

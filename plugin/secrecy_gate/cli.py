@@ -361,15 +361,22 @@ def _site_dirs(config_file: str | None) -> tuple[Path, Path]:
 @click.option("--html", "html_dir", type=click.Path(file_okay=False), default=None,
               help="Also write DIR/index.html: one self-contained file for leadership "
                    "(never inside docs_dir or site_dir).")
+@click.option("--since", default=None, metavar="DATE|REV",
+              help="List each page's commits from this date (YYYY-MM-DD) or commit on "
+                   "(default: from when the page entered review, i.e. its first commit with a "
+                   "review record; earlier commits are counted in one line).")
 @lang_option
-def audit(paths, config_file, fmt, html_dir, lang):
+def audit(paths, config_file, fmt, html_dir, since, lang):
     """The audit trail from git history: commits, signatures, roster changes (第四条, 第十八条).
 
     Internal audit material, not for publication: it names withheld pages.
     Exit 1 when the trail could not be read completely.
     """
     gc = load_gate_config(config_file)
-    trail = auditreport.build_report(gc, _rel_paths(gc, paths), lang)
+    try:
+        trail = auditreport.build_report(gc, _rel_paths(gc, paths), lang, since=since)
+    except auditreport.SinceError as exc:
+        raise click.ClickException(exc.zh if lang == "zh" else exc.en) from None
     if html_dir:
         try:
             index = auditrender.write_html(trail, Path(html_dir), _site_dirs(config_file))
