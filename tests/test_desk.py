@@ -102,9 +102,10 @@ def test_calendar_yml_overrides_2027(tmp_path):
 
 def test_2027_without_override_is_an_error_on_the_row_not_a_crash(make_site, monkeypatch):
     site = make_site()
+    at(monkeypatch, "2026-12-01")  # entered review (committed with its record) when written
+    site.write("early.md", dated_page("# 年初\n", "2026-12-01"))
     at(monkeypatch, "2026-12-20")
     site.write("late-year.md", dated_page("# 年底\n", "2026-12-20"))
-    site.write("early.md", dated_page("# 年初\n", "2026-12-01"))
     result = run(site, "editor", "status", "--format", "json", "--today", "2026-12-21")
     assert result.exit_code == 0, result.output
     rows = {r["page"]: r for r in json.loads(result.output)}
@@ -155,10 +156,11 @@ def desk_site(tmp_path_factory):
     """
     root = tmp_path_factory.mktemp("desk")
     with isolated_git(root / "home"), pytest.MonkeyPatch.context() as mp:
-        at(mp, "2026-10-16")
+        at(mp, "2026-09-01")  # step2.md entered review (its record committed) when written
         site = Site(root / "repo")
-        site.write("draft.md", "---\ntitle: 草稿\nreview:\n  classification: 非密\n---\n# 草稿\n")
         site.write("step2.md", dated_page("# 二\n", "2026-09-01"))
+        at(mp, "2026-10-16")
+        site.write("draft.md", "---\ntitle: 草稿\nreview:\n  classification: 非密\n---\n# 草稿\n")
         site.sign("step2.md", "originator")
         site.write("step3.md", dated_page("# 三\n", "2026-10-15"))
         site.sign("step3.md", "originator")
@@ -212,12 +214,15 @@ def test_deadlines_of_the_queue(desk_site):
     rows = queue(desk_site)
     (esc_disclosure, esc) = rows["escalation.md"]["deadlines"]
     assert (esc["article"], esc["due"], esc["days_left"], esc["overdue"]) == ("第十二条", "2026-10-10", -7, True)
-    assert esc_disclosure["due"] == "2026-11-12" and esc_disclosure["days_left"] == 17
+    # Written 10-15, its record committed 10-16: counted from the later day, when it entered review.
+    assert (esc_disclosure["start"], esc_disclosure["start_from"]) == ("2026-10-16", "review record")
+    assert esc_disclosure["due"] == "2026-11-13" and esc_disclosure["days_left"] == 18
     (step2,) = rows["step2.md"]["deadlines"]
     assert (step2["article"], step2["start_from"], step2["due"], step2["overdue"]) == (
         "条例第二十六条", "document.written", "2026-09-29", True)
-    (draft,) = rows["draft.md"]["deadlines"]  # no document.written: counted from the first commit
-    assert (draft["start_from"], draft["start"], draft["overdue"]) == ("first commit", "2026-10-16", False)
+    # No document.written: counted from the first commit with a review record.
+    (draft,) = rows["draft.md"]["deadlines"]
+    assert (draft["start_from"], draft["start"], draft["overdue"]) == ("review record", "2026-10-16", False)
     assert rows["published.md"]["deadlines"] == [] and rows["withheld.md"]["deadlines"] == []
 
 

@@ -190,7 +190,7 @@ def status(paths, config_file, fmt, lang, today, mine, overdue):
     gc = load_gate_config(config_file)
     review = Gate(gc).review(_rel_paths(gc, paths))
     rows = desk.queue(review, review.calendar, today.date() if today else _dt.date.today(),
-                      gc.docs_dir)
+                      gc.docs_dir, gc.adopted)
     if mine:
         person = _current_person(review, gc, lang)
         rows = [r for r in rows if r.may_act(person)]
@@ -213,7 +213,8 @@ def status(paths, config_file, fmt, lang, today, mine, overdue):
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="List roster changes from this date (default: one year before --today).")
 @click.option("--withheld-days", type=click.IntRange(min=0), default=sweep_mod.DEFAULT_WITHHELD_DAYS,
-              show_default=True, help="Report pages withheld longer than this since their first commit.")
+              show_default=True, help="Report pages withheld longer than this since they entered review "
+                   "(their first committed review record, or the `adopted` date).")
 def sweep(config_file, fmt, lang, today, since, withheld_days):
     """第十四条 periodic review: classified pages, long-withheld pages, escalations, roster changes.
 
@@ -222,9 +223,9 @@ def sweep(config_file, fmt, lang, today, since, withheld_days):
     gc = load_gate_config(config_file)
     day = today.date() if today else _dt.date.today()
     review = Gate(gc).review()
-    rows = desk.queue(review, review.calendar, day, gc.docs_dir)
+    rows = desk.queue(review, review.calendar, day, gc.docs_dir, gc.adopted)
     start = since.date() if since else day - relativedelta(years=1)
-    result = sweep_mod.sweep(review, rows, gc.roster, gc.docs_dir, day, start, withheld_days)
+    result = sweep_mod.sweep(review, rows, gc.roster, gc.docs_dir, day, start, withheld_days, gc.adopted)
     if fmt == "json":
         click.echo(json.dumps(sweep_mod.sweep_json(result, lang), ensure_ascii=False, indent=2))
     else:
@@ -468,15 +469,22 @@ def _site_dirs(config_file: str | None) -> tuple[Path, Path]:
 @click.option("--html", "html_dir", type=click.Path(file_okay=False), default=None,
               help="Also write DIR/index.html: one self-contained file for leadership "
                    "(never inside docs_dir or site_dir).")
+@click.option("--since", default=None, metavar="DATE|REV",
+              help="List each page's commits from this date (YYYY-MM-DD) or commit on "
+                   "(default: from when the page entered review, i.e. its first commit with a "
+                   "review record; earlier commits are counted in one line).")
 @lang_option
-def audit(paths, config_file, fmt, html_dir, lang):
+def audit(paths, config_file, fmt, html_dir, since, lang):
     """The audit trail from git history: commits, signatures, roster changes (第四条, 第十八条).
 
     Internal audit material, not for publication: it names withheld pages.
     Exit 1 when the trail could not be read completely.
     """
     gc = load_gate_config(config_file)
-    trail = auditreport.build_report(gc, _rel_paths(gc, paths), lang)
+    try:
+        trail = auditreport.build_report(gc, _rel_paths(gc, paths), lang, since=since)
+    except auditreport.SinceError as exc:
+        raise click.ClickException(exc.zh if lang == "zh" else exc.en) from None
     if html_dir:
         try:
             index = auditrender.write_html(trail, Path(html_dir), _site_dirs(config_file))

@@ -43,6 +43,7 @@ Events used, and why:
 
 from __future__ import annotations
 
+import datetime as _dt
 import ipaddress
 import logging
 import os
@@ -113,6 +114,22 @@ def _regex(value) -> str:
     return value
 
 
+class _Date(c.BaseConfigOption):
+    """A date written ``2026-11-01`` (YAML reads it as a date) or as that string; unset: None."""
+
+    def run_validation(self, value):
+        if value is None:
+            return None
+        if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return _dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ValidationError(f"应为日期 YYYY-MM-DD / must be a date YYYY-MM-DD: {value!r}")
+
+
 def _page_path(value) -> str:
     if not isinstance(value, str) or not value.endswith(".md") or value.startswith("/") \
             or posixpath.normpath(value) != value or value.startswith(".."):
@@ -155,6 +172,9 @@ class SecrecyGateConfig(Config):
     """Where the generated 政府信息公开目录 page goes (docs-relative); `false` generates none."""
     catalogue_in_nav = c.Type(bool, default=False)
     """Append the catalogue to an explicit `nav` that does not list it."""
+    adopted = _Date()
+    """The day the site's pages entered review (YYYY-MM-DD): 条例第二十六条 deadlines in `status`
+    and `sweep` count from no earlier day (the later of it and the page's first committed record)."""
 
 
 class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
@@ -526,6 +546,7 @@ def gate_config(config, options: SecrecyGateConfig, drafts: bool = False) -> Gat
         placeholder=options.redaction_placeholder,
         index_no_pattern=options.index_no_pattern,
         include_on_request=options.include_on_request,
+        adopted=options.adopted,
         assets=tuple(options.assets),
         auto_includes=auto_includes,
         include_bases=include_bases,

@@ -15,6 +15,7 @@ silent guess.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +39,22 @@ class CalendarUnknown(ValueError):
 
 @dataclass
 class Calendar:
+    """Which days are working days, and how many lie between two dates.
+
+    Deadlines are counted over years of history (a page written in 2019, a
+    report run in 2026): counting day by day cost hundreds of thousands of
+    calendar look-ups per ``status``.  Each year is therefore read once into a
+    cumulative table (working days up to each day of the year), and a count or
+    a due date is a subtraction or a bisection.  ``holidays``, ``workdays`` and
+    ``years`` are read when a year is first needed: fill them before counting.
+    """
+
     holidays: set[_dt.date] = field(default_factory=set)
     workdays: set[_dt.date] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
+    # year -> cumulative working days (index i: working days among the year's first i days),
+    # or None for a year neither chinesecalendar nor the overrides know.
+    _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def is_workday(self, day: _dt.date) -> bool:
         if day.year in self.years:
@@ -54,22 +68,54 @@ class Calendar:
         except NotImplementedError:
             raise CalendarUnknown(day) from None
 
+    def _table(self, year: int) -> list[int] | None:
+        """The cumulative table of ``year`` (None: the year is unknown)."""
+        if year in self._tables:
+            return self._tables[year]
+        table: list[int] | None = [0]
+        day, one = _dt.date(year, 1, 1), _dt.timedelta(days=1)
+        try:
+            while day.year == year:
+                table.append(table[-1] + self.is_workday(day))
+                day += one
+        except CalendarUnknown:
+            table = None  # chinesecalendar knows whole years or none
+        self._tables[year] = table
+        return table
+
+    def _year_table(self, year: int, first_visited: _dt.date) -> list[int]:
+        table = self._table(year)
+        if table is None:
+            raise CalendarUnknown(max(first_visited, _dt.date(year, 1, 1)))
+        return table
+
     def add_workdays(self, start: _dt.date, n: int) -> _dt.date:
         """The n-th working day after ``start`` (the start day is not counted)."""
-        day, left = start, n
-        while left > 0:
-            day += _dt.timedelta(days=1)
-            if self.is_workday(day):
-                left -= 1
-        return day
+        if n <= 0:
+            return start
+        first = start + _dt.timedelta(days=1)
+        year, offset, left = first.year, first.timetuple().tm_yday - 1, n
+        while True:
+            table = self._year_table(year, first)
+            have = table[-1] - table[offset]
+            if have >= left:
+                # The smallest i with table[i] - table[offset] == left: the day of index i - 1.
+                i = bisect.bisect_left(table, table[offset] + left, offset + 1)
+                return _dt.date(year, 1, 1) + _dt.timedelta(days=i - 1)
+            left -= have
+            year, offset = year + 1, 0
 
     def workdays_between(self, start: _dt.date, end: _dt.date) -> int:
         """Working days after ``start`` up to and including ``end``."""
-        count, day = 0, start
-        while day < end:
-            day += _dt.timedelta(days=1)
-            if self.is_workday(day):
-                count += 1
+        if end <= start:
+            return 0
+        first = start + _dt.timedelta(days=1)
+        count = 0
+        for year in range(first.year, end.year + 1):
+            table = self._year_table(year, first)
+            lo = first.timetuple().tm_yday - 1 if year == first.year else 0
+            hi = end.timetuple().tm_yday if year == end.year else len(table) - 1
+            count += table[hi] - table[lo]
         return count
 
 

@@ -50,6 +50,11 @@ LABELS = {
                      "写入提交", "写入时间", "写入者", "写入者邮箱", "写入者为签署人本人",
                      "作废提交", "作废时间", "移除提交", "移除时间", "现存", "有效", "状态"),
         "yes": "是", "no": "否",
+        "earlier": "…… 此前 {n} 个提交（页面纳入保密审查之前）未逐一列出；可用 --since 日期或提交 选择起点",
+        "earlier_since": "…… {since} 之前的 {n} 个提交未逐一列出",
+        "not_entered": "共 {n} 个提交，没有任何版本含审查记录（页面尚未纳入保密审查），未逐一列出",
+        "since": "列出范围",
+        "since_default": "各页面自纳入审查（首次含审查记录的提交）起",
     },
     "en": {
         "title": "Confidentiality review audit report (武政办发〔2020〕75号 第四条, 第十八条)",
@@ -77,8 +82,29 @@ LABELS = {
                      "author is the signer", "voided in", "voided at", "removed in", "removed at",
                      "current", "valid", "status"),
         "yes": "yes", "no": "no",
+        "earlier": "… {n} earlier commit(s) before the page entered review (not listed; choose "
+                   "another start with --since DATE|COMMIT)",
+        "earlier_since": "… {n} earlier commit(s) before {since} (not listed)",
+        "not_entered": "{n} commit(s), none with a review record: the page has not entered review "
+                       "(not listed one by one)",
+        "since": "Listed",
+        "since_default": "each page from when it entered review (its first commit with a review record)",
     },
 }
+
+
+def earlier_text(r: AuditReport, p: PageAudit) -> str | None:
+    """One line for the commits before the listing starts (None: every commit is listed)."""
+    L = LABELS[r.lang]
+    if not p.earlier:
+        return None
+    if r.since is not None:
+        return L["earlier_since"].format(n=p.earlier, since=r.since)
+    return L["earlier" if p.timeline else "not_entered"].format(n=p.earlier)
+
+
+def since_text(r: AuditReport) -> str:
+    return f"--since {r.since}" if r.since is not None else LABELS[r.lang]["since_default"]
 
 
 def short(sha: str | None) -> str:
@@ -181,7 +207,7 @@ def render_text(r: AuditReport) -> str:
     L = LABELS[r.lang]
     lines = [NOTICE, f"{L['title']}",
              f"{L['repository']}: {plain(r.repository)}  {L['head']}: {r.head or L['none']}  "
-             f"{L['generated']}: {r.generated}"]
+             f"{L['generated']}: {r.generated}", f"{L['since']}: {plain(since_text(r))}"]
     if r.error:
         lines.append(f"!! {L['error']}: {plain(r.error)}")
     for f in r.site_findings:
@@ -194,7 +220,9 @@ def render_text(r: AuditReport) -> str:
             lines.append(f"  {plain(p.first_reason)}")
         if p.error:
             lines.append(f"  !! {L['error']}: {plain(p.error)}")
-        if not p.timeline:
+        if (earlier := earlier_text(r, p)) is not None:
+            lines.append(f"  {plain(earlier)}")
+        elif not p.timeline:
             lines.append(f"  ({L['no_commits']})")
         for step in p.timeline:
             c = step.commit
@@ -223,7 +251,7 @@ def render_md(r: AuditReport) -> str:
     L = LABELS[r.lang]
     out = [f"> **{NOTICE}**", "", f"# {L['title']}", "",
            f"- {L['generated']}: {r.generated}", f"- {L['head']}: `{r.head or L['none']}`",
-           f"- {L['repository']}: `{md_cell(r.repository)}`", ""]
+           f"- {L['repository']}: `{md_cell(r.repository)}`", f"- {L['since']}: {md_cell(since_text(r))}", ""]
     if r.error:
         out += [f"**{L['error']}:** {md_cell(r.error)}", ""]
     if r.site_findings:
@@ -239,8 +267,11 @@ def render_md(r: AuditReport) -> str:
         out += ["", f"## {md_cell(p.path)}", ""]
         if p.error:
             out += [f"**{L['error']}:** {md_cell(p.error)}", ""]
+        if (earlier := earlier_text(r, p)) is not None:
+            out += [f"*{md_cell(earlier)}*", ""]
         if not p.timeline:
-            out.append(f"*{L['no_commits']}*")
+            if earlier is None:
+                out.append(f"*{L['no_commits']}*")
             continue
         out += [f"| {L['commit']} | {L['time']} | {L['author']} | {L['subject']} | {L['events']} |",
                 "| --- | --- | --- | --- | --- |"]
@@ -328,7 +359,8 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.globals.update(short=short, when=when, event_label=event_label, event_states=event_states,
-                       step_lines=step_lines, STEPS=STEPS)
+                       step_lines=step_lines, STEPS=STEPS, earlier_text=earlier_text,
+                       since_text=since_text)
     return env
 
 

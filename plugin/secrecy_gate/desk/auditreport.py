@@ -4,7 +4,11 @@
 gives them the evidence from git history, read once through
 ``gitaudit.History``:
 
-- for each page, every commit that touched it, and the *trail* of review
+- for each page, every commit that touched it from the day it entered review
+  (its first version with a review record; ``--since`` chooses another start,
+  a date or a commit) — the commits before are counted in one line, not listed:
+  a site with years of pre-gate history would otherwise print one "does not
+  parse" line per old version — and the *trail* of review
   entries through history: each signature (第十条) and consent (第十一条) ever
   added, the commit that added it, whether that commit's author is the roster
   person the entry names (第十条, 第十八条), the later commit that changed what
@@ -21,9 +25,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..core import frontmatter
+from ..core import frontmatter, titles
 from ..history import gitaudit
+from ..history.entries import has_review
 from ..build import report
 from ..core.digest import page_digest
 from ..core.findings import Finding
@@ -113,9 +119,14 @@ class TimelineStep:
     # A merge that took the page from another parent (its version differs from its first
     # parent's only): it introduces nothing, but it is where an old version came back.
     merged_from_other_parent: bool = False
+    in_review: bool = False  # this version has a review record (``has_review``)
     added: list[int] = field(default_factory=list)  # TrailEvent ids
     voided: list[int] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
+
+    @property
+    def has_events(self) -> bool:
+        return bool(self.added or self.voided or self.removed)
 
     def as_dict(self) -> dict:
         return {**self.commit.as_dict(), "parse_error": self.parse_error, "deleted": self.deleted,
@@ -134,6 +145,10 @@ class PageAudit:
     timeline: list[TimelineStep] = field(default_factory=list)
     trail: list[TrailEvent] = field(default_factory=list)
     error: str | None = None  # the trail could not be read
+    # Commits before the start of ``timeline`` (not listed), and the commit in which the
+    # page entered review (its first version with a review record; None: none has one).
+    earlier: int = 0
+    entered: CommitRef | None = None
 
     @property
     def valid_signatures(self) -> int:
@@ -155,6 +170,8 @@ class PageAudit:
             "first_reason": self.first_reason, "published": self.published,
             "signatures_valid": self.valid_signatures, "signatures_required": len(STEPS),
             "last_signed": self.last_signed, "error": self.error,
+            "entered_review": self.entered.as_dict() if self.entered else None,
+            "earlier_commits": self.earlier,
             "commits": [s.as_dict() for s in self.timeline],
             "trail": [e.as_dict() for e in self.trail],
             # The entries in the page now, in record order (signatures, then consents).
@@ -173,6 +190,7 @@ class AuditReport:
     roster_path: str = ""
     roster_changes: list[CommitRef] = field(default_factory=list)
     error: str | None = None  # the report as a whole is incomplete
+    since: str | None = None  # ``--since`` as given; None: each page from when it entered review
 
     @property
     def complete(self) -> bool:
@@ -181,7 +199,7 @@ class AuditReport:
     def as_dict(self) -> dict:
         return {
             "notice": NOTICE, "generated": self.generated, "head": self.head,
-            "repository": self.repository, "error": self.error,
+            "repository": self.repository, "error": self.error, "since": self.since,
             "site_findings": [f.as_dict() for f in self.site_findings],
             "pages": [p.as_dict() for p in self.pages],
             "roster": self.roster_path,
@@ -218,6 +236,7 @@ class Version:
     digest: str | None  # None when it does not parse (then it matches no signature)
     entries: frozenset
     error: str | None = None
+    reviewed: bool = False  # has a review record (``has_review``): the page is under review
 
 
 def read_version(raw: bytes | None, lang: str) -> Version:
@@ -227,14 +246,15 @@ def read_version(raw: bytes | None, lang: str) -> Version:
                        else "this version cannot be read from git")
     # The same reading as the gate's attribution, so report and verdict agree.
     entries = gitaudit.entries_of(raw, False)
+    reviewed = has_review(raw)
     try:
         doc = frontmatter.parse(raw)
     except frontmatter.FrontMatterError as exc:
-        return Version(None, entries, exc.zh if lang == "zh" else exc.en)
+        return Version(None, entries, exc.zh if lang == "zh" else exc.en, reviewed)
     try:
-        return Version(page_digest(doc.meta, doc.body), entries)
+        return Version(page_digest(doc.meta, doc.body), entries, None, reviewed)
     except Exception as exc:  # noqa: BLE001 - a version without a digest matches no signature
-        return Version(None, entries, repr(exc))
+        return Version(None, entries, repr(exc), reviewed)
 
 
 def _entry_kind(fields: dict) -> str:
@@ -268,10 +288,10 @@ def page_trail(history: gitaudit.History, repo_path: str, versions: dict[str, Ve
             version = versions.get(ch.blob) or read_version(history.blob_text(ch.blob), lang) \
                 if ch.blob != gitaudit.NULL_SHA else Version(None, frozenset())
             timeline.append(TimelineStep(ref, version.error, ch.blob == gitaudit.NULL_SHA,
-                                         merged_from_other_parent=True))
+                                         merged_from_other_parent=True, in_review=version.reviewed))
             continue
         version = versions[ch.blob] if ch.blob != gitaudit.NULL_SHA else Version(None, frozenset())
-        step = TimelineStep(ref, version.error, ch.blob == gitaudit.NULL_SHA)
+        step = TimelineStep(ref, version.error, ch.blob == gitaudit.NULL_SHA, in_review=version.reviewed)
         before: set = set()
         for pb in ch.parent_blobs:
             if pb != gitaudit.NULL_SHA:
@@ -329,11 +349,90 @@ def _by_signer(event: TrailEvent, roster) -> bool | None:
     return all(at(c.sha) is not None and at(c.sha).owns_email(name, c.email) for c in event.commits)
 
 
+# -- where each page's listing starts ----------------------------------------------
+
+class SinceError(ValueError):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+@dataclass(frozen=True)
+class Since:
+    """Where the listing of each page's commits starts (``audit --since``)."""
+
+    text: str  # as given
+    day: _dt.date | None = None  # a date: commits of that day (China Standard Time) and later
+    commit: str | None = None  # a commit: it, and every commit that is not its ancestor
+
+
+def parse_since(start: Path, text: str) -> Since:
+    """``YYYY-MM-DD`` or anything ``git rev-parse`` names a commit by (sha, tag, ``HEAD~20``)."""
+    try:
+        return Since(text, day=_dt.date.fromisoformat(text.strip()))
+    except ValueError:
+        pass
+    try:
+        root = gitaudit.find_root(start)
+        sha = gitaudit._git(root, "rev-parse", "--verify", "-q", "--end-of-options",
+                            f"{text}^{{commit}}").decode().strip()
+    except gitaudit.GitUnavailable:
+        raise SinceError(f"--since {text!r} 既不是日期（YYYY-MM-DD）也不是本仓库的提交",
+                         f"--since {text!r} is neither a date (YYYY-MM-DD) nor a commit of this "
+                         "repository") from None
+    return Since(text, commit=sha)
+
+
+def _ancestors(history: gitaudit.History, sha: str) -> set[str]:
+    seen, stack = set(), [sha]
+    while stack:
+        for parent in history.commits[stack.pop()].parents:
+            if parent not in seen and parent in history.commits:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def cut_timeline(history: gitaudit.History, timeline: list[TimelineStep], since: Since | None,
+                 ancestors: set[str] | None = None) -> tuple[list[TimelineStep], int, CommitRef | None]:
+    """(the steps listed, how many earlier ones are not, the step where the page entered review).
+
+    By default a page is listed from its first version with a review record — or the
+    first step with a review event, whichever comes first, so that no signature or
+    consent is ever hidden by the default.  ``since`` lists from a date or a commit
+    instead (``ancestors``: that commit's, computed once for all pages).
+    """
+    entered = next((s for s in timeline if s.in_review or s.has_events), None)
+    if since is None:
+        kept = timeline[timeline.index(entered):] if entered is not None else []
+    elif since.day is not None:
+        from .queue import commit_day
+        kept = [s for s in timeline if commit_day(history.commits[s.commit.sha]) >= since.day]
+    else:
+        ancestors = _ancestors(history, since.commit) if ancestors is None else ancestors
+        kept = [s for s in timeline if s.commit.sha == since.commit or s.commit.sha not in ancestors]
+    return kept, len(timeline) - len(kept), entered.commit if entered is not None else None
+
+
 # -- the whole report ----------------------------------------------------------------
 
-def _title(page: PageResult) -> str:
-    title = page.document.meta.get("title") if page.document else None
-    return "" if title is None else str(title)
+def _title(page: PageResult, docs_dir: Path | None = None) -> str:
+    """The page's title as the build shows it: front matter ``title``, else its first heading.
+
+    A page without front matter (a pre-gate page) has its heading read from the file.
+    """
+    if page.document is not None:
+        return titles.page_title(page.document.meta, page.publish_body or "") or ""
+    if docs_dir is None:
+        return ""
+    try:
+        text = frontmatter.decode((docs_dir / page.path).read_bytes())
+    except Exception:  # noqa: BLE001 - a title is for display: none rather than a failed report
+        return ""
+    if text.lstrip("\ufeff").startswith("---"):
+        return ""  # front matter that does not read: what MkDocs would show is not known
+    return titles.heading_title(text) or ""
 
 
 def _versions(history: gitaudit.History, repo_paths: list[str], lang: str) -> dict[str, Version]:
@@ -349,23 +448,36 @@ def _versions(history: gitaudit.History, repo_paths: list[str], lang: str) -> di
     return {sha: read_version(raw, lang) for sha, raw in gitaudit.read_blobs(history.root, wanted)}
 
 
-def _page_audit(page: PageResult, lang: str) -> PageAudit:
-    return PageAudit(page.path, _title(page), page.verdict.outcome.value,
+def _page_audit(page: PageResult, lang: str, docs_dir: Path | None = None) -> PageAudit:
+    return PageAudit(page.path, _title(page, docs_dir), page.verdict.outcome.value,
                      report.label(page.verdict.outcome, lang), report.first_reason(page, lang),
                      page.published)
 
 
 def build_report(gc: GateConfig, paths: list[str] | None = None, lang: str = "zh",
-                 now: _dt.datetime | None = None) -> AuditReport:
-    """Review the pages as the build would and read each one's trail from git history."""
+                 now: _dt.datetime | None = None, since: str | None = None) -> AuditReport:
+    """Review the pages as the build would and read each one's trail from git history.
+
+    ``since`` (a date or a commit, see ``parse_since``) chooses where each page's
+    listing starts; by default, where the page entered review.  Raises SinceError.
+    """
+    where = parse_since(gc.docs_dir, since) if since is not None else None
     review = Gate(gc).review(paths)
     hist = review.history
+    if hist is not None and hist.partial:
+        # A large site's history was read ahead in another process, which kept only each
+        # page's evidence; the report lists every commit, so it reads the history itself.
+        hist = gitaudit.read_history(gc.docs_dir)
+    if hist is not None and where is not None and where.commit is not None \
+            and where.commit not in hist.commits:
+        raise SinceError(f"--since {since}：该提交不在 HEAD 的历史中",
+                         f"--since {since}: that commit is not in the history of HEAD")
     generated = (now or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
     out = AuditReport(generated, hist.head if hist else None,
                       str(hist.root) if hist else str(gc.docs_dir), lang,
-                      list(review.site_findings))
+                      list(review.site_findings), since=since)
     pages = sorted(review.pages.values(), key=lambda p: p.path)
-    out.pages = [_page_audit(p, lang) for p in pages]
+    out.pages = [_page_audit(p, lang, gc.docs_dir) for p in pages]
     if hist is None:
         out.error = ("无法读取 git 历史，审计记录不完整" if lang == "zh"
                      else "git history could not be read; the audit trail is incomplete")
@@ -374,6 +486,7 @@ def build_report(gc: GateConfig, paths: list[str] | None = None, lang: str = "zh
     repo_paths = {p.path: p.repo_path or to_repo(p.path) for p in pages}
     try:
         versions = _versions(hist, [rp for rp in repo_paths.values() if rp], lang)
+        ancestors = _ancestors(hist, where.commit) if where is not None and where.commit else None
         for page, audit in zip(pages, out.pages):
             rp = repo_paths[page.path]
             if not rp:
@@ -381,8 +494,9 @@ def build_report(gc: GateConfig, paths: list[str] | None = None, lang: str = "zh
             try:
                 roster_at = (review.trust.at if review.trust is not None and review.trust.usable
                              else review.roster)
-                audit.timeline, audit.trail = page_trail(hist, rp, versions, roster_at,
-                                                         page.digest, lang)
+                timeline, audit.trail = page_trail(hist, rp, versions, roster_at, page.digest, lang)
+                audit.timeline, audit.earlier, audit.entered = cut_timeline(hist, timeline, where,
+                                                                            ancestors)
             except Exception as exc:  # noqa: BLE001 - shown as an error, never dropped
                 audit.error = (f"读取审计记录时出错：{exc!r}" if lang == "zh"
                                else f"the audit trail could not be read: {exc!r}")

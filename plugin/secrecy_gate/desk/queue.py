@@ -6,8 +6,12 @@ From a ``SiteReview`` (gate.py), the working-day ``Calendar`` and a date, one
 the roster people who may take it, and its deadlines in working days:
 
 - 条例第二十六条: information to be disclosed proactively is published within
-  20 working days of being formed (``document.written``, else the page's
-  first commit);
+  20 working days of being formed (``document.written``), counted from no
+  earlier than the day the page entered review: the first commit in which it
+  has a review record, or the site's ``adopted`` date, whichever is later.  A
+  page that was years old when the gate came is not years overdue; a page in
+  git that never had a record has not entered review (no deadline), unless
+  ``adopted`` says every page of the site did;
 - 第十二条: an escalated question is answered within 5 working days.
 
 Pure: no click and no printing; ``render_queue`` and ``queue_json`` return
@@ -165,8 +169,33 @@ def first_commit(history: History | None, repo_path: str | None) -> _dt.date | N
     """The day (China Standard Time) of the first commit that touched the path."""
     if history is None or repo_path is None:
         return None
-    commits = history.touching(repo_path)
-    return commit_day(commits[0]) if commits else None
+    commit = history.created(repo_path)
+    return commit_day(commit) if commit else None
+
+
+def entered_review(history: History | None, repo_path: str | None, adopted: _dt.date | None
+                   ) -> tuple[_dt.date | None, str]:
+    """When the page entered review, and what that was read from.
+
+    The first commit in which the page has a review record, or ``adopted`` (the
+    site's adoption date), whichever is later.  A page in git that never had a
+    record entered review on ``adopted`` (not before its first commit); without
+    ``adopted`` it has not entered review: (None, "").  An uncommitted page: (adopted, "adopted").
+    """
+    if history is None or repo_path is None:
+        return adopted, ("adopted" if adopted else "")
+    record = history.adoption(repo_path)
+    if record is not None:
+        day = commit_day(record)
+        if adopted is not None and adopted > day:
+            return adopted, "adopted"
+        return day, "review record"
+    if adopted is None:
+        return None, ""
+    created = history.created(repo_path)
+    if created is not None and commit_day(created) > adopted:
+        return commit_day(created), "first commit"
+    return adopted, "adopted"
 
 
 def workdays_left(calendar: Calendar, today: _dt.date, due: _dt.date) -> int:
@@ -223,6 +252,27 @@ def formed_on(meta: dict, history: History | None, repo_path: str | None
     return day, "first commit" if day else "", None
 
 
+def disclosure_start(meta: dict, history: History | None, repo_path: str | None,
+                     adopted: _dt.date | None) -> tuple[_dt.date | None, str, Text | None]:
+    """条例第二十六条: when the 20 working days start — formed (``document.written``, else the
+    first commit), but never before the page entered review (``entered_review``).
+
+    Returns (date, what it was read from, error); no date and no error: no period
+    has started (not committed and no ``document.written``, or not in review).
+    """
+    formed, source, error = formed_on(meta, history, repo_path)
+    if error is not None or formed is None:
+        return formed, source, error
+    committed = history is not None and repo_path is not None and history.created(repo_path) is not None
+    entered, how = entered_review(history, repo_path, adopted)
+    if entered is None:
+        # In git without a review record ever, and no adoption date: not in review yet.
+        return (None, "", None) if committed else (formed, source, None)
+    if entered > formed or (entered == formed and source == "first commit"):
+        return entered, how, None  # (on the day of the first commit: say it had its record)
+    return formed, source, None
+
+
 # -- deadlines --------------------------------------------------------------------
 
 def count_deadline(article: str, kind: str, start: _dt.date, workdays: int,
@@ -251,15 +301,16 @@ def count_deadline(article: str, kind: str, start: _dt.date, workdays: int,
 
 def disclosure_deadline(page: PageResult, meta: dict, data: dict, history: History | None,
                         repo_path: str | None, calendar: Calendar | None,
-                        today: _dt.date) -> Deadline | None:
+                        today: _dt.date, adopted: _dt.date | None = None) -> Deadline | None:
     """条例第二十六条: unpublished information for proactive disclosure, 20 working days.
 
-    Applies to pages decided 主动公开 or 删减后公开, and to drafts not decided yet.
+    Applies to pages decided 主动公开 or 删减后公开, and to drafts not decided yet;
+    counted from ``disclosure_start`` (never before the page entered review).
     """
     decision = canonical_value("disclosure", data.get("disclosure"))
     if page.published or (decision is not None and decision not in PROACTIVE):
         return None
-    start, source, error = formed_on(meta, history, repo_path)
+    start, source, error = disclosure_start(meta, history, repo_path, adopted)
     if error is not None:
         return Deadline("条例第二十六条", "disclosure", start_from=source, error=error)
     if start is None:
@@ -394,13 +445,14 @@ def classify(page: PageResult, roster: Roster | None, history: History | None,
 
 
 def page_row(page: PageResult, roster: Roster | None, history: History | None,
-             repo_path: str | None, calendar: Calendar | None, today: _dt.date) -> QueueRow:
+             repo_path: str | None, calendar: Calendar | None, today: _dt.date,
+             adopted: _dt.date | None = None) -> QueueRow:
     """One page's row: state, next step, deadlines; an error is kept on the row."""
     try:
         row = classify(page, roster, history, repo_path)
         meta = front_matter(page)
         data = review_data(page, meta)
-        disclosure = disclosure_deadline(page, meta, data, history, repo_path, calendar, today)
+        disclosure = disclosure_deadline(page, meta, data, history, repo_path, calendar, today, adopted)
         row.deadlines = [*([disclosure] if disclosure else []),
                          *escalation_deadlines(data, calendar, today)]
     except Exception as exc:  # noqa: BLE001 - a report shows an error on its row, never drops it
@@ -410,13 +462,13 @@ def page_row(page: PageResult, roster: Roster | None, history: History | None,
 
 
 def queue(review: SiteReview, calendar: Calendar | None, today: _dt.date,
-          docs_dir: Path) -> list[QueueRow]:
-    """Every page's row, overdue rows first, then by path."""
+          docs_dir: Path, adopted: _dt.date | None = None) -> list[QueueRow]:
+    """Every page's row, overdue rows first, then by path (``adopted``: the site's adoption date)."""
     history = review.history
     to_repo = history.page_paths(docs_dir) if history is not None else (lambda rel: None)
     try:
         rows = [page_row(page, review.roster, history, page.repo_path or to_repo(page.path),
-                         calendar, today) for page in review.pages.values()]
+                         calendar, today, adopted) for page in review.pages.values()]
     finally:
         if history is not None:
             history.close()

@@ -3,7 +3,8 @@
 第十四条: 行政机关应对本行政机关已定密的政府信息定期进行梳理 — classified pages
 with their secrecy period and when it ends, and whether a declassification
 record exists (expiry alone never publishes a page).  Beside them: pages
-withheld for a long time, 第十二条 escalations still open or late, overdue
+withheld for a long time since they entered review (not since a pre-gate
+first commit), 第十二条 escalations still open or late, overdue
 条例第二十六条 deadlines, and every
 change to the roster (security-critical, 第十条) since a date.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 
 from ..build import report
-from .queue import (Deadline, QueueRow, Text, commit_day, deadline_json, deadline_text, first_commit,
+from .queue import (Deadline, QueueRow, Text, commit_day, deadline_json, deadline_text, entered_review,
                    formed_on, front_matter, review_data)
 from ..core.findings import Finding, Severity
 from ..review.gate import PageResult, SiteReview
@@ -177,12 +178,15 @@ def classified_page(page: PageResult, history: History | None, repo_path: str | 
 
 
 def withheld_page(page: PageResult, history: History | None, repo_path: str | None,
-                  today: _dt.date, days: int) -> WithheldPage | None:
-    """A page withheld more than ``days`` since its first commit (依申请公开 pages excepted:
+                  today: _dt.date, days: int, adopted: _dt.date | None = None) -> WithheldPage | None:
+    """A page withheld more than ``days`` since it entered review (``entered_review``: its
+    first committed record, or the site's ``adopted`` date; 依申请公开 pages excepted:
     they are available on request, not kept from the public)."""
     if page.published or {f.code for f in page.verdict.findings if f.withholds} == {"decision.on-request"}:
         return None
-    since = first_commit(history, repo_path)
+    if history is None or repo_path is None or history.created(repo_path) is None:
+        return None  # not committed: nothing has been kept back yet
+    since, _ = entered_review(history, repo_path, adopted)
     if since is None or (today - since).days <= days:
         return None
     return WithheldPage(page.path, since, (today - since).days, page.verdict.first_reason)
@@ -211,22 +215,28 @@ def wanted(d: Deadline) -> bool:
 
 
 def sweep(review: SiteReview, rows: list[QueueRow], roster: Path, docs_dir: Path, today: _dt.date,
-          since: _dt.date, withheld_days: int = DEFAULT_WITHHELD_DAYS) -> Sweep:
-    """The periodic review of a site: ``rows`` is the desk's queue of the same review."""
+          since: _dt.date, withheld_days: int = DEFAULT_WITHHELD_DAYS,
+          adopted: _dt.date | None = None) -> Sweep:
+    """The periodic review of a site: ``rows`` is the desk's queue of the same review
+    (``adopted``: the site's adoption date, as for the queue)."""
     out = Sweep(today, since, withheld_days,
                 errors=[f for f in review.site_findings if f.severity is not Severity.NOTICE])
     history = review.history
     to_repo = history.page_paths(docs_dir) if history is not None else (lambda rel: None)
-    for path in sorted(review.pages):
-        page = review.pages[path]
-        rp = page.repo_path or to_repo(path)
-        if (c := classified_page(page, history, rp, today)) is not None:
-            out.classified.append(c)
-        if (w := withheld_page(page, history, rp, today, withheld_days)) is not None:
-            out.withheld.append(w)
-    out.deadlines = [(r.page, d) for r in rows for d in r.deadlines if wanted(d)]
-    if history is not None:
-        out.roster_changes, out.roster_uncommitted = roster_history(history, roster, since)
+    try:
+        for path in sorted(review.pages):
+            page = review.pages[path]
+            rp = page.repo_path or to_repo(path)
+            if (c := classified_page(page, history, rp, today)) is not None:
+                out.classified.append(c)
+            if (w := withheld_page(page, history, rp, today, withheld_days, adopted)) is not None:
+                out.withheld.append(w)
+        out.deadlines = [(r.page, d) for r in rows for d in r.deadlines if wanted(d)]
+        if history is not None:
+            out.roster_changes, out.roster_uncommitted = roster_history(history, roster, since)
+    finally:
+        if history is not None:
+            history.close()  # a version read for a page's adoption opened the reader again
     return out
 
 
@@ -271,8 +281,8 @@ def render_sweep(s: Sweep, lang: str = "zh") -> list[str]:
     lines += [f"! {f.render(lang)}" for f in s.errors]
     lines.append(f"1. Classified pages ({len(s.classified)})" if en else f"一、已定密页面（{len(s.classified)}）")
     lines += [_classified_line(c, lang) for c in s.classified]
-    lines.append(f"2. Withheld for more than {s.withheld_days} days since the first commit ({len(s.withheld)})"
-                 if en else f"二、自首次提交起超过 {s.withheld_days} 天仍未发布的页面（{len(s.withheld)}）")
+    lines.append(f"2. Withheld for more than {s.withheld_days} days since entering review ({len(s.withheld)})"
+                 if en else f"二、自纳入审查起超过 {s.withheld_days} 天仍未发布的页面（{len(s.withheld)}）")
     lines += [(f"! {w.page}  since {w.since}, {w.days} days: " if en else f"! {w.page}  自 {w.since} 起 {w.days} 天：")
               + report.reason(w.reason, lang) for w in s.withheld]
     lines.append(f"3. Deadlines: 第十二条 escalations open or late, 条例第二十六条 overdue ({len(s.deadlines)})"

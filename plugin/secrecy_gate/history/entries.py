@@ -66,6 +66,17 @@ def _front_matter(raw: bytes) -> str | None:
     return None if "\x00" in fm else fm
 
 
+_REVIEW_KEY = re.compile(r"""^(?:review|"review"|'review')[ \t]*:""", re.MULTILINE)
+
+
+def has_review(raw: bytes) -> bool:
+    """Whether this version's front matter has a top-level ``review:`` key: the page is
+    under review from the first version that has one (its adoption; 条例第二十六条
+    deadlines and the audit's history start there, not at a pre-gate first commit)."""
+    fm = _front_matter(raw)
+    return fm is not None and _REVIEW_KEY.search(fm) is not None
+
+
 def scan(raw: bytes, want_key: bool = True) -> tuple[frozenset | None, bytes | None]:
     """(``entries_fast``, ``version_key``) of one version, in one pass over its lines
     (the key only ``want_key``)."""

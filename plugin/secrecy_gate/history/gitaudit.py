@@ -40,7 +40,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .entries import digest_of, entries_of, scan
+from .entries import digest_of, entries_of, has_review, scan
 
 NULL_SHA = "0" * 40
 
@@ -89,6 +89,7 @@ class Evidence:
     introductions: dict = field(default_factory=dict)  # entry key -> [Commit] that introduced it
     voided: dict = field(default_factory=dict)  # entry key -> Commit whose version voids it
     created: Commit | None = None  # the oldest commit that touched the page
+    adopted: Commit | None = None  # the oldest commit whose version has a review record
 
 
 @dataclass
@@ -105,6 +106,7 @@ class History:
     _entries_cache: dict = field(default_factory=dict)  # (blob, exact) -> entries
     _keys: dict = field(default_factory=dict)  # blob -> version key (None: unsure)
     _digests: dict = field(default_factory=dict)  # blob -> digest by the full parse
+    _reviewed: dict = field(default_factory=dict)  # blob -> has a review record (has_review)
     # repo path -> Evidence, computed ahead (fast reading) by a HistoryReader process
     precomputed: dict[str, Evidence] = field(default_factory=dict)
     # Merges whose version of a path differs from their first parent's only, which the
@@ -207,7 +209,9 @@ class History:
         """The entries of a blob (and its version key, with ``want_key``), in one pass."""
         if raw is None:
             self._entries_cache[(blob, False)], self._keys[blob] = frozenset(), None
+            self._reviewed[blob] = False
             return
+        self._reviewed[blob] = has_review(raw)
         fast, key = scan(raw, want_key)
         self._entries_cache[(blob, False)] = fast if fast is not None else entries_of(raw, False)
         if want_key:
@@ -347,6 +351,30 @@ class History:
                 self._keys[blob] = None  # the fast reading is not sure of this page: full parses
         touching = self.touching(repo_path)
         return Evidence(intro, self.voided(repo_path, intro, current), touching[0] if touching else None)
+
+    def created(self, repo_path: str) -> Commit | None:
+        """The oldest commit that touched the page (from the evidence read ahead, if any)."""
+        if repo_path in self.precomputed:
+            return self.precomputed[repo_path].created
+        touching = self.touching(repo_path)
+        return touching[0] if touching else None
+
+    def adoption(self, repo_path: str) -> Commit | None:
+        """The oldest commit whose version of the page has a review record (``has_review``):
+        when the page entered review.  None: no committed version ever had one."""
+        if repo_path in self.precomputed:
+            return self.precomputed[repo_path].adopted
+        oldest = None
+        for ch in self.changes.get(repo_path, []):
+            if ch.blob == NULL_SHA:
+                continue
+            if ch.blob not in self._reviewed:
+                self._reviewed[ch.blob] = has_review(self.blob_text(ch.blob) or b"")
+            if self._reviewed[ch.blob]:
+                c = self.commits[ch.commit]
+                if oldest is None or c.index > oldest.index:
+                    oldest = c
+        return oldest
 
     def touching(self, repo_path: str, merges: bool = False) -> list[Commit]:
         """Commits that changed the file, oldest first.
@@ -720,13 +748,14 @@ def read_ahead(start: Path, docs_dir: Path, pages: list[str], keep: list[Path]) 
         current = hist.entries(head) if head is not None else frozenset()
         # The build looks up only the entries the page holds now.
         found.introductions = {k: v for k, v in found.introductions.items() if k in current}
+        found.adopted = hist.adoption(rp)  # `status` and `sweep` count deadlines from it
         hist.precomputed[rp] = found
     wanted = {hist.repo_path(k) for k in keep}
     hist.changes = {p: c for p, c in hist.changes.items() if p in wanted}
     hist.partial = True
     heads = {(hist.head_blobs[rp], False) for rp in rps if rp in hist.head_blobs}
     hist._entries_cache = {k: v for k, v in hist._entries_cache.items() if k in heads}
-    hist._keys, hist._digests = {}, {}
+    hist._keys, hist._digests, hist._reviewed = {}, {}, {}
     hist.close()
     return hist
 

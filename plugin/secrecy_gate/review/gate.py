@@ -55,6 +55,9 @@ class GateConfig:
     roster: Path
     calendar: Path | None = None
     include_on_request: bool = False
+    # The day the site's pages entered review (plugin option `adopted`): 条例第二十六条
+    # deadlines count from no earlier day.  Read by `status` and `sweep` only.
+    adopted: _dt.date | None = None
     assets: tuple[str, ...] = ()
     today: _dt.date = field(default_factory=_dt.date.today)
     # Files a Markdown extension adds to every page (pymdownx.snippets auto_append).
