@@ -137,6 +137,11 @@ def test_first_build_after_init_in_rollout_mode_publishes_only_signed_pages(tmp_
             assert distinctive not in out, distinctive
         assert not (site / "site" / rel[:-3]).exists()
     assert "尚待审查 3 页" in caplog.text and "试行接入（rollout: true）" in caplog.text
+    # Page by page (-v) the pages awaiting review are told at INFO too: --strict passes.
+    strict = subprocess.run([str(BIN / "mkdocs"), "build", "--strict", "-v"], cwd=site,
+                            capture_output=True, text=True)
+    assert strict.returncode == 0, strict.stderr[-3000:]
+    assert "signature.missing" in strict.stderr or "front-matter.missing" in strict.stderr
 
     # Rollout forgives only "not reviewed yet": a marking still fails the build.
     (site / "docs" / "marked.md").write_text(page("# 内部\n\n秘密★1年\n\n内容壬癸。\n"), encoding="utf-8")

@@ -31,9 +31,11 @@ def first_reason(page: PageResult, lang: str = "zh") -> str:
     return reason(page.verdict.first_reason, lang)
 
 
-def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> None:
+def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh",
+               rollout: bool = False) -> None:
     """Every finding of every page (verbose mode): withholding problems and warnings at
-    WARNING (so --strict counts them), decisions at INFO, the rest at DEBUG."""
+    WARNING (so --strict counts them), decisions at INFO — and with ``rollout`` the
+    reason of a page that only awaits review, as the summary does — the rest at DEBUG."""
     for f in review.site_findings:
         (log.info if f.severity is Severity.NOTICE else log.warning)(f.render(lang))
     site_wide = {id(f) for f in review.site_findings}
@@ -41,7 +43,8 @@ def log_review(review: SiteReview, log: logging.Logger, lang: str = "zh") -> Non
         for f in page.verdict.findings:
             if id(f) in site_wide:
                 continue  # a site-wide finding, logged once above
-            if f.severity is Severity.DECISION:
+            if f.severity is Severity.DECISION or (
+                    rollout and page.verdict.awaiting_review and f.severity is not Severity.WARNING):
                 log.info(f.render(lang))
             elif page.verdict.first_reason is f or f.severity is Severity.WARNING:
                 log.warning(f.render(lang))
@@ -261,7 +264,7 @@ def log_summary(review: SiteReview, log: logging.Logger, lang: str = "zh", verbo
                 rollout: bool = False) -> None:
     """The one summary of a build; with ``verbose`` every finding first, at its own level."""
     if verbose:
-        log_review(review, log, lang)
+        log_review(review, log, lang, rollout)
     for level, line in _summary(review, lang, verbose, rollout):
         log.log(level, line)
 
