@@ -138,6 +138,21 @@ def test_withheld_documents_leave_no_trace_anywhere(make_site):
     assert not [f for f in site.output_files() if f.split("/")[0] in ("draft", "secret", "request")]
 
 
+def test_catalogue_titles_a_page_as_mkdocs_does_first_heading_only(make_site):
+    """Without a front-matter title, a page's title is its first block when that is a
+    heading, as MkDocs titles it — not a `#` comment in a code block further down."""
+    site = home(make_site())
+    meta = "document:\n  index_no: '620600-2026-00001'\n  issuer: 示例市人民政府办公室\n" \
+           "  written: '2026-01-05'\n"
+    untitled = lambda body, m: page(body, extra=m).replace("title: 测试页面\n", "", 1)  # noqa: E731
+    publish(site, "a.md", untitled("# 目录标题*甲*通知 {#top}\n\n正文。\n", meta))
+    publish(site, "b.md", untitled("安装说明正文。\n\n```bash\n# 安装依赖包的注释\npip install x\n```\n",
+                                   meta.replace("00001", "00002")))
+    site.build()
+    cells = {link_of(row[1]): re.sub(r"<[^>]+>", "", row[1]) for row in catalogue_rows(site)}
+    assert cells == {"../a/": "目录标题甲通知", "../b/": "b.md"}
+
+
 def test_on_request_documents_are_listed_in_an_internal_build(make_site):
     site = home(make_site(plugin_options="      include_on_request: true\n"))
     publish(site, "request.md", document_page("目录测试依申请文件", "620600-2026-00903",

@@ -16,6 +16,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from ..core.titles import heading_title
 from ..review.gate import PageResult, SiteReview
 
 MISSING = "—"
@@ -67,15 +68,15 @@ def _text(value) -> str | None:
     return value.isoformat() if isinstance(value, (_dt.date, _dt.datetime)) else str(value)
 
 
-_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 
 
 def _title(page: PageResult) -> str:
     title = _text(page.document.meta.get("title"))
     if title:
         return title
-    heading = _H1.search(page.publish_body or "")
-    return heading.group(1) if heading else page.path
+    # As MkDocs titles the page: its first block if that is a heading (not a `#` line
+    # further down, such as a comment in a code block).
+    return heading_title(page.publish_body or "") or page.path
 
 
 def leader_approval_date(page: PageResult) -> str | None:

@@ -363,8 +363,10 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
                 f.inclusion = InclusionLevel.EXCLUDED  # not a file the review judged
             # Theme files pass.
         if config.nav:
+            # The catalogue page the gate generates is kept (it lists published pages only).
             config.nav = prune_nav(config.nav, {p.path for p in review.published()} | {
-                r.path for r in review.files.values() if r.published}, set(review.files))
+                r.path for r in review.files.values() if r.published} | {self.config.catalogue},
+                set(review.files))
         # From the verdicts only, before review.release() drops the records.
         self.documents = catalogue.documents(review)
         self.catalogue_uri = self._add_catalogue(files, config)

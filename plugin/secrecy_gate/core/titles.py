@@ -39,11 +39,20 @@ class _FirstHeading(Treeprocessor):
         return root
 
 
+# A first block that is one ``# heading`` line of plain text (no markup, entity or
+# attribute list): its text is the title as written, without rendering (a portal's
+# catalogue reads thousands of titles).
+_PLAIN_H1 = re.compile(r"#[ \t]+([^\n*_`\[\]<>&{}\\!#]*[^\s*_`\[\]<>&{}\\!#])[ \t]*\n?")
+
+
 def heading_title(body: str) -> str | None:
     """The text of the body's first block if that block is a level-1 heading, else None."""
     m = _FIRST_BLOCK.match(body)
     if m is None:
         return None
+    plain = _PLAIN_H1.fullmatch(m.group(1))
+    if plain is not None:
+        return " ".join(plain.group(1).split())
     md = markdown.Markdown(extensions=["attr_list"])
     found = _FirstHeading(md)
     md.treeprocessors.register(found, "secrecy_gate_title", priority=1)
