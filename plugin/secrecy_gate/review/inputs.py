@@ -51,6 +51,8 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import hashlib
+import importlib.metadata
+import importlib.util
 import io
 import json
 import math
@@ -59,7 +61,7 @@ import posixpath
 import re
 import tempfile
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -985,9 +987,120 @@ def review_inputs(config, options, page_titles: Mapping[str, str],
     return result
 
 
+# -- what is public besides the pages (the leak scan, ``build.public``) -------------------
+
+# Input kinds whose files hold text a build may show.  Not the gate's registers (the
+# lexicon lists sensitive words), requirements or .gitattributes.
+PUBLIC_INPUT_KINDS = frozenset({"theme", "hook", "hook-module", "module", "plugin-file",
+                                "local-package", "asset"})
+
+
+def _top_level_dir(module: str) -> str | None:
+    """The directory of ``module``'s top-level package, found without importing anything."""
+    top = module.split(".")[0].strip()
+    if not top:
+        return None
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        locations = list(spec.submodule_search_locations)
+        return locations[0] if len(locations) == 1 else None
+    return None  # a single-file module: its strings are code, not copied files
+
+
+def _entry_point_module(group: str, name: str) -> str | None:
+    try:
+        for ep in importlib.metadata.entry_points(group=group, name=name):
+            return ep.value.split(":")[0]
+    except Exception:  # noqa: BLE001 - broken metadata: that package counts for nothing
+        return None
+    return None
+
+
+def _theme_parents(theme_dir: str) -> list[str]:
+    """``extends:`` of a theme's mkdocs_theme.yml (read safely), if any."""
+    import yaml
+    try:
+        with open(os.path.join(theme_dir, "mkdocs_theme.yml"), encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    parent = data.get("extends") if isinstance(data, dict) else None
+    return [parent] if isinstance(parent, str) else []
+
+
+def package_dirs(theme: str | None, plugins: Iterable[str], extensions: Iterable[str],
+                 site_root: str) -> list[str]:
+    """The installed package directories of the site's theme, plugins and Markdown extensions.
+
+    Resolved by name through the packages' entry points (``mkdocs.themes``,
+    ``mkdocs.plugins``) and module names, never imported.  MkDocs itself is
+    always included (its default themes, search plugin and sitemap template).
+    Directories inside ``site_root`` (the directory of mkdocs.yml) are left out.
+    """
+    modules: list[str] = ["mkdocs"]
+    themes = [theme or "mkdocs"]
+    seen_themes: set[str] = set()
+    while themes:
+        name = themes.pop()
+        if name in seen_themes:
+            continue
+        seen_themes.add(name)
+        module = _entry_point_module("mkdocs.themes", name)
+        if module:
+            modules.append(module)
+            top = _top_level_dir(module)
+            if top:
+                sub = os.path.join(top, *module.split(".")[1:])
+                themes.extend(_theme_parents(sub))
+    for name in plugins:
+        module = _entry_point_module("mkdocs.plugins", str(name))
+        if module:
+            modules.append(module)
+    for name in extensions:
+        name = str(name)
+        # MkDocs' short names ("admonition") are Python-Markdown's own extensions.
+        modules.append(name if "." in name else "markdown")
+    root = os.path.realpath(site_root)
+    out: list[str] = []
+    for module in modules:
+        d = _top_level_dir(module)
+        if not d:
+            continue
+        real = os.path.realpath(d)
+        if _inside(real, root) or real in out:
+            continue
+        out.append(real)
+    return sorted(out)
+
+
+def site_package_dirs(config) -> list[str]:
+    """``package_dirs`` of a site configuration (MkDocs' own, or ``core.siteconfig``'s)."""
+    theme = getattr(getattr(config, "theme", None), "name", None)
+    plugins = [str(n) for n in (config["plugins"] or {}).keys()] if config["plugins"] else []
+    extensions = [e for e in (config["markdown_extensions"] or []) if isinstance(e, str)]
+    root = os.path.dirname(os.path.abspath(config.config_file_path))
+    return package_dirs(theme, plugins, extensions, root)
+
+
+def public_input_files(items: Mapping[str, object], base: str) -> list[tuple[str, str]]:
+    """(absolute path, approved digest) of the approved inputs whose text is public.
+
+    ``items`` is ``review.inputs.collect``'s path → Input of an approved record.
+    """
+    return sorted((os.path.join(base, *path.split("/")), item.digest)
+                  for path, item in items.items() if item.kind in PUBLIC_INPUT_KINDS)
+
+
+
 __all__ = [
     "ARTICLE", "Input", "InputChange", "InputsError", "InputsReview", "RecordError", "RecordMissing",
     "WriteResult", "collect", "compare", "inputs_findings", "load_config_yaml", "load_record",
-    "nav_titles", "page_titles", "record_digest", "record_path", "review_inputs",
+    "nav_titles", "package_dirs", "page_titles", "public_input_files", "record_digest",
+    "record_path", "review_inputs", "site_package_dirs",
     "site_inputs", "write_record",
 ]
