@@ -259,10 +259,10 @@ def test_files_copied_from_the_theme_are_not_scanned_but_a_changed_copy_is(make_
     bundle = next(os.path.join(root, f) for root, _, fs in os.walk(templates) for f in fs
                   if f.startswith("bundle.") and f.endswith(".min.js"))
     data = open(bundle, "rb").read()
-    files = PublicFiles([os.path.dirname(material.__file__)])
-    assert files.holds(data) and not files.holds(data + b"\n")
+    files = PublicFiles(["mkdocs-material"])
+    assert files.names and files.holds(data) and not files.holds(data + b"\n")
     scanner = scanner_from_inputs([(DRAFT, "未发布页面 withheld page drafts/code-draft.md", False)],
-                                  [], [], {"packages": files.dirs, "inputs": []})
+                                  [], [], {"packages": ["mkdocs-material"], "inputs": []})
     site_dir = make_site().root / "out"
     (site_dir / "js").mkdir(parents=True)
     (site_dir / "js" / "bundle.js").write_bytes(data)
@@ -273,6 +273,24 @@ def test_files_copied_from_the_theme_are_not_scanned_but_a_changed_copy_is(make_
     # Common words and what the theme holds are not needles; the draft's own text is.
     summary = scanner.summary
     assert summary.common > 0 and summary.public > 0 and summary.needles >= 3
+
+
+def test_only_files_a_package_recorded_count_as_public(tmp_path):
+    """A file added to an installed package's directory (a virtual environment kept in the
+    repository) or changed there is no public text: only RECORD's files with its digests."""
+    from secrecy_gate.build.public import PublicFiles
+    templates = os.path.join(os.path.dirname(material.__file__), "templates")
+    if not os.access(templates, os.W_OK):
+        pytest.skip("the installed package directory is read-only")
+    added = os.path.join(templates, "sg-test-added.js")
+    with open(added, "w", encoding="utf-8") as fh:
+        fh.write(f"var x = '{CODE_LINE}';\n")
+    try:
+        files = PublicFiles(["mkdocs-material"])
+        assert not files.holds(open(added, "rb").read())
+        assert not any(CODE_LINE.replace(" ", "") in t for t in files.texts())
+    finally:
+        os.remove(added)
 
 
 def test_what_counts_as_a_needle():

@@ -119,7 +119,7 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
     A needle source is ``(text, label, whole)``; ``whole`` keeps a short text
     (a title, a secret point) as one needle too; ``(text, label, whole, True)``
     is a 第九条 secret point.  A source whose text is None could not be read.
-    The public sources (``build.public``) are ``{"packages": [directory …],
+    The public sources (``build.public``) are ``{"packages": [distribution …],
     "inputs": [(path, approved digest) …]}``, empty unless the build inputs
     are approved.
     """
@@ -250,7 +250,7 @@ def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> Le
             mine.add(n)
     public = public or {}
     packages = PublicFiles(public.get("packages") or [])
-    summary.packages = list(packages.dirs)
+    summary.packages = list(packages.names)
     package_text = Corpus("\x00".join(packages.texts()))
     input_text = Corpus("\x00".join(approved_texts(public.get("inputs") or [])))
     fixed = [vocabulary(), column_headings()]
@@ -282,7 +282,7 @@ def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> Le
                                                             len(projected))
     scanner = LeakScanner({**needles, **backwards}, allowed_pii=allowed_pii, projected=projected,
                           problems=problems, reveal=True,
-                          public_files=packages if packages.dirs else None)
+                          public_files=packages if packages.names else None)
     scanner.summary = summary
     return scanner
 

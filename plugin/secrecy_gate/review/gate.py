@@ -144,8 +144,8 @@ class SiteReview:
     # Every string of the approved configuration (site name, copyright, nav titles, extra …):
     # public text, which the leak scan does not mistake for a withheld page's.
     site_text: str = ""
-    # Set only when the build inputs are approved (``build.public``): the installed package
-    # directories of the site's theme, plugins and Markdown extensions, and (path, approved
+    # Set only when the build inputs are approved (``build.public``): the installed
+    # distributions of the site's theme, plugins and Markdown extensions, and (path, approved
     # digest) of the approved inputs whose text a build may show.
     public_packages: list[str] = field(default_factory=list)
     public_inputs: list[tuple[str, str]] = field(default_factory=list)
@@ -529,7 +529,7 @@ class Gate:
                 f.path for f in review.files.values() if f.published}
             review.site_text = inputs.config_text(site_config, published)
             try:
-                review.public_packages = inputs.site_package_dirs(site_config)
+                review.public_packages = inputs.site_packages(site_config)
                 review.public_inputs = inputs.public_input_files(items, inputs._base(site_config))
             except Exception:  # noqa: BLE001 - nothing counts as public: more needles, not fewer
                 review.public_packages, review.public_inputs = [], []

@@ -1012,15 +1012,6 @@ def _top_level_dir(module: str) -> str | None:
     return None  # a single-file module: its strings are code, not copied files
 
 
-def _entry_point_module(group: str, name: str) -> str | None:
-    try:
-        for ep in importlib.metadata.entry_points(group=group, name=name):
-            return ep.value.split(":")[0]
-    except Exception:  # noqa: BLE001 - broken metadata: that package counts for nothing
-        return None
-    return None
-
-
 def _theme_parents(theme_dir: str) -> list[str]:
     """``extends:`` of a theme's mkdocs_theme.yml (read safely), if any."""
     import yaml
@@ -1033,16 +1024,31 @@ def _theme_parents(theme_dir: str) -> list[str]:
     return [parent] if isinstance(parent, str) else []
 
 
-def package_dirs(theme: str | None, plugins: Iterable[str], extensions: Iterable[str],
-                 site_root: str) -> list[str]:
-    """The installed package directories of the site's theme, plugins and Markdown extensions.
+def _entry_point_dist(group: str, name: str) -> tuple[str | None, str | None]:
+    """(module, distribution name) of an entry point, found without importing it."""
+    try:
+        for ep in importlib.metadata.entry_points(group=group, name=name):
+            dist = getattr(ep, "dist", None)
+            return ep.value.split(":")[0], (dist.metadata["Name"] if dist is not None else None)
+    except Exception:  # noqa: BLE001 - broken metadata: that package counts for nothing
+        pass
+    return None, None
+
+
+def package_names(theme: str | None, plugins: Iterable[str],
+                  extensions: Iterable[str]) -> list[str]:
+    """The installed distributions of the site's theme, plugins and Markdown extensions.
 
     Resolved by name through the packages' entry points (``mkdocs.themes``,
-    ``mkdocs.plugins``) and module names, never imported.  MkDocs itself is
-    always included (its default themes, search plugin and sitemap template).
-    Directories inside ``site_root`` (the directory of mkdocs.yml) are left out.
+    ``mkdocs.plugins``) and, for an extension, the distribution that installed
+    its top-level module — nothing is imported.  MkDocs itself is always
+    included (its default themes, search plugin and sitemap template).  Only
+    the files each distribution's installed ``RECORD`` lists, with the digest
+    it records, count as its files (``build.public``): a file added to or
+    changed in a package directory afterwards (a virtual environment inside
+    the repository, say) counts for nothing.
     """
-    modules: list[str] = ["mkdocs"]
+    names: list[str] = ["mkdocs"]
     themes = [theme or "mkdocs"]
     seen_themes: set[str] = set()
     while themes:
@@ -1050,41 +1056,34 @@ def package_dirs(theme: str | None, plugins: Iterable[str], extensions: Iterable
         if name in seen_themes:
             continue
         seen_themes.add(name)
-        module = _entry_point_module("mkdocs.themes", name)
-        if module:
-            modules.append(module)
-            top = _top_level_dir(module)
-            if top:
-                sub = os.path.join(top, *module.split(".")[1:])
-                themes.extend(_theme_parents(sub))
+        module, dist = _entry_point_dist("mkdocs.themes", name)
+        if dist:
+            names.append(dist)
+        top = _top_level_dir(module) if module else None
+        if top:
+            themes.extend(_theme_parents(os.path.join(top, *module.split(".")[1:])))
     for name in plugins:
-        module = _entry_point_module("mkdocs.plugins", str(name))
-        if module:
-            modules.append(module)
+        _, dist = _entry_point_dist("mkdocs.plugins", str(name))
+        if dist:
+            names.append(dist)
+    try:
+        by_module = importlib.metadata.packages_distributions()
+    except Exception:  # noqa: BLE001
+        by_module = {}
     for name in extensions:
         name = str(name)
         # MkDocs' short names ("admonition") are Python-Markdown's own extensions.
-        modules.append(name if "." in name else "markdown")
-    root = os.path.realpath(site_root)
-    out: list[str] = []
-    for module in modules:
-        d = _top_level_dir(module)
-        if not d:
-            continue
-        real = os.path.realpath(d)
-        if _inside(real, root) or real in out:
-            continue
-        out.append(real)
-    return sorted(out)
+        top = name.split(".")[0] if "." in name else "markdown"
+        names.extend(by_module.get(top, [])[:1])
+    return sorted(set(names), key=str.lower)
 
 
-def site_package_dirs(config) -> list[str]:
-    """``package_dirs`` of a site configuration (MkDocs' own, or ``core.siteconfig``'s)."""
+def site_packages(config) -> list[str]:
+    """``package_names`` of a site configuration (MkDocs' own, or ``core.siteconfig``'s)."""
     theme = getattr(getattr(config, "theme", None), "name", None)
     plugins = [str(n) for n in (config["plugins"] or {}).keys()] if config["plugins"] else []
     extensions = [e for e in (config["markdown_extensions"] or []) if isinstance(e, str)]
-    root = os.path.dirname(os.path.abspath(config.config_file_path))
-    return package_dirs(theme, plugins, extensions, root)
+    return package_names(theme, plugins, extensions)
 
 
 def public_input_files(items: Mapping[str, object], base: str) -> list[tuple[str, str]]:
@@ -1100,7 +1099,7 @@ def public_input_files(items: Mapping[str, object], base: str) -> list[tuple[str
 __all__ = [
     "ARTICLE", "Input", "InputChange", "InputsError", "InputsReview", "RecordError", "RecordMissing",
     "WriteResult", "collect", "compare", "inputs_findings", "load_config_yaml", "load_record",
-    "nav_titles", "package_dirs", "page_titles", "public_input_files", "record_digest",
-    "record_path", "review_inputs", "site_package_dirs",
+    "nav_titles", "package_names", "page_titles", "public_input_files", "record_digest",
+    "record_path", "review_inputs", "site_packages",
     "site_inputs", "write_record",
 ]
