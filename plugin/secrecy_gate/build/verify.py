@@ -33,6 +33,7 @@ from ..scanners.encodings import SNIFF_BYTES, source_text
 from ..scanners.leakscan import (SECRET_LABEL, UNSCANNABLE, Corpus, as_corpus, drop_found_in,
                                  is_common, projected_needles, reversed_needles)
 from .public import PublicFiles, approved_texts
+from ..review.inputs import package_names
 from ..core.schema import vocabulary
 
 # The most of one withheld file read for needles; a longer one gives the needles of its
@@ -119,9 +120,9 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
     A needle source is ``(text, label, whole)``; ``whole`` keeps a short text
     (a title, a secret point) as one needle too; ``(text, label, whole, True)``
     is a 第九条 secret point.  A source whose text is None could not be read.
-    The public sources (``build.public``) are ``{"packages": [distribution …],
-    "inputs": [(path, approved digest) …]}``, empty unless the build inputs
-    are approved.
+    The public sources (``build.public``) are ``{"site": (theme, plugins,
+    extensions), "inputs": [(path, approved digest) …]}``, empty unless the
+    build inputs are approved.
     """
     # Fixed words of the record format and the catalogue are public whatever a page says.
     published_text: list[str] = [vocabulary(), column_headings()]
@@ -166,7 +167,8 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
         sources.append((*_source(docs_dir / path, f"{kind} {path}", page=page), False))
     for path in unlisted:
         sources.append((None, f"未发布目录 directory {path}", False))
-    public = {"packages": list(review.public_packages), "inputs": list(review.public_inputs)}
+    public = ({"site": review.public_packages, "inputs": list(review.public_inputs)}
+              if review.public_packages is not None else {})
     return sources, published_text, allowed_pii, public
 
 
@@ -249,7 +251,10 @@ def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> Le
             (secret if kept_anyway else candidates).setdefault(n, label)
             mine.add(n)
     public = public or {}
-    packages = PublicFiles(public.get("packages") or [])
+    names = list(public.get("packages") or [])
+    if public.get("site"):
+        names += package_names(*public["site"])
+    packages = PublicFiles(names)
     summary.packages = list(packages.names)
     package_text = Corpus("\x00".join(packages.texts()))
     input_text = Corpus("\x00".join(approved_texts(public.get("inputs") or [])))

@@ -144,10 +144,10 @@ class SiteReview:
     # Every string of the approved configuration (site name, copyright, nav titles, extra …):
     # public text, which the leak scan does not mistake for a withheld page's.
     site_text: str = ""
-    # Set only when the build inputs are approved (``build.public``): the installed
-    # distributions of the site's theme, plugins and Markdown extensions, and (path, approved
-    # digest) of the approved inputs whose text a build may show.
-    public_packages: list[str] = field(default_factory=list)
+    # Set only when the build inputs are approved (``build.public``): the site's theme, plugins
+    # and Markdown extensions by name (``inputs.site_packages``), and (path, approved digest)
+    # of the approved inputs whose text a build may show.
+    public_packages: tuple | None = None
     public_inputs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -532,7 +532,7 @@ class Gate:
                 review.public_packages = inputs.site_packages(site_config)
                 review.public_inputs = inputs.public_input_files(items, inputs._base(site_config))
             except Exception:  # noqa: BLE001 - nothing counts as public: more needles, not fewer
-                review.public_packages, review.public_inputs = [], []
+                review.public_packages, review.public_inputs = None, []
             return
         review.site_findings.extend(findings)
         for page in review.pages.values():

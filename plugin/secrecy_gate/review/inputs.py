@@ -1024,10 +1024,10 @@ def _theme_parents(theme_dir: str) -> list[str]:
     return [parent] if isinstance(parent, str) else []
 
 
-def _entry_point_dist(group: str, name: str) -> tuple[str | None, str | None]:
+def _entry_point_dist(eps, group: str, name: str) -> tuple[str | None, str | None]:
     """(module, distribution name) of an entry point, found without importing it."""
     try:
-        for ep in importlib.metadata.entry_points(group=group, name=name):
+        for ep in eps.select(group=group, name=name):
             dist = getattr(ep, "dist", None)
             return ep.value.split(":")[0], (dist.metadata["Name"] if dist is not None else None)
     except Exception:  # noqa: BLE001 - broken metadata: that package counts for nothing
@@ -1049,6 +1049,10 @@ def package_names(theme: str | None, plugins: Iterable[str],
     the repository, say) counts for nothing.
     """
     names: list[str] = ["mkdocs"]
+    try:
+        eps = importlib.metadata.entry_points()  # one pass over the installed distributions
+    except Exception:  # noqa: BLE001
+        return names
     themes = [theme or "mkdocs"]
     seen_themes: set[str] = set()
     while themes:
@@ -1056,18 +1060,19 @@ def package_names(theme: str | None, plugins: Iterable[str],
         if name in seen_themes:
             continue
         seen_themes.add(name)
-        module, dist = _entry_point_dist("mkdocs.themes", name)
+        module, dist = _entry_point_dist(eps, "mkdocs.themes", name)
         if dist:
             names.append(dist)
         top = _top_level_dir(module) if module else None
         if top:
             themes.extend(_theme_parents(os.path.join(top, *module.split(".")[1:])))
     for name in plugins:
-        _, dist = _entry_point_dist("mkdocs.plugins", str(name))
+        _, dist = _entry_point_dist(eps, "mkdocs.plugins", str(name))
         if dist:
             names.append(dist)
+    extensions = list(extensions)
     try:
-        by_module = importlib.metadata.packages_distributions()
+        by_module = importlib.metadata.packages_distributions() if extensions else {}
     except Exception:  # noqa: BLE001
         by_module = {}
     for name in extensions:
@@ -1078,12 +1083,13 @@ def package_names(theme: str | None, plugins: Iterable[str],
     return sorted(set(names), key=str.lower)
 
 
-def site_packages(config) -> list[str]:
-    """``package_names`` of a site configuration (MkDocs' own, or ``core.siteconfig``'s)."""
+def site_packages(config) -> tuple:
+    """(theme, plugins, Markdown extensions) of a site configuration (MkDocs' own, or
+    ``core.siteconfig``'s), by name: ``package_names`` resolves them where the scan runs."""
     theme = getattr(getattr(config, "theme", None), "name", None)
     plugins = [str(n) for n in (config["plugins"] or {}).keys()] if config["plugins"] else []
     extensions = [e for e in (config["markdown_extensions"] or []) if isinstance(e, str)]
-    return package_names(theme, plugins, extensions)
+    return (theme if isinstance(theme, str) else None, plugins, extensions)
 
 
 def public_input_files(items: Mapping[str, object], base: str) -> list[tuple[str, str]]:
