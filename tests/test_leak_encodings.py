@@ -25,7 +25,7 @@ from mkdocs.exceptions import Abort, PluginError
 from conftest import page
 from secrecy_gate.scanners import LeakScanner, needles_from_text
 from secrecy_gate.scanners.encodings import MAX_ROUNDS, decode_all
-from secrecy_gate.scanners.leakscan import LEAKED_TEXT, UNSCANNABLE, LeakHit
+from secrecy_gate.scanners.leakscan import LEAKED_TEXT, UNSCANNABLE, LeakHit, squash
 
 ZH = "东河湾南岸暗渠的应急调度预案代号为青松七号"
 EN = "Operation Blue Pine covers the northern reservoir intake."
@@ -129,7 +129,12 @@ def test_every_encoding_planted_by_a_hook_fails_the_build(leaky, caplog):
     for name in CASES:
         assert f"leak/{name}: leaked-text: 未发布页面 withheld page plan.md" in caplog.text, name
     assert "index.html: leaked-text" in caplog.text
-    assert ZH not in caplog.text and EN not in caplog.text
+    # The build log is internal: it says what matched and where (issue 10), so that a real
+    # leak can be told from ordinary text; a text planted encoded has no place to show.
+    assert f"leak/gbk-text.txt: leaked-text: 未发布页面 withheld page plan.md “{ZH}” 位置 at 1:1" \
+        in caplog.text
+    assert f"leak/base64-latin.html: leaked-text: 未发布页面 withheld page plan.md “{squash(EN)}” " \
+        "位置 at 解码后 decoded" in caplog.text
 
 
 def test_verify_site_finds_every_encoding_in_an_output_built_without_the_gate(leaky):
@@ -149,7 +154,8 @@ def test_verify_site_finds_every_encoding_in_an_output_built_without_the_gate(le
     found = {h["path"] for h in hits if h["kind"] == LEAKED_TEXT and "plan.md" in h["label"]}
     assert {f"leak/{name}" for name in CASES} <= found, sorted({f"leak/{n}" for n in CASES} - found)
     assert "index.html" in found
-    assert ZH not in proc.stdout and EN not in proc.stdout
+    gbk = next(h for h in hits if h["path"] == "leak/gbk-text.txt")
+    assert (gbk["text"], gbk["position"]) == (ZH, "1:1")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -670,13 +670,16 @@ def verify_site_cmd(site_dir, config_file, fmt):
     hits += found
     if fmt == "json":
         click.echo(json.dumps([{"path": h.path, "kind": h.kind, "label": h.label, "matched": h.matched,
-                                "article": h.article, "line": h.line} for h in hits],
+                                "article": h.article, "line": h.line, "text": h.text,
+                                "position": h.position} for h in hits],
                               ensure_ascii=False, indent=2))
         # What was looked for, on stderr: stdout stays the list of problems.
         click.echo(json.dumps({"checked": summary.as_dict()}, ensure_ascii=False), err=True)
     else:
         for h in hits:
             click.echo(h.render())
+        if any(h.kind == "leaked-text" for h in hits):
+            click.echo(report.LEAK_FIX_ZH + "\n" + report.LEAK_FIX_EN)
         for label in summary.without_needles:
             click.echo(f"{label}: 未提供可查找的文字（如图片，或文字均已见于公开页面） / "
                        "gave no text to look for (an image, or text published pages hold too)")
@@ -685,7 +688,9 @@ def verify_site_cmd(site_dir, config_file, fmt):
                    f"已核对 {n} 个未发布页面或文件与 {points} 处第九条密点 / "
                    f"checked against {n} withheld page(s) or file(s) and {points} "
                    f"secret point(s) ({summary.needles} needles, {summary.reversed} reversed, "
-                   f"{summary.projected} CJK-projected)")
+                   f"{summary.projected} CJK-projected; not looked for: {summary.common} common, "
+                   f"{summary.public} held by public text, {len(summary.packages)} installed "
+                   f"package(s) read)")
     sys.exit(1 if hits else 0)
 
 

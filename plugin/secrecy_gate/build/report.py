@@ -301,12 +301,23 @@ def site_message(findings: list[Finding], lang: str = "zh") -> str:
     return f"secrecy-gate：站点无法审查，不予构建：\n{lines}"
 
 
+LEAK_FIX_ZH = ("每处给出文件:行:列、命中的文字和它出自哪个未发布页面。请查明是哪个插件、钩子、主题覆盖、"
+               "引入文件或旧文件把它带入了输出，去除后重新构建；若该页面本应公开，请先完成其保密审查"
+               "（第十条）。只有已发布页面、已安装的主题与插件自带的文件，以及（代码片段）经批准的构建输入"
+               "中也有的文字才不算泄密（见文档“泄密扫描”一节）。")
+LEAK_FIX_EN = ("Each hit gives file:line:column, the text matched and the withheld page it comes "
+               "from. Find which plugin, hook, theme override, include or stale file put it into the "
+               "output, remove it and build again; if the page should be public, complete its "
+               "review first (第十条). Only text that a published page, the installed theme's and "
+               "plugins' own files or (for code fragments) an approved build input also hold is "
+               "not taken for a leak (see the documentation's leak-scan section).")
+
+
 def leak_message(hits, site_dir, lang: str = "zh") -> str:
     first = "\n".join(f"  - {h.render()}" for h in hits[:10])
     more = f"\n  … (+{len(hits) - 10})" if len(hits) > 10 else ""
     if lang == "en":
         return (f"secrecy-gate: the leak scan found {len(hits)} problem(s) in the output; "
-                f"{site_dir} was removed (第二条):\n{first}{more}\n"
-                "Find which plugin, include or stale file put the text there, remove it and build again.")
-    return (f"secrecy-gate：构建后泄密扫描在输出中发现 {len(hits)} 处问题，已删除输出目录 {site_dir}：\n"
-            f"{first}{more}\n请查明是哪个插件、引入文件或旧文件带入了这些内容，处理后重新构建。")
+                f"{site_dir} was removed (第二条):\n{first}{more}\n{LEAK_FIX_EN}")
+    return (f"secrecy-gate：构建后泄密扫描在输出中发现 {len(hits)} 处问题（第二条），已删除输出目录 {site_dir}：\n"
+            f"{first}{more}\n{LEAK_FIX_ZH}")

@@ -30,8 +30,10 @@ from ..review.gate import SiteReview, is_page
 from ..review.secrets import SHORTEST_KEPT, secret_points
 from ..scanners import LeakHit, LeakScanner, needles_from_text
 from ..scanners.encodings import SNIFF_BYTES, source_text
-from ..scanners.leakscan import (UNSCANNABLE, as_corpus, drop_found_in, projected_needles,
-                                 reversed_needles)
+from ..scanners.leakscan import (SECRET_LABEL, UNSCANNABLE, Corpus, as_corpus, drop_found_in,
+                                 is_common, projected_needles, reversed_needles)
+from .public import PublicFiles, approved_texts
+from ..review.inputs import package_names
 from ..core.schema import vocabulary
 
 # The most of one withheld file read for needles; a longer one gives the needles of its
@@ -112,11 +114,15 @@ def unpublished_files(review: SiteReview, docs_dir: Path,
 
 
 def scanner_inputs(review: SiteReview, docs_dir: Path):
-    """(needle sources, published texts, allowed personal data): what the scanner is made of.
+    """(needle sources, published texts, allowed personal data, public sources): what the
+    scanner is made of.
 
     A needle source is ``(text, label, whole)``; ``whole`` keeps a short text
     (a title, a secret point) as one needle too; ``(text, label, whole, True)``
     is a 第九条 secret point.  A source whose text is None could not be read.
+    The public sources (``build.public``) are ``{"site": (theme, plugins,
+    extensions), "inputs": [(path, approved digest) …]}``, empty unless the
+    build inputs are approved.
     """
     # Fixed words of the record format and the catalogue are public whatever a page says.
     published_text: list[str] = [vocabulary(), column_headings()]
@@ -146,7 +152,7 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
         done.add(page.path)
     for point in secret_points(review.pages.values()):
         # Kept even where published text holds it: the review withholds such a page.
-        sources.append((point.text, f"第九条密点 redacted point in {point.page}", True, True))
+        sources.append((point.text, f"{SECRET_LABEL} redacted point in {point.page}", True, True))
     for path, result in review.files.items():
         if not result.published and not is_page(path):
             sources.append((*_source(docs_dir / path, f"未发布文件 withheld file {path}"), False))
@@ -161,7 +167,9 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
         sources.append((*_source(docs_dir / path, f"{kind} {path}", page=page), False))
     for path in unlisted:
         sources.append((None, f"未发布目录 directory {path}", False))
-    return sources, published_text, allowed_pii
+    public = ({"site": review.public_packages, "inputs": list(review.public_inputs)}
+              if review.public_packages is not None else {})
+    return sources, published_text, allowed_pii, public
 
 
 @dataclass
@@ -181,29 +189,50 @@ class NeedleSummary:
     needles: int = 0
     reversed: int = 0
     projected: int = 0
+    # Fragments not looked for: too common (``is_common``), or held by an installed package
+    # or an approved input (``build.public``).
+    common: int = 0
+    public: int = 0
+    packages: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"withheld_sources_with_needles": len(self.with_needles),
                 "withheld_sources_without_needles": self.without_needles,
                 "unreadable": self.unreadable, "secret_points": self.secret_points,
                 "needles": self.needles, "reversed_needles": self.reversed,
-                "projected_needles": self.projected}
+                "projected_needles": self.projected, "common_fragments": self.common,
+                "public_fragments": self.public, "public_packages": self.packages}
 
 
-def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
-    """The scanner: needles of every source, minus those published text also holds.
+def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> LeakScanner:
+    """The scanner: needles of every source, minus those that prove nothing when found.
+
+    A fragment is not looked for when
+
+    * it is common (``is_common``: ASCII only, under 16 characters — ``function``);
+    * published text holds it (the published pages, the approved configuration's
+      strings, published file names), or an installed package of the site's
+      theme, plugins or Markdown extensions does (``build.public``);
+    * an approved build input (a ``custom_dir`` override, a hook, an ``assets:``
+      file) holds it and it is not prose (``is_prose``): code shared by an
+      override and a withheld page proves nothing, but a withheld sentence in
+      an override is still a leak, whoever approved the override.
 
     A source ``(text, label, whole, True)`` is a 第九条 secret point: its needles
     (of ``SHORTEST_KEPT`` characters or more) are dropped only for the record
-    format's fixed words, never because a published page holds them
-    (``review/secrets.py`` withholds such a page).  Each kept needle is also
-    looked for backwards (``reversed_needles``) and by its ideographs alone
-    (``projected_needles``), each dropped in turn where published text holds
-    it so — secret points too.  The scanner's ``summary`` says which sources gave needles; a
-    source that could not be read is a hit of every scan (fail closed).
+    format's fixed words and for what an installed package holds, never
+    because a published page holds them (``review/secrets.py`` withholds such
+    a page).  Each kept needle is also looked for backwards
+    (``reversed_needles``) and by its ideographs alone (``projected_needles``),
+    each dropped in turn where published text or a package holds it so —
+    secret points too.  The scanner's ``summary`` says which sources gave
+    needles; a source that could not be read is a hit of every scan (fail
+    closed).  Output files that copy a package file byte for byte are not
+    scanned.
     """
     candidates: dict[str, str] = {}
     secret: dict[str, str] = {}
+    prose: set[str] = set()
     by_label: dict[str, set[str]] = {}
     problems: list[LeakHit] = []
     summary = NeedleSummary()
@@ -217,23 +246,39 @@ def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
                                     "cannot be read, so its text cannot be looked for", "", "第二条"))
             continue
         mine = by_label.setdefault(label, set())
-        for n in needles_from_text(text, whole=whole):
+        for n in needles_from_text(text, whole=whole, prose=prose):
             kept_anyway = keep and keep[0] and len(n) >= SHORTEST_KEPT
             (secret if kept_anyway else candidates).setdefault(n, label)
             mine.add(n)
+    public = public or {}
+    names = list(public.get("packages") or [])
+    if public.get("site"):
+        names += package_names(*public["site"])
+    packages = PublicFiles(names)
+    summary.packages = list(packages.names)
+    package_text = Corpus("\x00".join(packages.texts()))
+    input_text = Corpus("\x00".join(approved_texts(public.get("inputs") or [])))
     fixed = [vocabulary(), column_headings()]
     published_text = as_corpus(published_text)  # once, for the three needle forms
-    kept = {n: candidates[n] for n in drop_found_in(list(candidates), published_text)}
-    kept_secret = {n: secret[n] for n in drop_found_in(list(secret), fixed)}
+    public_text = Corpus("\x00".join(t for t in (published_text, package_text) if t))
+    common = {n for n in candidates if is_common(n)}
+    summary.common = len(common)
+    kept = {n: candidates[n] for n in drop_found_in([n for n in candidates if n not in common],
+                                                     public_text)}
+    shared = set(drop_found_in([n for n in kept if n not in prose], input_text))
+    kept = {n: label for n, label in kept.items() if n in prose or n in shared}
+    kept_secret = {n: secret[n] for n in drop_found_in(drop_found_in(list(secret), fixed),
+                                                       package_text)}
+    summary.public = len(candidates) - len(common) - len(kept) + len(secret) - len(kept_secret)
     needles = {**kept, **kept_secret}
     # Backwards and by its ideographs alone, a secret point is dropped where published text
     # holds it so, like any other needle: the review withholds a page holding the point
     # itself, not one holding it reversed or with other characters between.
-    backwards = reversed_needles(needles, published_text)
+    backwards = reversed_needles(needles, public_text)
     backwards = {n: label for n, label in backwards.items() if n not in needles}
-    projected = projected_needles({**needles, **reversed_needles(needles)}, published_text)
+    projected = projected_needles({**needles, **reversed_needles(needles)}, public_text)
     for label, mine in by_label.items():
-        if label.startswith("第九条密点"):
+        if label.startswith(SECRET_LABEL):
             continue
         (summary.with_needles if any(n in needles for n in mine)
          else summary.without_needles).append(label)
@@ -241,7 +286,8 @@ def scanner_from_inputs(sources, published_text, allowed_pii) -> LeakScanner:
     summary.needles, summary.reversed, summary.projected = (len(needles), len(backwards),
                                                             len(projected))
     scanner = LeakScanner({**needles, **backwards}, allowed_pii=allowed_pii, projected=projected,
-                          problems=problems)
+                          problems=problems, reveal=True,
+                          public_files=packages if packages.names else None)
     scanner.summary = summary
     return scanner
 

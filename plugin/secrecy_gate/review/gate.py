@@ -165,6 +165,11 @@ class SiteReview:
     # Every string of the approved configuration (site name, copyright, nav titles, extra …):
     # public text, which the leak scan does not mistake for a withheld page's.
     site_text: str = ""
+    # Set only when the build inputs are approved (``build.public``): the site's theme, plugins
+    # and Markdown extensions by name (``inputs.site_packages``), and (path, approved digest)
+    # of the approved inputs whose text a build may show.
+    public_packages: tuple | None = None
+    public_inputs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def site_problem(self) -> Finding | None:
@@ -566,7 +571,8 @@ class Gate:
                 # Nav titles are judged against every page's title: read the others' too, so
                 # that `check PAGE` judges the inputs as the build does.
                 titles.update(self._titles(set(review.pages)))
-            current = inputs.site_inputs(site_config, options, titles)
+            items = inputs.collect(site_config, options, titles)
+            current = {p: i.digest for p, i in items.items()}
             state = trust.record_approval(review.history, review.trust, self.config.inputs_record)
             recorded = state.error if state.error is not None else state.recorded
             findings = inputs.inputs_findings(recorded, current, shown)
@@ -579,6 +585,11 @@ class Gate:
             published = {p.path for p in review.published()} | {
                 f.path for f in review.files.values() if f.published}
             review.site_text = inputs.config_text(site_config, published)
+            try:
+                review.public_packages = inputs.site_packages(site_config)
+                review.public_inputs = inputs.public_input_files(items, inputs._base(site_config))
+            except Exception:  # noqa: BLE001 - nothing counts as public: more needles, not fewer
+                review.public_packages, review.public_inputs = None, []
             return
         review.site_findings.extend(findings)
         for page in review.pages.values():

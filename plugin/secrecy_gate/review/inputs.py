@@ -51,6 +51,8 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import hashlib
+import importlib.metadata
+import importlib.util
 import io
 import json
 import math
@@ -59,7 +61,7 @@ import posixpath
 import re
 import tempfile
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -992,9 +994,125 @@ def review_inputs(config, options, page_titles: Mapping[str, str],
     return result
 
 
+# -- what is public besides the pages (the leak scan, ``build.public``) -------------------
+
+# Input kinds whose files hold text a build may show.  Not the gate's registers (the
+# lexicon lists sensitive words), requirements or .gitattributes.
+PUBLIC_INPUT_KINDS = frozenset({"theme", "hook", "hook-module", "module", "plugin-file",
+                                "local-package", "asset"})
+
+
+def _top_level_dir(module: str) -> str | None:
+    """The directory of ``module``'s top-level package, found without importing anything."""
+    top = module.split(".")[0].strip()
+    if not top:
+        return None
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        locations = list(spec.submodule_search_locations)
+        return locations[0] if len(locations) == 1 else None
+    return None  # a single-file module: its strings are code, not copied files
+
+
+def _theme_parents(theme_dir: str) -> list[str]:
+    """``extends:`` of a theme's mkdocs_theme.yml (read safely), if any."""
+    import yaml
+    try:
+        with open(os.path.join(theme_dir, "mkdocs_theme.yml"), encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    parent = data.get("extends") if isinstance(data, dict) else None
+    return [parent] if isinstance(parent, str) else []
+
+
+def _entry_point_dist(eps, group: str, name: str) -> tuple[str | None, str | None]:
+    """(module, distribution name) of an entry point, found without importing it."""
+    try:
+        for ep in eps.select(group=group, name=name):
+            dist = getattr(ep, "dist", None)
+            return ep.value.split(":")[0], (dist.metadata["Name"] if dist is not None else None)
+    except Exception:  # noqa: BLE001 - broken metadata: that package counts for nothing
+        pass
+    return None, None
+
+
+def package_names(theme: str | None, plugins: Iterable[str],
+                  extensions: Iterable[str]) -> list[str]:
+    """The installed distributions of the site's theme, plugins and Markdown extensions.
+
+    Resolved by name through the packages' entry points (``mkdocs.themes``,
+    ``mkdocs.plugins``) and, for an extension, the distribution that installed
+    its top-level module — nothing is imported.  MkDocs itself is always
+    included (its default themes, search plugin and sitemap template).  Only
+    the files each distribution's installed ``RECORD`` lists, with the digest
+    it records, count as its files (``build.public``): a file added to or
+    changed in a package directory afterwards (a virtual environment inside
+    the repository, say) counts for nothing.
+    """
+    names: list[str] = ["mkdocs"]
+    try:
+        eps = importlib.metadata.entry_points()  # one pass over the installed distributions
+    except Exception:  # noqa: BLE001
+        return names
+    themes = [theme or "mkdocs"]
+    seen_themes: set[str] = set()
+    while themes:
+        name = themes.pop()
+        if name in seen_themes:
+            continue
+        seen_themes.add(name)
+        module, dist = _entry_point_dist(eps, "mkdocs.themes", name)
+        if dist:
+            names.append(dist)
+        top = _top_level_dir(module) if module else None
+        if top:
+            themes.extend(_theme_parents(os.path.join(top, *module.split(".")[1:])))
+    for name in plugins:
+        _, dist = _entry_point_dist(eps, "mkdocs.plugins", str(name))
+        if dist:
+            names.append(dist)
+    extensions = list(extensions)
+    try:
+        by_module = importlib.metadata.packages_distributions() if extensions else {}
+    except Exception:  # noqa: BLE001
+        by_module = {}
+    for name in extensions:
+        name = str(name)
+        # MkDocs' short names ("admonition") are Python-Markdown's own extensions.
+        top = name.split(".")[0] if "." in name else "markdown"
+        names.extend(by_module.get(top, [])[:1])
+    return sorted(set(names), key=str.lower)
+
+
+def site_packages(config) -> tuple:
+    """(theme, plugins, Markdown extensions) of a site configuration (MkDocs' own, or
+    ``core.siteconfig``'s), by name: ``package_names`` resolves them where the scan runs."""
+    theme = getattr(getattr(config, "theme", None), "name", None)
+    plugins = [str(n) for n in (config["plugins"] or {}).keys()] if config["plugins"] else []
+    extensions = [e for e in (config["markdown_extensions"] or []) if isinstance(e, str)]
+    return (theme if isinstance(theme, str) else None, plugins, extensions)
+
+
+def public_input_files(items: Mapping[str, object], base: str) -> list[tuple[str, str]]:
+    """(absolute path, approved digest) of the approved inputs whose text is public.
+
+    ``items`` is ``review.inputs.collect``'s path → Input of an approved record.
+    """
+    return sorted((os.path.join(base, *path.split("/")), item.digest)
+                  for path, item in items.items() if item.kind in PUBLIC_INPUT_KINDS)
+
+
+
 __all__ = [
     "ARTICLE", "Input", "InputChange", "InputsError", "InputsReview", "RecordError", "RecordMissing",
     "WriteResult", "collect", "compare", "inputs_findings", "load_config_yaml", "load_record",
-    "nav_titles", "page_titles", "record_digest", "record_path", "review_inputs",
+    "nav_titles", "package_names", "page_titles", "public_input_files", "record_digest",
+    "record_path", "review_inputs", "site_packages",
     "site_inputs", "write_record",
 ]

@@ -28,8 +28,10 @@ needles in UTF-8, GB18030 and UTF-16.  What cannot be read (a compressed format 
 decoder, a file over the limits, an unreadable file) is reported as
 ``unscannable``: the scan fails closed.
 
-Messages mask what they found (``mask``): a leak report must not itself
-leak.
+A hit of a withheld page's text says what was matched and where (line and
+column of the file, or the form it was only found in after decoding): the
+build log is internal, and a maintainer must be able to tell a real leak from
+ordinary text.  第九条 secret points and personal data stay masked (``mask``).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ import stat
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import ahocorasick
@@ -64,6 +66,8 @@ __all__ = ["LeakScanner", "LeakHit", "needles_from_text", "plain_text", "squash"
 
 LEAKED_TEXT = "leaked-text"
 UNSCANNABLE = "unscannable"
+# How the labels of 第九条 secret points begin (``build.verify``): never shown unmasked.
+SECRET_LABEL = "第九条密点"
 
 # Limits that keep a hostile or broken output directory from exhausting memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -92,7 +96,11 @@ class LeakHit:
     ``internal-marker``, ``resident-id``, ``bank-card``, ``mobile``) or
     ``unscannable``.  ``label`` says whose text it is (the needle's label) or
     what was found; ``matched`` is masked; ``line`` is given for plain-text
-    files only.
+    files only.  For a withheld page's text, ``text`` is the needle itself
+    (whitespace removed) and ``position`` where it is in the file (``12:5``,
+    line and column, ``byte N`` in a binary file, ``解码后 decoded`` when only an
+    undone encoding holds it); both stay empty for a
+    第九条 secret point, which is only ever shown masked.
     """
 
     path: str
@@ -101,10 +109,14 @@ class LeakHit:
     matched: str
     article: str = ""
     line: int | None = None
+    text: str = ""
+    position: str = ""
 
     def render(self) -> str:
         where = self.path + (f":{self.line}" if self.line else "")
-        return f"{where}: {self.kind}: {self.label} [{self.matched}] ({self.article})"
+        shown = f"“{self.text}”" if self.text else f"[{self.matched}]"
+        at = f" 位置 at {self.position}" if self.position else ""
+        return f"{where}: {self.kind}: {self.label} {shown}{at} ({self.article})"
 
 
 # -- text forms ----------------------------------------------------------------
@@ -396,6 +408,42 @@ def _distinctive(fragment: str, *, short: bool = False) -> bool:
     return cjk >= 4 or latin >= 6
 
 
+# An ASCII-only needle shorter than this is not evidence of anything (``is_common``).
+COMMON_ASCII_LEN = 16
+# English prose: three words or more, none of the characters code is written with.
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_CODE_CHARS = re.compile(r"[(){}\[\]<>=;\"'`$\\/_@#^~|+*&%]")
+
+
+def is_common(needle: str) -> bool:
+    """Whether a needle is too common to be evidence: ASCII only, fewer than 16 characters.
+
+    Measured on MkDocs' and Material's own files: ``function``, ``undefined``,
+    ``JavaScript``, ``See https``, ``print(i)``, ``return None`` … occur in
+    minified scripts, style sheets and search engines by the dozen, and any
+    page about code has them in tables and lists.  Fifteen ASCII characters
+    are at most two or three words or one identifier; a withheld page's
+    distinctive text is its Chinese sentences (any needle with an ideograph
+    is kept), its English sentences (sixteen characters and more without
+    spaces) and its numbers (personal data has its own scanner, ``find_pii``).
+    """
+    return len(needle) < COMMON_ASCII_LEN and needle.isascii()
+
+
+def is_prose(fragment: str) -> bool:
+    """Whether a fragment (normalised, whitespace kept) is a sentence rather than code.
+
+    Four ideographs or more, or three English words or more without any of
+    the characters code is written with.  Prose of a withheld page is
+    dropped from the needles only where a published page or an installed
+    package holds it, never because an approved override or hook does: an
+    editor could have put it there to launder it.
+    """
+    if cjk_count(fragment) >= 4:
+        return True
+    return len(_WORD.findall(fragment)) >= 3 and not _CODE_CHARS.search(fragment)
+
+
 def _chunks(fragment: str, min_len: int) -> list[str]:
     if len(fragment) <= 2 * _CHUNK:
         return [fragment]
@@ -423,7 +471,8 @@ def _as_corpus(exclude: str | Iterable[str]) -> str:
 
 
 def needles_from_text(text: str, min_len: int = DEFAULT_MIN_LEN, *,
-                      exclude: str | Iterable[str] = (), whole: bool = False) -> list[str]:
+                      exclude: str | Iterable[str] = (), whole: bool = False,
+                      prose: set[str] | None = None) -> list[str]:
     """The distinctive fragments of a withheld page or secret point to look for (第二条, 第九条).
 
     Markdown syntax is removed, each line is cut at sentence and clause
@@ -435,28 +484,33 @@ def needles_from_text(text: str, min_len: int = DEFAULT_MIN_LEN, *,
     point) the whole text is kept too when it has at least 2 CJK characters
     or 4 other letters/digits.  Fragments that also occur in ``exclude`` —
     the published pages' text, which the caller passes — are dropped, since
-    finding them proves nothing.
+    finding them proves nothing.  ``prose``, when given, receives the
+    needles that come from a sentence (``is_prose``; the whole text with
+    ``whole=True``).
     """
     candidates: list[str] = []
     seen: set[str] = set()
 
-    def keep(frag: str) -> None:
+    def keep(frag: str, is_prose_: bool) -> None:
         if frag and frag not in seen:
             seen.add(frag)
             candidates.append(frag)
+        if is_prose_ and prose is not None:
+            prose.add(frag)
 
     lines = plain_text(text)
     if whole:
         all_text = squash("".join(lines))
         if all_text and _distinctive(all_text, short=True):
             for piece in _chunks(all_text, min_len):
-                keep(piece)
+                keep(piece, True)
     for line in lines:
-        for frag in _CLAUSE.split(normalise(line)):
-            frag = _WS.sub("", frag)
+        for raw in _CLAUSE.split(normalise(line)):
+            frag = _WS.sub("", raw)
             if len(frag) >= min_len and _distinctive(frag):
+                sentence = prose is not None and is_prose(raw)
                 for piece in _chunks(frag, min_len):
-                    keep(piece)
+                    keep(piece, sentence)
     return drop_found_in(candidates, exclude)
 
 
@@ -531,6 +585,68 @@ def projected_needles(needles: Mapping[str, str],
     return {c: out[c] for i, c in enumerate(keys) if i not in found}
 
 
+# -- where a hit is ----------------------------------------------------------------
+
+_HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+_U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+# The needle is in the file only encoded (percent-encoding, base64, escapes …): no place to show.
+DECODED_ONLY = "解码后 decoded"
+
+
+def _line_col(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+def locate(data: bytes, needle: str) -> str:
+    """Where ``needle`` (normalised, whitespace removed) is in a file: ``line:column``.
+
+    Looked for in the file's text as it is, then normalised, HTML-unescaped
+    and with JSON ``\\uXXXX`` escapes undone (none of these adds or removes a
+    line, so the line is the file's); whitespace may separate its characters,
+    and an all-Han needle may have other characters between its ideographs
+    (the CJK projection).  In a binary file: the byte offset.  Otherwise the
+    needle was found only after a decoding this cannot show in place.
+    """
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)[:MAX_DECOMPRESSED_BYTES]
+        except (OSError, EOFError):
+            return DECODED_ONLY
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+    elif b"\x00" in data[:8192]:
+        for codec in _BINARY_CODECS:
+            try:
+                at = data.find(needle.encode(codec))
+            except UnicodeError:
+                continue
+            if at >= 0:
+                return f"字节 byte {at} ({codec})"
+        return DECODED_ONLY
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = bytes_text(data)
+    gap = r"\s*"
+    patterns = [gap.join(map(re.escape, needle))]
+    if _HAN_ONLY.match(needle):
+        patterns.append(r"[^\u3400-\u9fff]{0,16}?".join(map(re.escape, needle)))
+    forms = [(text, ""), (lambda: normalise(text), ""),
+             (lambda: html.unescape(text), "（HTML 实体解码后 after HTML unescaping）"),
+             (lambda: _U_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text),
+              "（\\u 转义解码后 after \\u unescaping）")]
+    for pattern in patterns:
+        rx = re.compile(pattern)
+        for form, note in forms:
+            form = form() if callable(form) else form
+            m = rx.search(form)
+            if m:
+                return _line_col(form, m.start()) + note
+    return DECODED_ONLY
+
+
 # -- the scanner ---------------------------------------------------------------
 
 _HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
@@ -573,12 +689,21 @@ class LeakScanner:
     site-wide list of ``pii_allowed`` values; ``markings``/``pii`` switch
     those checks.  ``problems`` are reported by every ``scan_dir`` (a
     withheld file that could not be read: the scan fails closed).
+    ``reveal``: a hit gives the needle and its position (``LeakHit.text``,
+    ``position``), except for labels of 第九条 secret points (``SECRET_LABEL``).
+    ``public_files``: output files equal to one of them are not scanned.
     """
 
     def __init__(self, needles: Mapping[str, str], *, allowed_pii: Iterable[str] = (),
                  markings: bool = True, pii: bool = True, min_len: int = DEFAULT_MIN_LEN,
-                 projected: Mapping[str, str] | None = None, problems: Iterable[LeakHit] = ()):
+                 projected: Mapping[str, str] | None = None, problems: Iterable[LeakHit] = (),
+                 reveal: bool = False, public_files=None):
         self.allowed_pii = list(allowed_pii)
+        # Say what a withheld page's needle matched, and where (never a secret point's).
+        self.reveal = reveal
+        # ``build.public.PublicFiles``: output files that copy an installed package's file
+        # byte for byte are public code, not scanned.
+        self.public_files = public_files
         self._allowed = sorted({canonical(a) for a in self.allowed_pii if a})
         self._already: dict[str, bytes] = {}
         self.check_markings = markings
@@ -673,8 +798,12 @@ class LeakScanner:
         for _, i in matches:
             if readable or not labels[i][2]:
                 found.add(i)
-        return [LeakHit(path, LEAKED_TEXT, labels[i][1], mask(labels[i][0]), "第二条、第九条")
+        return [LeakHit(path, LEAKED_TEXT, labels[i][1], mask(labels[i][0]), "第二条、第九条",
+                        text=labels[i][0] if self._reveals(labels[i][1]) else "")
                 for i in sorted(found)]
+
+    def _reveals(self, label: str) -> bool:
+        return self.reveal and SECRET_LABEL not in label
 
     def _projected_hits(self, path: str, texts: Iterable[str]) -> list[LeakHit]:
         """Han-only needles in the CJK projection of texts a reader sees (already normalised)."""
@@ -772,6 +901,15 @@ class LeakScanner:
     def scan_bytes(self, path: str, data: bytes, name: str | None = None,
                    depth: int = 0) -> list[LeakHit]:
         """Scan one file's bytes (decompressing and unpacking as needed)."""
+        hits = self._scan_bytes(path, data, name, depth)
+        if name != "data:" and any(h.text and not h.position and h.path == path for h in hits):
+            # Only for hits (rare): where in this file's own text the needle is.
+            hits = [replace(h, position=locate(data, h.text))
+                    if h.text and not h.position and h.path == path else h for h in hits]
+        return hits
+
+    def _scan_bytes(self, path: str, data: bytes, name: str | None = None,
+                    depth: int = 0) -> list[LeakHit]:
         name = name or path
         if data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
             raw = io.BytesIO(data)
@@ -851,6 +989,8 @@ class LeakScanner:
             return [LeakHit(rel, UNSCANNABLE, f"cannot read: {exc}", "", "第二条")]
         if seen is not None and seen == content_digest(data):
             return []  # scanned as it was written, and unchanged since
+        if self.public_files is not None and self.public_files.holds(data):
+            return []  # a copy of an installed theme's or plugin's own file: public code
         return self.scan_bytes(rel, data)
 
     def _scan_files(self, root: Path, rels: list[str]) -> list[LeakHit]:
