@@ -304,13 +304,14 @@ def site_message(findings: list[Finding], lang: str = "zh") -> str:
 LEAK_FIX_ZH = ("每处给出文件:行:列、命中的文字和它出自哪个未发布页面。请查明是哪个插件、钩子、主题覆盖、"
                "引入文件或旧文件把它带入了输出，去除后重新构建；若该页面本应公开，请先完成其保密审查"
                "（第十条）。只有已发布页面、已安装的主题与插件自带的文件，以及（代码片段）经批准的构建输入"
-               "中也有的文字才不算泄密（见文档“泄密扫描”一节）。")
+               "中也有的文字才不算泄密（见 docs/build.md 的“What counts as evidence of a leak”一节）。")
 LEAK_FIX_EN = ("Each hit gives file:line:column, the text matched and the withheld page it comes "
                "from. Find which plugin, hook, theme override, include or stale file put it into the "
                "output, remove it and build again; if the page should be public, complete its "
                "review first (第十条). Only text that a published page, the installed theme's and "
                "plugins' own files or (for code fragments) an approved build input also hold is "
-               "not taken for a leak (see the documentation's leak-scan section).")
+               "not taken for a leak (see docs/build.md, section “What counts as evidence of a "
+               "leak”).")
 
 
 def leak_message(hits, site_dir, lang: str = "zh") -> str:
