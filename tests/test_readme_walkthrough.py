@@ -318,6 +318,7 @@ def test_the_walkthrough_made_one_commit_per_reviewer_and_left_the_drafts_in_rev
     assert out.count("10 个页面，一次提交") == 4
     # `secrecy-gate status` (the walkthrough's last command) shows what is left.
     assert "共 13 页：草稿 3，已发布 10" in out
+    assert out.count("填写 review.classification 等 9 个字段") == 3  # the three drafts, adopted only
     # Each page's own Material front matter survived adopt, attachments and four signatures.
     text = (repo / "docs" / "guide" / "tree.md").read_text(encoding="utf-8")
     assert text.startswith("---\ntitle: 二叉树\nicon: material/book-open-variant\n"
