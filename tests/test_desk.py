@@ -334,3 +334,21 @@ def test_long_term_and_unparseable_periods():
         with pytest.raises(PeriodUnparseable):
             parse_period(bad)
 
+
+
+def test_status_of_a_blank_adopted_record_names_the_first_field_and_how_many(make_site):
+    """A page fresh from `secrecy-gate adopt` has nine empty fields: status says so, in the
+    record's order, instead of sending the editor back once per field; one empty field is
+    named as before."""
+    site = make_site()
+    site.write("old.md", "# 旧页面\n\n正文。\n")
+    site.write("one.md", page("# 一个空字段\n\n正文。\n").replace("reason: ", "reason: ''  # ", 1))
+    assert run(site, "editor", "adopt", "--agency", "wuwei-gov-office", str(site.docs / "old.md")).exit_code == 0
+    site.commit_all("adopt")
+    rows = {r["page"]: r for r in json.loads(
+        run(site, "editor", "status", "--format", "json", "--today", TODAY).output)}
+    assert rows["old.md"]["state"] == "draft"
+    assert rows["old.md"]["actions"][0]["label"].startswith("填写 review.classification 等 9 个字段")
+    assert rows["one.md"]["actions"][0]["label"] == "填写 review.reason"
+    en = run(site, "editor", "status", "--lang", "en", "--today", TODAY).output
+    assert "fill in review.classification and 8 more field(s)" in en

@@ -393,6 +393,24 @@ def _fix_action(code: str, finding: Finding) -> Action:
     return Action(code, Text(finding.fix_zh or finding.message_zh, finding.fix_en or finding.message_en))
 
 
+FIELD_CODES = ("record.empty-field", "record.missing-field")
+
+
+def _complete_action(incomplete: list[Finding]) -> Action:
+    """What to fill in on a draft.  A blank record (``secrecy-gate adopt``) has nine empty
+    fields; naming only the first would send the editor back after each one, so the
+    action says how many there are and where all of them are listed."""
+    fields = list(dict.fromkeys(f.field for f in incomplete if f.code in FIELD_CODES and f.field))
+    first = ("review.classification", "review.disclosure", "review.basis", "review.reason")
+    fields.sort(key=lambda f: first.index(f) if f in first else len(first))  # the record's order
+    if len(fields) < 2:
+        return _fix_action("complete", incomplete[0])
+    return Action("complete", Text(
+        f"填写 {fields[0]} 等 {len(fields)} 个字段（第五条、第八条；secrecy-gate check 页面 逐项列出）",
+        f"fill in {fields[0]} and {len(fields) - 1} more field(s) (第五条, 第八条; "
+        f"`secrecy-gate check PAGE` lists them all)"))
+
+
 def classify(page: PageResult, roster: Roster | None, history: History | None,
              repo_path: str | None) -> QueueRow:
     """The page's place in the procedure (第十条 to 第十二条) and what comes next.
@@ -406,7 +424,7 @@ def classify(page: PageResult, roster: Roster | None, history: History | None,
     incomplete = [f for f in withholding if f.code.startswith(INCOMPLETE_CODES)]
     if incomplete:
         row.state, row.reason = State.DRAFT, incomplete[0]
-        row.actions = [_fix_action("complete", incomplete[0])]
+        row.actions = [_complete_action(incomplete)]
         return row
     rec = page.record
     if rec is None or roster is None:  # the roster, git or the reader failed: shown as withheld
