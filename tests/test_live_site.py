@@ -74,14 +74,18 @@ def test_ci_installs_material_and_the_sites_extensions(tmp_path):
     assert line.split()[2:] == ["mkdocs-secrecy-gate", "mkdocs-material", "pymdown-extensions"]
     assert "TODO" not in install  # everything the site uses was found
     assert "--strict" not in yaml.safe_load(text)["jobs"]["build"]["steps"][3]["run"]
-    # The verification job still installs nothing from the repository.
+    # The verification job installs the same packages by name — their own files are public
+    # text to verify-site as to the build — and still nothing from the repository.
     verify = " ".join(s.get("run", "") for s in yaml.safe_load(text)["jobs"]["verify"]["steps"])
-    assert "mkdocs-material" not in verify
+    assert "pip install mkdocs-secrecy-gate mkdocs-material pymdown-extensions" in verify
+    assert "requirements.txt" not in verify
 
     gl = make_site(tmp_path / "gl", MATERIAL_YML + "strict: true\n")
     run("init", "--site", str(gl), "--ci", "gitlab")
     job = yaml.safe_load((gl / ".gitlab-ci.yml").read_text(encoding="utf-8"))["secrecy-gate-build"]
     assert "pip install mkdocs-secrecy-gate mkdocs-material pymdown-extensions" in job["script"]
+    verify = yaml.safe_load((gl / ".gitlab-ci.yml").read_text(encoding="utf-8"))["secrecy-gate-verify"]
+    assert "pip install mkdocs-secrecy-gate mkdocs-material pymdown-extensions" in verify["script"]
     assert "strict: true" in (gl / ".gitlab-ci.yml").read_text(encoding="utf-8")
 
 

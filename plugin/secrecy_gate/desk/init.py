@@ -368,6 +368,8 @@ def _dump(y: YAML, data) -> str:
 
 _INSTALL = {"github": ("          pip install mkdocs-secrecy-gate\n", "          "),
             "gitlab": ("    - pip install mkdocs-secrecy-gate\n", "    ")}
+_VERIFY_INSTALL = {"github": "        run: pip install mkdocs-secrecy-gate\n",
+                   "gitlab": "    - pip install mkdocs-secrecy-gate  # nothing from the repository\n"}
 _STRICT_NOTE = "# Add --strict once `mkdocs build --strict` passes locally: then any warning fails the build.\n"
 
 
@@ -397,6 +399,12 @@ def ci_text(kind: str, subdir: str | None = None, deps: SiteDeps | None = None) 
     site has it; for a site below the repository's top, run in its directory."""
     text = template("github-actions.yml" if kind == "github" else "gitlab-ci.yml")
     text = text.replace(_INSTALL[kind][0], _install_lines(kind, deps), 1)
+    if deps is not None and deps.packages:
+        # The verification knows the theme's and plugins' own files as public only where they
+        # are installed: the same packages by name (from PyPI, nothing from the repository).
+        verify = _VERIFY_INSTALL[kind]
+        text = text.replace(verify, verify.replace("mkdocs-secrecy-gate", " ".join(
+            ["mkdocs-secrecy-gate", *deps.packages]), 1), 1)
     if deps is not None and deps.strict:
         text = text.replace(_STRICT_NOTE, "# mkdocs.yml sets `strict: true`: any warning fails the build.\n", 1)
     if not subdir:
