@@ -438,7 +438,7 @@ def test_diff_since_the_last_valid_signature(site):
     site.sign("a.md", "originator_head")
     signed_at = head(site)
     same = run(site, "secrecy_office", "diff", str(site.docs / "a.md"))
-    assert "last valid signature: 李科长（originator_head" in same.output
+    assert "last valid signature: 李科长（originator_head" in same.output  # not a signer yet
     assert signed_at[:10] in same.output and "unchanged since then (same digest)" in same.output
     # An editor changes the body, a signed field and the attachments …
     site.write("img.png", b"\x89PNG-diff")
@@ -453,10 +453,10 @@ def test_diff_since_the_last_valid_signature(site):
     # is not the last valid one.
     site.add_entry("a.md", {"step": "originator", "name": "王起草", "date": TODAY,
                             "opinion": "主动公开"}, index=0)
-    result = run(site, "originator", "diff", str(p))
+    result = run(site, "originator_head", "diff", str(p))
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "last valid signature: 李科长（originator_head" in out and signed_at[:10] in out
+    assert "the version you last validly signed: 李科长（originator_head" in out and signed_at[:10] in out
     assert "- review.reason: \"本机关制定的规范性文件，应当主动公开\"" in out
     assert "+ review.reason: \"修改后的理由\"" in out
     assert "+ img.png  sha256:" + hashlib.sha256(b"\x89PNG-diff").hexdigest() in out
@@ -468,6 +468,18 @@ def test_diff_since_the_last_valid_signature(site):
     site.commit_all("撤销代签")
     assert run(site, "originator", "sign", str(p), "--step", "originator",
                "--opinion", "主动公开").exit_code == 0
+    # The re-review starts with the drafter; the head of the agency is still shown what
+    # changed since their own signature, not "unchanged" since the drafter's (red team).
     after = run(site, "originator_head", "diff", str(p))
-    assert "last valid signature: 王起草（originator" in after.output
-    assert "unchanged since then" in after.output
+    assert "the version you last validly signed: 李科长（originator_head" in after.output
+    assert "unchanged since then" not in after.output and "+改过的第一段。" in after.output
+    assert "unchanged since then" in run(site, "originator", "diff", str(p)).output
+    # Someone who never signed the page compares with the last version all four steps
+    # approved, once there is one.
+    for step in ("originator_head", "secrecy_office", "leader"):
+        site.sign("a.md", step)
+    p.write_text(p.read_text(encoding="utf-8").replace("改过的第一段", "第三次的第一段"), encoding="utf-8")
+    site.commit_all("再改")
+    other = run(site, "editor", "diff", str(p))
+    assert "the version last approved in all four steps" in other.output, other.output
+    assert "+第三次的第一段。" in other.output

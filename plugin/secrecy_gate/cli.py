@@ -22,7 +22,8 @@ from .desk import sweep as sweep_mod
 from .review.gate import Gate, GateConfig, SiteReview, is_page, published_files
 from .core.findings import Severity
 from .core.schema import STEPS, page_schema
-from .desk.signing import SignError, consent as do_consent, git_author, sign_many as do_sign_many
+from .desk.signing import (SignError, consent as do_consent, git_author, git_author_ident,
+                           sign_many as do_sign_many)
 
 
 def _find_config(explicit: str | None) -> Path:
@@ -273,7 +274,17 @@ def diff_cmd(page, config_file):
                                    f"are valid:\n{why}")
     repo_path = history.repo_path(gc.docs_dir / rel)
     try:
-        approval = pagediff.last_valid_approval(history, chain.at, repo_path) if repo_path else None
+        # Compared with what the person running it last signed: a re-review starts with the
+        # drafter signing again, and each later step must see what changed since its own.
+        signer = None
+        try:
+            _, email, _ = git_author_ident(Path(page).resolve().parent)
+            person = review.roster.who_is(email) if review.roster is not None else None
+            signer = person.name if person is not None else None
+        except SignError:
+            pass  # no git identity: compared with the last approved version
+        approvals = pagediff.valid_approvals(history, chain.at, repo_path) if repo_path else []
+        approval, why = pagediff.baseline(approvals, signer)
         current = Path(page).read_bytes()
         try:
             d = pagediff.page_diff(approval, current, rel, page)
@@ -281,7 +292,7 @@ def diff_cmd(page, config_file):
             raise click.ClickException(f"无法读取页面 / cannot read the page: {exc}") from None
     finally:
         history.close()
-    click.echo("\n".join(pagediff.render(d, page)))
+    click.echo("\n".join(pagediff.render(d, page, why)))
 
 
 @main.command()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..core import frontmatter
 from ..core.digest import UNSIGNED_FIELDS, page_digest
+from ..core.schema import STEPS
 from ..history.entries import digest_of
 from ..history.gitaudit import NULL_SHA, Commit, History
 from ..review.gate import resolve
@@ -32,29 +33,53 @@ class Approval:
     raw: bytes  # the page as that commit left it
 
 
-def last_valid_approval(history: History, roster_at, repo_path: str) -> Approval | None:
-    """The newest valid entry of the page's history, with the version it approved."""
+def valid_approvals(history: History, roster_at, repo_path: str) -> list[Approval]:
+    """Every valid entry of the page's history, oldest first, with the version it approved."""
     blob_at = {ch.commit: ch.blob for ch in history.changes.get(repo_path, [])}
-    best: tuple[int, Commit, dict] | None = None
+    found: list[tuple[int, Commit, dict]] = []
     for key, commits in history.introductions(repo_path, exact=True).items():
         entry = dict(key)
         step = entry.get("step") or ("consent" if "agency" in entry else None)
         for c in commits:
-            if c.malformed or (best is not None and c.index >= best[0]):
+            if c.malformed:
                 continue
             roster = roster_at(c.sha)
             person = roster.person(entry.get("name", "")) if roster is not None else None
             if person is None or not roster.owns_email(person.name, c.email) or not person.may(step or ""):
                 continue
-            blob = blob_at.get(c.sha, NULL_SHA)
-            raw = history.blob_text(blob)
+            raw = history.blob_text(blob_at.get(c.sha, NULL_SHA))
             if raw is None or digest_of(raw) != entry.get("digest"):
                 continue
-            best = (c.index, c, entry)
-    if best is None:
-        return None
-    _, commit, entry = best
-    return Approval(commit, entry, history.blob_text(blob_at[commit.sha]))
+            found.append((c.index, c, entry))
+    found.sort(key=lambda t: t[0], reverse=True)  # ``index``: 0 is the newest commit
+    return [Approval(c, entry, history.blob_text(blob_at[c.sha])) for _, c, entry in found]
+
+
+def baseline(approvals: list[Approval], signer: str | None) -> tuple[Approval | None, str]:
+    """The version a signer must compare with, and why that one.
+
+    ``own``: the version the signer last validly signed — what *they* approved, whoever
+    signed since (a re-review starts with the drafter signing again, and the later steps
+    must still see what changed since their own signature).  ``approved``: otherwise the
+    newest version all four steps of 第十条 validly approved.  ``latest``: otherwise the
+    newest valid signature of anyone.
+    """
+    own = [a for a in approvals if signer and a.entry.get("name") == signer and a.entry.get("step")]
+    if own:
+        return own[-1], "own"
+    steps_by_digest: dict[str, set] = {}
+    for a in approvals:
+        steps_by_digest.setdefault(str(a.entry.get("digest")), set()).add(a.entry.get("step"))
+    complete = [a for a in approvals if set(STEPS) <= steps_by_digest[str(a.entry.get("digest"))]]
+    if complete:
+        return complete[-1], "approved"
+    return (approvals[-1], "latest") if approvals else (None, "none")
+
+
+def last_valid_approval(history: History, roster_at, repo_path: str) -> Approval | None:
+    """The newest valid entry of the page's history, with the version it approved."""
+    approvals = valid_approvals(history, roster_at, repo_path)
+    return approvals[-1] if approvals else None
 
 
 def _flatten(value, prefix: str, out: dict[str, str]) -> None:
@@ -129,14 +154,21 @@ def page_diff(approval: Approval | None, current: bytes, page: str, shown: str) 
     return PageDiff(approval, False, fields, atts, body)
 
 
-def render(d: PageDiff, shown: str) -> list[str]:
+_BASELINE = {
+    "own": "你上次有效签署的版本 / the version you last validly signed",
+    "approved": "最近一次四步审查全部有效通过的版本 / the version last approved in all four steps",
+    "latest": "最近一次有效签署 / last valid signature",
+}
+
+
+def render(d: PageDiff, shown: str, why: str = "latest") -> list[str]:
     if d.approval is None:
         return [f"{shown}: 本页还没有有效的签署，整页都是待审查的内容，请完整审阅（第十条） / "
                 "no valid signature yet: all of the page is to be reviewed, read it in full (第十条)"]
     a = d.approval
     e = a.entry
     who = f"{e.get('name')}（{e.get('step') or 'consent ' + str(e.get('agency'))}，{e.get('date')}）"
-    out = [f"{shown}: 最近一次有效签署 / last valid signature: {who}, "
+    out = [f"{shown}: 对照 / compared with {_BASELINE.get(why, _BASELINE['latest'])}: {who}, "
            f"commit {a.commit.sha[:10]} {a.commit.subject}".rstrip()]
     if d.unchanged:
         out.append("自该签署以来页面未变（内容摘要相同） / unchanged since then (same digest)")
