@@ -419,3 +419,23 @@ def test_markup_left_open_is_closed_at_its_end_and_still_scanned(unit):
     scanner = LeakScanner({"一段未发布页面的正文内容": "withheld page x.md"})
     assert scanner.scan_bytes("open.html", (data + "一段未发布页面的正文内容").encode()) is not None
     assert scanner.scan_bytes("open.html", ("<p>一段未发布页面的正文内容</p>" + data).encode())
+
+
+# -- short English clauses (red team, third round) ------------------------------------------
+
+def test_short_english_prose_of_a_withheld_page_is_still_looked_for(site):
+    """ASCII fragments under 16 characters are too common to be evidence — unless they are
+    prose of three words or more: a withheld sentence written in short clauses."""
+    site.write("index.md", page("# 首页\n\n公开的首页内容。\n"))
+    site.sign_all("index.md")
+    site.write("internal/memo.md", page("# Memo\n\nMayor Chen, paid by Acme Ltd, under review.\n\n"
+                                        "| function | undefined |\n| --- | --- |\n",
+                                        disclosure="不予公开"))
+    site.sign_all("internal/memo.md", "不予公开")
+    site.build()
+    out = site.root / "site"
+    (out / "planted.html").write_text("<p>function undefined</p>", encoding="utf-8")
+    assert verify(site)[:2] == (0, [])  # single words prove nothing
+    (out / "planted.html").write_text("<p>the bill was paid by Acme Ltd.</p>", encoding="utf-8")
+    code, hits, _ = verify(site)
+    assert code == 1 and leaked(hits, "planted.html", "internal/memo.md"), hits

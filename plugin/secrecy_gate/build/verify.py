@@ -209,7 +209,8 @@ def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> Le
 
     A fragment is not looked for when
 
-    * it is common (``is_common``: ASCII only, under 16 characters — ``function``);
+    * it is common (``is_common``: ASCII only, under 16 characters — ``function`` — and not
+      prose of three words or more);
     * published text holds it (the published pages, the approved configuration's
       strings, published file names), or an installed package of the site's
       theme, plugins or Markdown extensions does (``build.public``);
@@ -261,7 +262,9 @@ def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> Le
     fixed = [vocabulary(), column_headings()]
     published_text = as_corpus(published_text)  # once, for the three needle forms
     public_text = Corpus("\x00".join(t for t in (published_text, package_text) if t))
-    common = {n for n in candidates if is_common(n)}
+    # Short ASCII is common unless it is prose (three words and more): a withheld English
+    # sentence written in short clauses stays looked for (red team, third round).
+    common = {n for n in candidates if is_common(n) and n not in prose}
     summary.common = len(common)
     kept = {n: candidates[n] for n in drop_found_in([n for n in candidates if n not in common],
                                                      public_text)}
