@@ -261,3 +261,20 @@ def test_audit_of_a_large_site_lists_the_same_commits(old_site, monkeypatch):
     monkeypatch.setattr(gate, "READ_AHEAD_PAGES", 1)
     assert pages(audit(old_site, "--format", "json").output) == normal
     assert [(p, len(c), n) for p, c, n in normal] == [("never.md", 0, 4), ("old.md", 1, 4)]
+
+
+def test_audit_since_a_date_still_lists_a_backdated_commit_after_it(tmp_path):
+    """--since DATE starts at the first commit of that day or later in the order of history:
+    a later commit whose date was written earlier (GIT_AUTHOR_DATE, GIT_COMMITTER_DATE) is
+    listed all the same, so its author cannot hide it (red team, third round)."""
+    with isolated_git(tmp_path / "home"), pytest.MonkeyPatch.context() as mp:
+        at(mp, "2026-10-01")
+        site = Site(tmp_path / "repo")
+        site.write("a.md", page("# 甲\n\n第一版正文。\n"))
+        at(mp, "2026-11-05")
+        site.write("a.md", page("# 甲\n\n第二版正文。\n"))
+        at(mp, "2020-01-01")
+        site.write("a.md", page("# 甲\n\n回溯日期的第三版正文。\n"))
+        order = site.git("rev-list", "--topo-order", "--reverse", "HEAD", "--", "content/a.md").split()
+        text = "\n".join(block(audit(site, "--since", "2026-11-01", "--lang", "en").output, "a.md"))
+    assert [s[:10] in text for s in order] == [False, True, True]

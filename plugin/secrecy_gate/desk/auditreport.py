@@ -408,7 +408,11 @@ def cut_timeline(history: gitaudit.History, timeline: list[TimelineStep], since:
         kept = timeline[timeline.index(entered):] if entered is not None else []
     elif since.day is not None:
         from .queue import commit_day
-        kept = [s for s in timeline if commit_day(history.commits[s.commit.sha]) >= since.day]
+        # From the first step on that day or later, in the order of history: a commit after
+        # it whose date was written earlier (backdated) is listed all the same.
+        first = next((i for i, s in enumerate(timeline)
+                      if commit_day(history.commits[s.commit.sha]) >= since.day), len(timeline))
+        kept = timeline[first:]
     else:
         ancestors = _ancestors(history, since.commit) if ancestors is None else ancestors
         kept = [s for s in timeline if s.commit.sha == since.commit or s.commit.sha not in ancestors]
