@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import os
 import subprocess
 import sys
 
@@ -506,6 +507,11 @@ def test_mkdocs_build_command_prints_summary(gated):
     assert "+ index.md" in log
     assert "- secret.md" in log and "signature.missing" in log
     assert "- decided.md" in log and "decision.withheld" in log
+    # SECRECY_GATE_VERBOSE=1 (what scripts/build sets for the sample): page by page too.
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=site.root,
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "SECRECY_GATE_VERBOSE": "1"})
+    assert run.returncode == 0 and "+ index.md" in run.stderr and "- secret.md" in run.stderr
     site.assert_absent(SECRET_TEXT, SECRET_TITLE, "决定不公开")
     for args in (["--dirty"], ["--strict"]):
         bad = subprocess.run([sys.executable, "-m", "mkdocs", "build", *args], cwd=site.root,

@@ -289,7 +289,9 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
     on_config = CombinedEvent(_review_and_stage, _check_config)
 
     def _log_summary(self) -> None:
-        verbose = self.config.verbose or log.isEnabledFor(logging.DEBUG)  # or `mkdocs build -v`
+        # Or `mkdocs build -v`, or SECRECY_GATE_VERBOSE=1 (scripts/build: the sample page by page).
+        verbose = (self.config.verbose or log.isEnabledFor(logging.DEBUG)
+                   or os.environ.get("SECRECY_GATE_VERBOSE") == "1")
         report.log_summary(self.review, log, self.config.language, verbose, self.config.rollout)
 
     def _check_docs_dir(self, config) -> None:
