@@ -199,7 +199,7 @@ def test_audit_since_a_date_or_a_commit(old_site):
     assert data["since"] == "HEAD" and [c["sha"] for c in page_old["commits"]] == [old_shas[-1]]
     assert page_old["earlier_commits"] == 4 and page_old["entered_review"]["sha"] == old_shas[-1]
     bad = audit(old_site, "--since", "no-such-rev")
-    assert bad.exit_code != 0 and "no-such-rev" in bad.output and "YYYY-MM-DD" in bad.output
+    assert bad.exit_code == 2 and "no-such-rev" in bad.output and "YYYY-MM-DD" in bad.output
 
 
 def test_audit_markdown_and_html_say_what_was_left_out(old_site, tmp_path):

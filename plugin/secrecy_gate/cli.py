@@ -495,7 +495,8 @@ def audit(paths, config_file, fmt, html_dir, since, lang):
     try:
         trail = auditreport.build_report(gc, _rel_paths(gc, paths), lang, since=since)
     except auditreport.SinceError as exc:
-        raise click.ClickException(exc.zh if lang == "zh" else exc.en) from None
+        # A usage error, as click reports one (exit 2).
+        raise click.BadParameter(exc.zh if lang == "zh" else exc.en, param_hint="--since") from None
     if html_dir:
         try:
             index = auditrender.write_html(trail, Path(html_dir), _site_dirs(config_file))
