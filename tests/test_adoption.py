@@ -278,3 +278,20 @@ def test_audit_since_a_date_still_lists_a_backdated_commit_after_it(tmp_path):
         order = site.git("rev-list", "--topo-order", "--reverse", "HEAD", "--", "content/a.md").split()
         text = "\n".join(block(audit(site, "--since", "2026-11-01", "--lang", "en").output, "a.md"))
     assert [s[:10] in text for s in order] == [False, True, True]
+
+
+def test_audit_times_are_china_standard_time_on_any_machine(tmp_path, monkeypatch):
+    import time
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        with isolated_git(tmp_path / "home"), pytest.MonkeyPatch.context() as mp:
+            at(mp, "2026-11-05")  # 10:00 +08:00, 02:00 UTC
+            site = Site(tmp_path / "repo")
+            site.write("a.md", page("# 甲\n\n正文。\n"))
+            data = json.loads(audit(site, "--format", "json").output)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    (a,) = [p for p in data["pages"] if p["page"] == "a.md"]
+    assert [c["time"] for c in a["commits"]] == ["2026-11-05T10:00:00+08:00"]

@@ -36,6 +36,7 @@ from ..core.findings import Finding
 from ..review.gate import Gate, GateConfig, PageResult
 from ..core.roster import Roster
 from ..core.schema import STEPS
+from .queue import CHINA
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class CommitRef:
     sha: str
     author: str
     email: str
-    time: str  # ISO 8601 with the local UTC offset
+    time: str  # ISO 8601 in China Standard Time (+08:00)
     subject: str
 
     def as_dict(self) -> dict:
@@ -54,7 +55,9 @@ class CommitRef:
 
 
 def commit_ref(commit: gitaudit.Commit) -> CommitRef:
-    when = _dt.datetime.fromtimestamp(commit.time, _dt.timezone.utc).astimezone()
+    # In China Standard Time, as ``--since DATE`` and the deadlines read days (not the
+    # time zone of whichever machine makes the report).
+    when = _dt.datetime.fromtimestamp(commit.time, CHINA)
     return CommitRef(commit.sha, commit.name, commit.email, when.isoformat(timespec="seconds"),
                      commit.subject)
 
