@@ -64,6 +64,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 from . import catalogue, report
+from ..core.workdays import as_date
 from ..review import rules
 from ..review.gate import (MARKDOWN_EXTENSIONS, Discovery, Gate, GateConfig, PageResult,
                            ReviewCache, SiteReview)
@@ -120,13 +121,9 @@ class _Date(c.BaseConfigOption):
     def run_validation(self, value):
         if value is None:
             return None
-        if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return _dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+        day = as_date(value)
+        if day is not None:
+            return day
         raise ValidationError(f"应为日期 YYYY-MM-DD / must be a date YYYY-MM-DD: {value!r}")
 
 

@@ -135,3 +135,15 @@ def load_calendar(path: Path | None) -> Calendar:
                     raise ValueError(f"{path}: {year}.{key}: {d!r} is not a date")
                 target.add(d)
     return cal
+
+
+def as_date(value) -> _dt.date | None:
+    """A YAML date or an ISO string as a date; None for anything else."""
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None

@@ -41,7 +41,7 @@ from ..core.roster import Person, Roster
 from ..review.rules import ESCALATION_WORKDAYS
 from ..core.schema import STEP_NAMES_ZH, STEPS
 from .signing import INCOMPLETE_CODES
-from ..core.workdays import Calendar, CalendarUnknown
+from ..core.workdays import Calendar, CalendarUnknown, as_date
 
 # 条例第二十六条: 自该政府信息形成或者变更之日起20个工作日内予以公开
 DISCLOSURE_WORKDAYS = 20
@@ -147,18 +147,6 @@ class QueueRow:
 
 
 # -- dates ------------------------------------------------------------------------
-
-def as_date(value) -> _dt.date | None:
-    """A YAML date or an ISO string as a date; None for anything else."""
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
 
 def commit_day(commit: Commit) -> _dt.date:
     """The day of a commit in China Standard Time."""
