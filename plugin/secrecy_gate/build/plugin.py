@@ -43,7 +43,6 @@ Events used, and why:
 
 from __future__ import annotations
 
-import datetime as _dt
 import ipaddress
 import logging
 import os
