@@ -78,3 +78,24 @@ def test_amounts_and_a_list_of_levels_publish(site, body):
     assert site.verdict("p.md").published, [f.render() for f in site.verdict("p.md").findings]
     site.build()  # the leak scan judges the rendered page as check did: no abort
     assert "公开正文甲乙丙丁" in site.output_text()
+
+
+@pytest.mark.parametrize("comment, kind", [
+    ("<!-- 申请人 620602-19850315-1239 -->", "resident-id"),
+    ("<!--\n秘密★1年\n-->", "secrecy-marking"),
+])
+def test_verify_site_looks_inside_html_comments(site, comment, kind):
+    """A comment is not shown, but it is published in the page's source."""
+    page_ = site.write("index.md", page("# 首页\n\n公开首页。\n"))
+    site.sign_all("index.md")
+    out = site.build()
+    html = out / "index.html"
+    html.write_text(html.read_text(encoding="utf-8").replace("</body>", comment + "</body>"), encoding="utf-8")
+    import json
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "secrecy_gate.cli", "verify-site", "site", "--format", "json"],
+                          cwd=site.root, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert kind in proc.stdout and "index.html" in proc.stdout
+    assert page_.exists()

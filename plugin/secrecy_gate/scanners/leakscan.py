@@ -877,6 +877,14 @@ class LeakScanner:
                                    h.line if lines else None))
         return out
 
+    def _comment_hits(self, path: str, markup: str) -> list[LeakHit]:
+        """Markings and PII inside HTML comments: a reader does not see them, but they
+        are published in the page's source (an ID number left in ``<!-- … -->``)."""
+        if "<!--" not in markup:
+            return []
+        comments = "\n".join(m.group()[4:-3] for m in _COMMENT.finditer(_closed(markup)))
+        return self._content_hits(path, normalise(comments), False) if comments.strip() else []
+
     def find_in_texts(self, path: str, texts: Iterable[str]) -> list[LeakHit]:
         """Needles in plain texts (a page's Markdown source, a file name), as a reader would
         see them: normalised, every encoding undone, short needles included."""
@@ -914,7 +922,8 @@ class LeakScanner:
             return (self._needle_hits(path, [visible, hidden], True, css=True, depth=depth,
                                       shown=[shown] if dropped is not None else ())
                     + self._projected_hits(path, [shown])
-                    + self._content_hits(path, itemised, False))
+                    + self._content_hits(path, itemised, False)
+                    + self._comment_hits(path, text))
         if ext in _CODE_EXT:
             # JSON and JavaScript escapes (\\uXXXX, \\/) are undone with the other encodings.
             return self._needle_hits(path, [normalise(text)], False, css=ext == ".css",
