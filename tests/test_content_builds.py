@@ -130,6 +130,7 @@ def test_marking_injected_into_a_published_page_fails_the_build(site, caplog):
     with pytest.raises((PluginError, Abort)):
         site.build()
     assert "secrecy-marking" in caplog.text
+    assert "出自页面 index.md" in caplog.text and "page index.md" in caplog.text
     assert not (site.root / "site").exists()
 
 

@@ -65,22 +65,33 @@ NEGATIVES = _cases("negatives.yml")
 # -- the labelled corpus --------------------------------------------------------------
 
 def test_corpus_recall_and_precision():
-    tp = fn = fp = 0
+    kinds = ("secrecy-marking", "internal-marker", "resident-id", "bank-card", "mobile")
+    tp = dict.fromkeys(kinds, 0)
+    fn = dict.fromkeys(kinds, 0)
+    fp = dict.fromkeys(kinds, 0)
     misses, false_alarms = [], []
     for case in POSITIVES + NEGATIVES:
         text, expected = _text(case), _expected(case)
         found = _found(text)
-        tp += len(expected & found)
-        fn += len(expected - found)
-        fp += len(found - expected)
+        for k in expected & found:
+            tp[k] += 1
+        for k in expected - found:
+            fn[k] += 1
+        for k in found - expected:
+            fp[k] += 1
         if expected - found:
             misses.append((text[:40], sorted(expected - found)))
         if found - expected:
             false_alarms.append((text[:40], sorted(found - expected)))
-    recall = tp / (tp + fn)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    print(f"\nscanner corpus: {len(POSITIVES)} positive and {len(NEGATIVES)} negative cases; "
-          f"recall {recall:.3f}, precision {precision:.3f} (tp={tp} fn={fn} fp={fp})")
+    print(f"\nscanner corpus: {len(POSITIVES)} positive and {len(NEGATIVES)} negative cases")
+    for k in kinds:
+        recall = tp[k] / (tp[k] + fn[k]) if tp[k] + fn[k] else 1.0
+        precision = tp[k] / (tp[k] + fp[k]) if tp[k] + fp[k] else 1.0
+        print(f"  {k:16} recall {recall:.3f}  precision {precision:.3f}  "
+              f"(tp={tp[k]} fn={fn[k]} fp={fp[k]})")
+    TP, FN, FP = sum(tp.values()), sum(fn.values()), sum(fp.values())
+    recall, precision = TP / (TP + FN), TP / (TP + FP) if TP + FP else 0.0
+    print(f"  {'all':16} recall {recall:.3f}  precision {precision:.3f}  (tp={TP} fn={FN} fp={FP})")
     assert not misses, misses
     assert not false_alarms, false_alarms
     assert recall == 1.0 and precision == 1.0

@@ -43,6 +43,7 @@ Events used, and why:
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 import os
@@ -68,6 +69,7 @@ from ..review import rules
 from ..review.gate import (MARKDOWN_EXTENSIONS, Discovery, Gate, GateConfig, PageResult,
                            ReviewCache, SiteReview)
 from ..review.inputs import nav_target
+from ..scanners.text import MARKING_KINDS, PII_KINDS
 from .leakwatch import LeakWatch
 from .stage import Stage, handoff_body, memory_dir, stage_parent, staged_bytes, write_stage
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
@@ -331,6 +333,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
                               "nothing was reviewed")
         self._check_docs_dir(config)
         self.meta, self.approved = {}, set()
+        self._page_of_output: dict[str, str] = {}
         for f in files:
             page = review.pages.get(f.src_uri) if f.generated_by is None else None
             if page is not None and page.published:
@@ -438,6 +441,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
 
     @event_priority(-100)  # last: scan the HTML exactly as it will be written
     def on_post_page(self, output, *, page, config):
+        self.__dict__.setdefault("_page_of_output", {})[page.file.dest_uri] = page.file.src_uri
         if self.watch is not None:
             self.watch.page(page.file.dest_uri, output)
         return output
@@ -495,10 +499,23 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         log.info(f"secrecy-gate 泄密扫描 leak scan: {len(hits)} 处/hits, "
                  f"{time.monotonic() - started:.2f} s")
         if hits:
+            hits = [self._name_page(h, config) for h in hits]
             for hit in hits[:100]:
                 log.error(hit.render())
             shutil.rmtree(config.site_dir, ignore_errors=True)
             raise PluginError(report.leak_message(hits, config.site_dir, self.config.language))
+
+    def _name_page(self, hit, config):
+        """A marking or a number found in a page's own output names that page (第二条): it
+        came from the page's rendered text (an extension, a macro, a theme block), not
+        necessarily from a plugin or a stale file."""
+        src = getattr(self, "_page_of_output", {}).get(hit.path)
+        if src is None or hit.kind not in PII_KINDS + MARKING_KINDS:
+            return hit
+        label = (f"{hit.label}（出自页面 {src} 渲染后的文字：请在该页面中查找并处理后重新送审 / "
+                 f"in the rendered text of page {src}: find it there, fix it and have the page "
+                 "reviewed again）")
+        return dataclasses.replace(hit, label=label)
 
     def on_build_error(self, *, error):
         self._unstage()

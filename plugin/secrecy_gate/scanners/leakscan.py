@@ -182,13 +182,30 @@ def _closed(markup: str) -> str:
     return markup + tail if tail else markup
 
 
-def _visible(markup: str) -> str:
+# A list item and a table cell, kept recognisable in the visible text (``items=True``):
+# the content scanners read ``<li>绝密</li>`` as the list item ``- 绝密``, as ``check``
+# reads the Markdown it came from, not as a level on a line of its own.
+ITEM = "\x1f"
+_LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_CELL = re.compile(r"<t[dh]\b[^>]*>", re.IGNORECASE)
+
+
+def _visible(markup: str, items: bool = False) -> str:
     """The text a reader sees in HTML/XML: tags removed, blocks on their own lines.
 
     The values of attributes a reader may see (alt, title, content …) are
-    appended when they hold non-ASCII text or digits.
+    appended when they hold non-ASCII text or digits.  ``items``: each list
+    item starts ``ITEM + "- "``, each table cell ``ITEM + "| "`` (``without_items``
+    removes them again).
     """
     markup = _closed(markup)
+    if items:
+        if ITEM in markup:
+            markup = markup.replace(ITEM, "")
+        if "<l" in markup or "<L" in markup:
+            markup = _LIST_ITEM.sub("\n" + ITEM + "- ", markup)
+        if "<t" in markup or "<T" in markup:
+            markup = _CELL.sub("\n" + ITEM + "| ", markup)
     attrs = [a or b or c for a, b, c in _ATTR.findall(markup)] if "=" in markup else []
     s = _SCRIPT_STYLE.sub("\n", markup) if ("<s" in markup or "<S" in markup) else markup
     s = _COMMENT.sub(" ", s)
@@ -199,6 +216,13 @@ def _visible(markup: str) -> str:
     if attrs:
         s += "\n" + "\n".join(html.unescape(a) for a in attrs)
     return s
+
+
+def without_items(visible: str) -> str:
+    """``_visible(markup, items=True)`` without its item marks: ``_visible(markup)``."""
+    if ITEM not in visible:
+        return visible
+    return visible.replace(ITEM + "- ", "").replace(ITEM + "| ", "")
 
 
 _HIDDEN = re.compile(rf"{_SCRIPT}|{_STYLE}|<!--.*?-->|<[^>]*>", re.DOTALL)
@@ -853,6 +877,14 @@ class LeakScanner:
                                    h.line if lines else None))
         return out
 
+    def _comment_hits(self, path: str, markup: str) -> list[LeakHit]:
+        """Markings and PII inside HTML comments: a reader does not see them, but they
+        are published in the page's source (an ID number left in ``<!-- … -->``)."""
+        if "<!--" not in markup:
+            return []
+        comments = "\n".join(m.group()[4:-3] for m in _COMMENT.finditer(_closed(markup)))
+        return self._content_hits(path, normalise(comments), False) if comments.strip() else []
+
     def find_in_texts(self, path: str, texts: Iterable[str]) -> list[LeakHit]:
         """Needles in plain texts (a page's Markdown source, a file name), as a reader would
         see them: normalised, every encoding undone, short needles included."""
@@ -878,7 +910,10 @@ class LeakScanner:
     def _scan_decoded(self, path: str, text: str, markup: bool, ext: str,
                       depth: int = 0) -> list[LeakHit]:
         if markup:
-            visible = normalise(_visible(text))
+            # One pass for both readings: the content scanners see list items and cells
+            # as check sees them in Markdown; the needles see the text without the marks.
+            itemised = normalise(_visible(text, items=True))
+            visible = without_items(itemised)
             hidden = normalise(_hidden(text))
             # What a browser shows: without the elements it hides (a separator in a hidden
             # span after every character).
@@ -887,7 +922,8 @@ class LeakScanner:
             return (self._needle_hits(path, [visible, hidden], True, css=True, depth=depth,
                                       shown=[shown] if dropped is not None else ())
                     + self._projected_hits(path, [shown])
-                    + self._content_hits(path, visible, False))
+                    + self._content_hits(path, itemised, False)
+                    + self._comment_hits(path, text))
         if ext in _CODE_EXT:
             # JSON and JavaScript escapes (\\uXXXX, \\/) are undone with the other encodings.
             return self._needle_hits(path, [normalise(text)], False, css=ext == ".css",

@@ -6,19 +6,29 @@ public-interest approval.  A page may publish a number on purpose (an
 official's published mobile, an agency account) by listing it in
 ``review.pii_allowed`` with a reason; everything else is reported.
 
-Detected, on ``normalise(body)`` (full-width digits count), always with digit
-look-arounds — never ``\\b``, since CJK characters are word characters:
+Detected on the text a reader sees (``NormalisedText.reader``: full-width digits
+count, tags removed, character references decoded, so ``<span>620602</span><span>…``
+and ``620602&nbsp;19850315&nbsp;1239`` are one number), by following the number,
+not the line: a digit run is digit groups joined by what people type between them
+(one to three spaces, hyphens or dots in any mix, a hard line break, ``<br>``), and
+every stretch of consecutive groups is judged — never ``\\b``, since CJK characters
+are word characters:
 
 * resident ID numbers (GB 11643-1999): 17 digits and a check character
   (``X`` or ``x``), weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, check
   ``"10X98765432"[sum % 11]``, and a real birth date between 1900-01-01 and
-  today; written solid or grouped 6-8-4 by spaces;
-* bank card numbers: 16–19 digits starting 62, 4 or 51–55, solid or grouped in
-  fours by spaces or hyphens, only when a context word (银行卡, 卡号, 账号,
-  帐号, 开户, 银行账户 …) stands within 20 characters before; the Luhn check
-  is reported as a hint, never required (some UnionPay debit cards fail it);
-* mobile numbers: ``1[3-9]`` and 9 more digits, optionally ``+86``/``86``
-  and 3-4-4 grouping by spaces or hyphens.
+  today; in any grouping (``620602-1985-0315-1239``, ``6206 0219 8503 1512 39``);
+* bank card numbers: 16–19 digits starting 62, 4 or 51–55, in any grouping, only
+  with a context word (银行卡, 卡号, 账号, 一卡通 …, spaced out or not: ``账　号``)
+  within 20 characters before or 12 after (``6228…（卡号）``), or in the header
+  cell of the table column the number stands in (Markdown or ``<th>``); the Luhn
+  check is reported as a hint, never required (some UnionPay debit cards fail it);
+* mobile numbers: ``1[3-9]`` and 9 more digits, optionally ``+86``/``86``, in
+  groups of three digits or more; not an amount: no decimal part
+  (``13812345678.56``), no unit after (``13812345678元``), no currency sign before.
+
+Each group is used by one finding at most, so findings are collected in one
+pass, linear in the text.
 
 Not personal information: landlines (``0935-2212345``, ``(0935)2212345``),
 统一社会信用代码 (letters), document and index numbers, 18-digit numbers with a
@@ -34,32 +44,36 @@ import datetime as _dt
 import re
 from collections.abc import Iterable
 
-from .text import BANK_CARD, MOBILE, RESIDENT_ID, Hit, NormalisedText, as_normalised, mask
+import bisect
+
+from .text import (BANK_CARD, MOBILE, RESIDENT_ID, ROW, TABLE, Hit, NormalisedText, as_normalised,
+                   mask)
 
 __all__ = ["Hit", "find_pii", "canonical", "id_checksum_ok", "luhn_ok", "CONTEXT_WORDS"]
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
-_ID = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{6} [0-9]{8} [0-9]{3}[0-9Xx])(?![0-9])")
-_CARD = re.compile(
-    r"(?<![0-9])(?:62|4[0-9]|5[1-5])[0-9]{2}"
-    r"(?:[0-9]{12,15}|(?P<sep>[ \-])[0-9]{4}(?:(?P=sep)[0-9]{4}){2}(?:(?P=sep)[0-9]{1,4})?"
-    r"|[0-9]{2} ?[0-9]{11,13})"
-    r"(?![0-9])"
-)
-_MOBILE = re.compile(
-    r"(?<![0-9+])(?:(?:\+|00)?86[ \-]?)?"
-    r"1[3-9][0-9](?:[0-9]{8}|(?P<sep>[ \-])[0-9]{4}(?P=sep)[0-9]{4})"
-    r"(?![0-9])"
-)
-# A cheap first pass: runs of at least 11 digits (spaces and hyphens allowed
-# inside); the exact patterns only look at those runs.
-_RUN = re.compile(r"[0-9][0-9 \-]{9,}[0-9Xx]")
+# A number as people type it: digit groups joined by the separators clerks use — one to
+# three spaces, hyphens or dots in any mix, or a hard line break (text pasted from a PDF,
+# ``<br>`` in a table cell) — with an ``X`` check character at the very end.  The groups
+# are judged, not the run: a run may hold several numbers side by side.
+_SEP = r"(?:[ \t.\-]{1,3}|[ \t]*\n[ \t]*)"
+_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEP}[0-9]+)*(?:[Xx](?![0-9A-Za-z]))?")
+_GROUP = re.compile(r"[0-9]+[Xx]?")
+_CARD_PREFIX = re.compile(r"62|4[0-9]|5[1-5]")
+_MOBILE_DIGITS = re.compile(r"(?:0086|86)?1[3-9][0-9]{9}")
+# What makes an 11-digit number an amount, not a mobile: a decimal part (a separator
+# that is a lone dot, before or after), a currency sign before or a unit after.
+_AMOUNT_AFTER = re.compile(r"[ \t]*(?:元|圆|万|亿|角|块|美元|港元|欧元|RMB|CNY|USD)")
+_CURRENCY_BEFORE = ("¥", "$", "￥", "RMB", "CNY")
 CONTEXT_WORDS = ("银行卡", "卡号", "账号", "帐号", "开户", "银行账户", "银行帐户", "账户", "帐户",
-                 "信用卡", "借记卡", "储蓄卡", "收款账", "收款帐")
-_CONTEXT = re.compile("|".join(CONTEXT_WORDS))
-CONTEXT_WINDOW = 20
+                 "信用卡", "借记卡", "储蓄卡", "收款账", "收款帐", "一卡通", "存折")
+# A form label may be spaced out to align a form (``账　号：``, ``账&nbsp;&nbsp;号``): blanks
+# between the characters of a context word do not hide it.
+_CONTEXT = re.compile("|".join("[ \t]*".join(w) for w in sorted(CONTEXT_WORDS, key=len, reverse=True)))
+CONTEXT_WINDOW = 20        # characters before a card number
+CONTEXT_AFTER = 12         # characters after it: ``6228…（卡号）``
 
 
 def id_checksum_ok(digits17_and_check: str) -> bool:
@@ -110,51 +124,169 @@ def find_pii(body: str | NormalisedText, allowed: Iterable[str] = (), *, today: 
     return _find_pii(as_normalised(body), allowed, today)
 
 
+class _Tables:
+    """The header cell above a position of a reader's text, for Markdown and HTML tables.
+
+    A Markdown table is a block of consecutive lines holding ``|``; its header is the
+    first.  An HTML table (``ReaderView``: ``\\x1d`` table, ``\\x1e`` row, ``|`` cell)
+    has as its header the first row with a cell.  Built once per text, when a card-like
+    number has no context word near it; each lookup is a bisection.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.block_start: list[int] = []   # per line: the first line of its table block
+        first = -1
+        for k, ls in enumerate(self.line_starts):
+            le = self.line_starts[k + 1] - 1 if k + 1 < len(self.line_starts) else len(text)
+            if "|" in text[ls:le] and TABLE not in text[ls:le]:
+                first = k if first < 0 else first
+            else:
+                first = -1
+            self.block_start.append(first)
+        self.tables = [m.start() for m in re.finditer(TABLE, text)]
+
+    def header(self, pos: int) -> str:
+        text = self.text
+        t = bisect.bisect_right(self.tables, pos) - 1
+        if t >= 0 and t % 2 == 0 and text.find(TABLE, self.tables[t] + 1) > pos:
+            # Inside an HTML table (its rows may span lines): the first row with a cell.
+            row_start = max(text.rfind(ROW, 0, pos), self.tables[t]) + 1
+            before = text[row_start:pos]
+            i = text.find("|", self.tables[t], pos)
+            if "|" not in before or i < 0 or i >= row_start:
+                return ""
+            he = text.find(ROW, i)
+            head = text[i:he if he >= 0 else pos]
+        else:
+            row_start = text.rfind("\n", 0, pos) + 1
+            before = text[row_start:pos]
+            if "|" not in before:
+                return ""
+            k = bisect.bisect_right(self.line_starts, pos) - 1
+            first = self.block_start[k]
+            if first < 0 or first == k:
+                return ""
+            head = text[self.line_starts[first]:self.line_starts[first + 1] - 1]
+        cells = head.split("|")
+        index = before.count("|")
+        if head.lstrip().startswith("|") != before.lstrip().startswith("|"):
+            index += 1 if head.lstrip().startswith("|") else -1
+        return cells[index] if 0 <= index < len(cells) else ""
+
+
+def _context(text: str, start: int, end: int, tables: list) -> tuple[str, str, str] | None:
+    """The context word that makes a card-like number a bank card, and where it stands."""
+    cm = None
+    for cm in _CONTEXT.finditer(text, max(0, start - CONTEXT_WINDOW), start):
+        pass
+    if cm is not None:
+        return re.sub(r"[ \t]", "", cm.group()), "前有", "after"
+    cm = _CONTEXT.search(text[end:end + CONTEXT_AFTER])
+    if cm is not None:
+        return re.sub(r"[ \t]", "", cm.group()), "后有", "before"
+    if "|" not in text:
+        return None
+    if not tables:
+        tables.append(_Tables(text))
+    cm = _CONTEXT.search(tables[0].header(start))
+    if cm is not None:
+        return re.sub(r"[ \t]", "", cm.group()), "所在表格列的表头为", "under the column header"
+    return None
+
+
+def _is_amount(text: str, start: int, end: int, seps: tuple[str, str]) -> bool:
+    """An 11-digit number with a decimal part, a currency sign or a unit is an amount."""
+    if seps[0] == "." or seps[1] == ".":
+        return True
+    if _AMOUNT_AFTER.match(text, end):
+        return True
+    head = text[max(0, start - 4):start].rstrip()
+    return head.endswith(_CURRENCY_BEFORE)
+
+
 def _find_pii(nt: NormalisedText, allowed: Iterable[str] = (),
               today: _dt.date | None = None) -> list[Hit]:
     today = today or _dt.date.today()
     allow = {canonical(a) for a in allowed if a}
-    text = nt.text
+    view = nt.reader
+    text = view.text
     hits: list[Hit] = []
-    taken: list[tuple[int, int]] = []
+    tables: list = []  # built at most once, when a number needs its column header
 
     def add(kind: str, start: int, end: int, value: str, zh: str, en: str) -> None:
         if canonical(value) in allow:
             return
-        for a, b in taken:
-            if start < b and a < end:
-                return
-        taken.append((start, end))
-        hits.append(nt.hit(kind, start, end, matched=mask(canonical(value)), detail=zh, detail_en=en,
+        s, e = view.to_source(start), view.to_source(end, True)
+        hits.append(nt.hit(kind, s, e, matched=mask(canonical(value)), detail=zh, detail_en=en,
                            article="第六条（二）、第七条"))
 
     for run in _RUN.finditer(text):
-        # The window reaches back for a "+86"/"0086" prefix; the exact patterns
-        # check their own digit look-arounds against the whole text.
-        lo, hi = max(0, run.start() - 4), min(len(text), run.end() + 1)
-        for m in _ID.finditer(text, lo, hi):
-            v = m.group().replace(" ", "").upper()
-            if id_checksum_ok(v) and _birth_date_ok(v, today):
-                add(RESIDENT_ID, m.start(), m.end(), v, "居民身份证号码（校验位与出生日期均有效）",
-                    "resident ID number (valid check character and birth date)")
-
-        for m in _CARD.finditer(text, lo, hi):
-            digits = re.sub(r"[ \-]", "", m.group())
-            if not 16 <= len(digits) <= 19:
-                continue
-            window = text[max(0, m.start() - CONTEXT_WINDOW):m.start()]
-            cm = None
-            for cm in _CONTEXT.finditer(window):
-                pass
-            if cm is None:
-                continue
-            ok = luhn_ok(digits)
-            luhn = "，Luhn 校验通过" if ok else "，Luhn 校验未通过（部分银联借记卡如此）"
-            add(BANK_CARD, m.start(), m.end(), digits, f"银行卡号（前有“{cm.group()}”{luhn}）",
-                f"bank card number after {cm.group()!r} (Luhn {'ok' if ok else 'fails'})")
-
-        for m in _MOBILE.finditer(text, lo, hi):
-            add(MOBILE, m.start(), m.end(), m.group(), "手机号码", "mobile phone number")
+        if run.end() - run.start() < 11:
+            continue
+        base = run.start()
+        groups = [(base + g.start(), base + g.end(), g.group()) for g in _GROUP.finditer(run.group())]
+        n = len(groups)
+        i = 0
+        while i < n:
+            # The groups from i on, as long as they can still make one number (19 digits).
+            spans: list[tuple[int, str]] = []
+            digits = ""
+            for j in range(i, n):
+                digits += groups[j][2]
+                if len(digits) > 19:
+                    break
+                spans.append((j, digits))
+                if digits[-1] in "Xx":
+                    break
+            found = -1
+            for j, d in spans:
+                if len(d) == 18:
+                    v = d.upper()
+                    if id_checksum_ok(v) and _birth_date_ok(v, today):
+                        add(RESIDENT_ID, groups[i][0], groups[j][1], v,
+                            "居民身份证号码（校验位与出生日期均有效）",
+                            "resident ID number (valid check character and birth date)")
+                        found = j
+                        break
+            if found < 0:
+                cards = [(j, d) for j, d in reversed(spans)
+                         if 16 <= len(d) <= 19 and d.isdigit() and _CARD_PREFIX.match(d)]
+                ctx = _context(text, groups[i][0], groups[cards[0][0]][1], tables) if cards else None
+                if ctx is not None:
+                    j, d = cards[0]
+                    word, where, where_en = ctx
+                    ok = luhn_ok(d)
+                    luhn = "，Luhn 校验通过" if ok else "，Luhn 校验未通过（部分银联借记卡如此）"
+                    add(BANK_CARD, groups[i][0], groups[j][1], d, f"银行卡号（{where}“{word}”{luhn}）",
+                        f"bank card number ({where_en} {word!r}; Luhn {'ok' if ok else 'fails'})")
+                    found = j
+            if found < 0:
+                for j, d in spans:
+                    if not (len(d) in (11, 13, 15) and _MOBILE_DIGITS.fullmatch(d)):
+                        continue
+                    lead = len(d) - 11  # the 86 / 0086 prefix, a group of its own or not
+                    sizes = [len(g[2]) for g in groups[i:j + 1]]
+                    if lead:
+                        if sizes[0] == lead:
+                            sizes = sizes[1:]
+                        elif sizes[0] > lead:
+                            sizes[0] -= lead
+                        else:
+                            continue
+                    if min(sizes) < 3:
+                        continue  # 1 38 1234 5678: not how anyone writes a mobile
+                    s, e = groups[i][0], groups[j][1]
+                    seps = (text[groups[i - 1][1]:s] if i else "", text[e:groups[j + 1][0]] if j + 1 < n else "")
+                    if _is_amount(text, s, e, seps):
+                        continue
+                    if i == 0 and text[max(0, s - 1):s] == "+" and not lead:
+                        continue  # +44 …: a foreign number, never a prefix of ours
+                    add(MOBILE, s, e, d, "手机号码", "mobile phone number")
+                    found = j
+                    break
+            i = found + 1 if found >= 0 else i + 1
 
     hits.sort(key=lambda h: h.start)
     return hits

@@ -19,6 +19,7 @@ and the last two to four characters of a matched value.
 from __future__ import annotations
 
 import bisect
+import html
 import platform
 import re
 import sys
@@ -169,6 +170,15 @@ class NormalisedText:
         self.text = normalise(original) if normalised is None else normalised
         self._nl_norm: list[int] | None = None
         self._nl_orig: list[int] | None = None
+        self._prefix: tuple[int, list[int]] | None = None  # the last line mapped (many hits, one line)
+        self._reader: ReaderView | None = None
+
+    @property
+    def reader(self) -> ReaderView:
+        """The text a reader sees (markup removed, entities decoded), computed once."""
+        if self._reader is None:
+            self._reader = ReaderView(self.text)
+        return self._reader
 
     @classmethod
     def of_normalised(cls, text: str) -> NormalisedText:
@@ -206,11 +216,16 @@ class NormalisedText:
         norm_line_start = nl_norm[line - 1] + 1 if line > 0 else 0
         orig_line_start = nl_orig[line - 1] + 1 if line > 0 else 0
         orig_line_end = nl_orig[line] if line < len(nl_orig) else len(self.original)
-        lengths = _normalise_char_map(self.original[orig_line_start:orig_line_end])
-
-        prefix = [0]
-        for n in lengths:
-            prefix.append(prefix[-1] + n)
+        if self._prefix is not None and self._prefix[0] == line:
+            prefix = self._prefix[1]
+        else:
+            # Linear in the line; kept for the next hit, so a line of 100,000 hits is
+            # mapped once, not once per hit.
+            prefix = [0]
+            for n in _normalise_char_map(self.original[orig_line_start:orig_line_end]):
+                prefix.append(prefix[-1] + n)
+            self._prefix = (line, prefix)
+        lengths = range(len(prefix) - 1)
 
         def locate(offset: int, is_end: bool) -> int:
             target = offset - norm_line_start
@@ -235,6 +250,83 @@ class NormalisedText:
         if matched is None:
             matched = self.original[o_start:o_end]
         return Hit(kind, o_start, o_end, self.line_of(start), matched, detail, detail_en, article)
+
+
+# -- the text a reader sees ------------------------------------------------------
+
+# A tag with a name (never a comment: what a comment holds is published in the page's
+# source, so the scanners keep reading it), or a character reference.
+_READER_MARKUP = re.compile(
+    r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9-]*)(?:[ \t/][^<>\n]*)?>"
+    r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
+CELL = "|"            # an HTML table cell starts: a cell separator, as in Markdown
+ROW = "\x1e"          # a table row or a block starts (never a digit separator)
+TABLE = "\x1d"        # an HTML table starts or ends
+_READER_TAGS = {"td": CELL, "th": CELL, "tr": ROW, "table": TABLE, "br": " ", "wbr": ""}
+_READER_INLINE = frozenset(
+    "a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span "
+    "strong sub sup time u var".split())
+
+
+class ReaderView:
+    """The text a reader sees in a page: tags removed, character references decoded.
+
+    Built from an already normalised text (Markdown with inline HTML, or the visible
+    text of an HTML page).  Inline tags vanish (``<span>620602</span><span>1976…``
+    reads as one number), ``<br>`` is a space, cells, rows and blocks become
+    separators no number crosses (``|``, ``\\x1e``, ``\\x1d`` for a table), an entity
+    becomes its character, normalised (``&nbsp;`` a space, ``&#65297;`` ``1``).
+    No line feed is added or removed, so lines agree with the source; ``to_source``
+    maps an offset back.  One regex pass; the identity when there is no ``<`` or ``&``.
+    """
+
+    def __init__(self, text: str):
+        self.source = text
+        self._view: list[int] = []   # view offset where a replaced piece starts
+        self._src: list[int] = []    # its source offset
+        self._src_end: list[int] = []
+        if "<" not in text and "&" not in text:
+            self.text = text
+            return
+        out: list[str] = []
+        pos = vpos = 0
+        for m in _READER_MARKUP.finditer(text):
+            name = m.group("name")
+            if name is not None:
+                name = name.lower()
+                rep = _READER_TAGS.get(name)
+                if rep is None:
+                    rep = "" if name in _READER_INLINE else ROW
+                elif m.group("close") and rep == CELL:
+                    rep = ""
+            else:
+                rep = html.unescape(m.group())
+                rep = normalise(rep) if rep != m.group() else rep
+                if "\n" in rep:
+                    rep = rep.replace("\n", " ")
+            out.append(text[pos:m.start()])
+            vpos += m.start() - pos
+            self._view.append(vpos)
+            self._src.append(m.start())
+            self._src_end.append(m.end())
+            out.append(rep)
+            vpos += len(rep)
+            pos = m.end()
+            self._view.append(vpos)
+            self._src.append(pos)
+            self._src_end.append(-1)
+        out.append(text[pos:])
+        self.text = "".join(out)
+
+    def to_source(self, offset: int, is_end: bool = False) -> int:
+        """The offset in the source of an offset in the view."""
+        i = bisect.bisect_right(self._view, offset) - 1
+        if i < 0:
+            return offset
+        if self._src_end[i] >= 0:   # inside a replaced piece: the piece's start or end
+            return self._src_end[i] if is_end and offset > self._view[i] else self._src[i]
+        return self._src[i] + offset - self._view[i]
 
 
 def line_number(text: str, offset: int) -> int:
