@@ -39,6 +39,18 @@ LAYOUTS = [
     ("ID with &nbsp;", "620602&nbsp;19850315&nbsp;1239\n", "content.resident-id", ["19850315"]),
     ("mobile in spans", "联系人 <span>138</span><span>0935</span><span>1234</span>\n", "content.mobile",
      []),
+    # Red team, fourth round: what Word's autoformat and clerks type.
+    ("ID with en dashes", "张三 身份证号码 620602–19850315–1239\n", "content.resident-id", ["19850315"]),
+    ("ID with slashes", "张三 620602/19850315/1239\n", "content.resident-id", ["19850315"]),
+    ("card with an em dash", "张三 一卡通账号 622848—0402564890018\n", "content.bank-card",
+     ["0402564890018"]),
+    ("card after a label with a note",
+     "账号（开户银行为中国农业银行股份有限公司武威凉州支行营业部）：6228480402564890018\n",
+     "content.bank-card", ["6228480402564890018"]),
+    ("account under a 社保卡 header", "| 姓名 | 社保卡 |\n| --- | --- |\n| 张三 | 6228480402564890018 |\n",
+     "content.bank-card", ["6228480402564890018"]),
+    ("Bank of China account under 账号", "| 姓名 | 账号 |\n| --- | --- |\n| 张三 | 6013826000012345678 |\n",
+     "content.bank-card", ["6013826000012345678"]),
 ]
 
 

@@ -58,21 +58,27 @@ ID_CHECK = "10X98765432"
 # three spaces, hyphens or dots in any mix, or a hard line break (text pasted from a PDF,
 # ``<br>`` in a table cell) — with an ``X`` check character at the very end.  The groups
 # are judged, not the run: a run may hold several numbers side by side.
-_SEP = r"(?:[ \t.\-]{1,3}|[ \t]*\n[ \t]*)"
+# Dashes Word's autoformat types (en, em, minus …), slashes, underscores and middle dots
+# join groups too: ``620602–19850315–1239``, ``620602/19850315/1239``.
+_SEP = r"(?:[ \t.\-/_·・\u2010-\u2015\u2212\ufe63]{1,3}|[ \t]*\n[ \t]*)"
 _RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEP}[0-9]+)*(?:[Xx](?![0-9A-Za-z]))?")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
-_CARD_PREFIX = re.compile(r"62|4[0-9]|5[1-5]")
+# UnionPay 62, Visa 4, Mastercard 51–55, and the banks' own account numbers people list
+# as card numbers (Bank of China 601382, ICBC 9558, ABC 95599 …): judged with a context word.
+_CARD_PREFIX = re.compile(r"6[0-9]|4[0-9]|5[1-5]|9[0-9]")
 _MOBILE_DIGITS = re.compile(r"(?:0086|86)?1[3-9][0-9]{9}")
 # What makes an 11-digit number an amount, not a mobile: a decimal part (a separator
 # that is a lone dot, before or after), a currency sign before or a unit after.
 _AMOUNT_AFTER = re.compile(r"[ \t]*(?:元|圆|万|亿|角|块|美元|港元|欧元|RMB|CNY|USD)")
 _CURRENCY_BEFORE = ("¥", "$", "￥", "RMB", "CNY")
 CONTEXT_WORDS = ("银行卡", "卡号", "账号", "帐号", "开户", "银行账户", "银行帐户", "账户", "帐户",
-                 "信用卡", "借记卡", "储蓄卡", "收款账", "收款帐", "一卡通", "存折")
+                 "信用卡", "借记卡", "储蓄卡", "收款账", "收款帐", "一卡通", "存折", "社保卡", "社会保障卡")
 # A form label may be spaced out to align a form (``账　号：``, ``账&nbsp;&nbsp;号``): blanks
 # between the characters of a context word do not hide it.
 _CONTEXT = re.compile("|".join("[ \t]*".join(w) for w in sorted(CONTEXT_WORDS, key=len, reverse=True)))
 CONTEXT_WINDOW = 20        # characters before a card number
+# A form label with a note in brackets before its colon: ``账号（开户银行为…支行营业部）：6228…``.
+_LABEL_NOTE = re.compile(r"[（(][^（）()\n]{0,60}[）)][ \t]*[：:][ \t]*\Z")
 CONTEXT_AFTER = 12         # characters after it: ``6228…（卡号）``
 
 
@@ -183,6 +189,13 @@ def _context(text: str, start: int, end: int, tables: list) -> tuple[str, str, s
         pass
     if cm is not None:
         return re.sub(r"[ \t]", "", cm.group()), "前有", "after"
+    note = _LABEL_NOTE.search(text, max(0, start - 70), start)
+    if note is not None:
+        cm = None
+        for cm in _CONTEXT.finditer(text, max(0, note.start() - 8), note.start()):
+            pass
+        if cm is not None and not text[cm.end():note.start()].strip(" \t"):
+            return re.sub(r"[ \t]", "", cm.group()), "前有", "after"
     cm = _CONTEXT.search(text[end:end + CONTEXT_AFTER])
     if cm is not None:
         return re.sub(r"[ \t]", "", cm.group()), "后有", "before"
