@@ -63,6 +63,10 @@ ID_CHECK = "10X98765432"
 _SEP = r"(?:[ \t.\-/_·・\u2010-\u2015\u2212\ufe63]{1,3}|[ \t]*\n[ \t]*)"
 _RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEP}[0-9]+)*(?:[Xx](?![0-9A-Za-z]))?")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
+# Stretches of digits and separators long enough to hold a number of 11 characters or more:
+# ``_RUN`` is tried inside them only (a page's many dates and short figures cost one pass of
+# a character class).
+_DENSE = re.compile(r"[0-9][0-9 \t\n.\-/_·・\u2010-\u2015\u2212\ufe63]{9,}[0-9Xx]")
 # UnionPay 62, Visa 4, Mastercard 51–55, and the banks' own account numbers people list
 # as card numbers (Bank of China 601382, ICBC 9558, ABC 95599 …): judged with a context word.
 _CARD_PREFIX = re.compile(r"6[0-9]|4[0-9]|5[1-5]|9[0-9]")
@@ -235,7 +239,10 @@ def _find_pii(nt: NormalisedText, allowed: Iterable[str] = (),
         hits.append(nt.hit(kind, s, e, matched=mask(canonical(value)), detail=zh, detail_en=en,
                            article="第六条（二）、第七条"))
 
-    for run in _RUN.finditer(text):
+    runs = (run for dense in _DENSE.finditer(text)
+            # One character past the stretch: the lookahead after a final X sees what follows.
+            for run in _RUN.finditer(text, dense.start(), dense.end() + 1))
+    for run in runs:
         if run.end() - run.start() < 11:
             continue
         base = run.start()
