@@ -111,3 +111,12 @@ def test_verify_site_looks_inside_html_comments(site, comment, kind):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert kind in proc.stdout and "index.html" in proc.stdout
     assert page_.exists()
+
+
+def test_an_id_in_the_description_a_theme_prints_is_caught_by_check_as_by_the_build(site):
+    """Material prints ``description`` in ``<meta>``: check reads every front-matter string
+    (the review record apart), as the build's leak scan reads the output (red team, round 4)."""
+    text = page("# 通知\n\n正文。\n").replace("---\n", "---\ndescription: 张三 620602198503151239\n", 1)
+    path = site.write("index.md", text)
+    code, out = _check(site, str(path))
+    assert code != 0 and "content.resident-id" in out and "description" in out, out

@@ -568,13 +568,25 @@ def _dated_as_committed(ctx: PageContext, entry, commit, fld: str) -> Iterator[F
 # -- 第六条, 第七条, 第九条: what the body itself says ----------------------------
 
 def _title_and_body(ctx: PageContext) -> list[tuple[str, str]]:
-    """(field, text) of everything the page shows: title, catalogue metadata, body."""
-    parts = []
-    if isinstance(ctx.meta.get("title"), str):
-        parts.append(("title", ctx.meta["title"]))
-    doc = ctx.meta.get("document")
-    if isinstance(doc, dict):
-        parts.extend((f"document.{k}", v) for k, v in doc.items() if isinstance(v, str))
+    """(field, text) of everything the page may show: every string of the front matter but
+    the review record (title, the catalogue's ``document``, and ``description``, ``tags`` …,
+    which a theme prints in the page or its ``<meta>``), then the body — so that ``check``
+    finds what the build's leak scan would find in the output."""
+    parts: list[tuple[str, str]] = []
+
+    def walk(value, where: str) -> None:
+        if isinstance(value, str):
+            parts.append((where, value))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{where}.{k}" if where else str(k))
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                walk(v, f"{where}[{i}]")
+
+    for key, value in ctx.meta.items():
+        if key != "review":
+            walk(value, str(key))
     parts.append(("", ctx.scanned_body))
     return parts
 
