@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..core.siteconfig import SiteConfigError, Tagged, read_site_config
+from ..review.inputs import entry_point_dist
 
 # Installed with mkdocs-secrecy-gate itself (its dependencies).
 BUNDLED = frozenset({"mkdocs", "markdown", "mkdocs-secrecy-gate", "pyyaml", "jinja2"})
@@ -47,14 +48,6 @@ class SiteDeps:
             self.versions[name] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             pass
-
-
-def _entry_dists(group: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for ep in metadata.entry_points(group=group):
-        if ep.name not in out and ep.dist is not None:
-            out[ep.name] = ep.dist.name
-    return out
 
 
 def _module_dist(module: str, table: dict[str, list[str]]) -> str | None:
@@ -92,27 +85,29 @@ def site_deps(config_file: Path) -> SiteDeps:
         return deps
     deps.strict = cfg.data.get("strict") is True
     modules = metadata.packages_distributions()
-    themes = _entry_dists("mkdocs.themes")
+    eps = metadata.entry_points()
+
+    def entry(group: str, name: str) -> str | None:  # the lookup the leak scan's packages use
+        return entry_point_dist(eps, group, name)[1]
+
     theme = cfg.theme.name if isinstance(cfg.theme.name, str) else "mkdocs"
     if theme not in BUILTIN_THEMES:
-        dist = themes.get(theme) or KNOWN_THEMES.get(theme)
+        dist = entry("mkdocs.themes", theme) or KNOWN_THEMES.get(theme)
         if dist is None:
             deps.unknown.append(f"theme {theme}")
         deps.add(dist)
-    plugins = _entry_dists("mkdocs.plugins")
     for name in cfg.plugins:
-        dist = plugins.get(f"{theme}/{name}") or plugins.get(name)
+        dist = entry("mkdocs.plugins", f"{theme}/{name}") or entry("mkdocs.plugins", name)
         if dist is None and "/" in name and name.split("/", 1)[0] in KNOWN_THEMES:
             dist = KNOWN_THEMES[name.split("/", 1)[0]]  # material/… plugins come with the theme
         if dist is None:
             deps.unknown.append(f"plugin {name}")
         deps.add(dist)
-    extensions = _entry_dists("markdown.extensions")
     for name in cfg.markdown_extensions:
         if "." in name or ":" in name:
             dist = _module_dist(name.split(":", 1)[0], modules)
         else:
-            dist = extensions.get(name)
+            dist = entry("markdown.extensions", name)
         if dist is None:
             deps.unknown.append(f"markdown extension {name}")
         deps.add(dist)

@@ -1031,7 +1031,7 @@ def _theme_parents(theme_dir: str) -> list[str]:
     return [parent] if isinstance(parent, str) else []
 
 
-def _entry_point_dist(eps, group: str, name: str) -> tuple[str | None, str | None]:
+def entry_point_dist(eps, group: str, name: str) -> tuple[str | None, str | None]:
     """(module, distribution name) of an entry point, found without importing it."""
     try:
         for ep in eps.select(group=group, name=name):
@@ -1067,14 +1067,14 @@ def package_names(theme: str | None, plugins: Iterable[str],
         if name in seen_themes:
             continue
         seen_themes.add(name)
-        module, dist = _entry_point_dist(eps, "mkdocs.themes", name)
+        module, dist = entry_point_dist(eps, "mkdocs.themes", name)
         if dist:
             names.append(dist)
         top = _top_level_dir(module) if module else None
         if top:
             themes.extend(_theme_parents(os.path.join(top, *module.split(".")[1:])))
     for name in plugins:
-        _, dist = _entry_point_dist(eps, "mkdocs.plugins", str(name))
+        _, dist = entry_point_dist(eps, "mkdocs.plugins", str(name))
         if dist:
             names.append(dist)
     extensions = list(extensions)
@@ -1110,7 +1110,7 @@ def public_input_files(items: Mapping[str, object], base: str) -> list[tuple[str
 
 
 __all__ = [
-    "ARTICLE", "Input", "InputChange", "InputsError", "InputsReview", "RecordError", "RecordMissing",
+    "ARTICLE", "Input", "entry_point_dist", "InputChange", "InputsError", "InputsReview", "RecordError", "RecordMissing",
     "WriteResult", "collect", "compare", "inputs_findings", "load_config_yaml", "load_record",
     "nav_titles", "package_names", "page_titles", "public_input_files", "record_digest",
     "record_path", "review_inputs", "site_packages",
