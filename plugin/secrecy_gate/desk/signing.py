@@ -138,23 +138,10 @@ def keep_layout(original: str, base: str, changed: str) -> str:
     a_lines = original.splitlines(keepends=True)
     z_lines = base.splitlines(keepends=True)
     b_lines = changed.splitlines(keepends=True)
-    out: list[str] = []
-    for region in merge3.Merge3(z_lines, a_lines, b_lines).merge_regions():
-        kind = region[0]
-        if kind == "unchanged":
-            out.extend(z_lines[region[1]:region[2]])
-        elif kind in ("a", "same"):
-            out.extend(a_lines[region[1]:region[2]])
-        elif kind == "b":
-            out.extend(b_lines[region[1]:region[2]])
-        else:  # conflict: the edit falls inside lines the dump laid out otherwise
-            _, z0, z1, a0, a1, b0, b1 = region
-            merged = _merge_chars("".join(z_lines[z0:z1]), "".join(a_lines[a0:a1]),
-                                  "".join(b_lines[b0:b1]))
-            if merged is None:
-                return changed
-            out.append(merged)
-    merged_text = "".join(out)
+    merged_text = _merge(z_lines, a_lines, b_lines, lambda _, z0, z1, a0, a1, b0, b1: _merge_chars(
+        "".join(z_lines[z0:z1]), "".join(a_lines[a0:a1]), "".join(b_lines[b0:b1])))
+    if merged_text is None:
+        return changed  # the edit falls inside lines the dump laid out otherwise, and clashes
     try:
         same = frontmatter.load_yaml(merged_text) == frontmatter.load_yaml(changed)
     except frontmatter.FrontMatterError:
@@ -162,20 +149,29 @@ def keep_layout(original: str, base: str, changed: str) -> str:
     return merged_text if same else changed
 
 
-def _merge_chars(base: str, ours: str, theirs: str) -> str | None:
-    """A three-way merge of three short texts, character by character; None on a clash."""
+def _merge(base: list[str], ours: list[str], theirs: list[str], conflict) -> str | None:
+    """A three-way merge of sequences of strings (lines or characters), joined; a clash is
+    given to ``conflict(*region)``, whose None gives None."""
     out: list[str] = []
-    for region in merge3.Merge3(list(base), list(ours), list(theirs)).merge_regions():
+    for region in merge3.Merge3(base, ours, theirs).merge_regions():
         kind = region[0]
         if kind == "unchanged":
-            out.append(base[region[1]:region[2]])
+            out.extend(base[region[1]:region[2]])
         elif kind in ("a", "same"):
-            out.append(ours[region[1]:region[2]])
+            out.extend(ours[region[1]:region[2]])
         elif kind == "b":
-            out.append(theirs[region[1]:region[2]])
+            out.extend(theirs[region[1]:region[2]])
         else:
-            return None
+            piece = conflict(*region)
+            if piece is None:
+                return None
+            out.append(piece)
     return "".join(out)
+
+
+def _merge_chars(base: str, ours: str, theirs: str) -> str | None:
+    """A three-way merge of three short texts, character by character; None on a clash."""
+    return _merge(list(base), list(ours), list(theirs), lambda *region: None)
 
 
 def _flow(entry: dict) -> CommentedMap:
