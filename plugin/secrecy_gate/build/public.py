@@ -101,17 +101,7 @@ class PublicFiles:
 
     def texts(self) -> Iterable[str]:
         """Each text file's content in the needle form (what needles are compared with)."""
-        for path, digest in self._files:
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read(MAX_PACKAGE_FILE + 1)
-            except OSError:
-                continue
-            if b"\x00" in data[:_SNIFF]:
-                continue
-            text = _text(data)
-            if text and _record_digest(data) == digest:
-                yield _squashed(text)
+        return _verified_texts(self._files, _record_digest)
 
     def holds(self, data: bytes) -> bool:
         """Whether ``data`` is byte for byte a file of the distributions (RECORD's SHA-256)."""
@@ -125,13 +115,19 @@ def approved_texts(files: Iterable[tuple[str, str]]) -> Iterable[str]:
 
     A file changed since its approval (or unreadable) gives nothing: it whitelists no needle.
     """
+    return _verified_texts(files, _file_digest)
+
+
+def _verified_texts(files: Iterable[tuple[object, str]], digest_of) -> Iterable[str]:
+    """The needle form of each text file of (path, digest) that still has that digest
+    (``digest_of`` its bytes); unreadable, oversized, binary or changed files give nothing."""
     for path, digest in files:
         try:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_PACKAGE_FILE + 1)
         except OSError:
             continue
-        if len(data) > MAX_PACKAGE_FILE or _file_digest(data) != digest:
+        if len(data) > MAX_PACKAGE_FILE or digest_of(data) != digest:
             continue
         text = _text(data)
         if text:
