@@ -17,7 +17,7 @@ import click
 from dateutil.relativedelta import relativedelta
 
 from .desk import auditrender, auditreport, queue as desk, precommit
-from .build import report
+from .build import pipeline, report
 from .desk import sweep as sweep_mod
 from .review.gate import Gate, GateConfig, SiteReview, is_page, published_files
 from .core.findings import Severity
@@ -57,9 +57,13 @@ def load_site_config(config_file: str | None):
 
 
 def load_gate_config(config_file: str | None) -> GateConfig:
+    return gate_config_of(*load_site_config(config_file))
+
+
+def gate_config_of(cfg, options) -> GateConfig:
     from .build.plugin import gate_config
 
-    return gate_config(*load_site_config(config_file))
+    return gate_config(cfg, options)
 
 
 def _rel_paths(gc: GateConfig, paths: tuple[str, ...]) -> list[str] | None:
@@ -134,7 +138,9 @@ def quiet_mkdocs():
 def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
     """Judge pages as the build would: every page with its findings, every file, the
     build's summary.  Exit 1 if any page is withheld by a finding (with the site's
-    `rollout: true`, pages that only await review do not count), as the build fails.
+    `rollout: true`, pages that only await review do not count), as the build fails,
+    or if a CI or task file builds the site with a generator that runs no MkDocs
+    plugin (`zensical build`, `properdocs build`): it would publish every page.
 
     With --pre-commit: exit 1 only on what must never enter the repository
     (第二条 unreadable front matter, 第六条 markings and personal data, 第九条
@@ -150,9 +156,12 @@ def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
     review = Gate(gc).review(_rel_paths(gc, paths))
     # What stops the build (fail_on_withheld), with the site's own rollout option.
     problems = report.failing(review, bool(gc.site and gc.site[1].rollout))
+    ungated = pipeline.ungated_builds(_repository_top(gc.docs_dir))
     if fmt == "json":
         click.echo(json.dumps({
             "summary": report.summarize(review).counts(),
+            "ungated_builds": [{"path": u.path, "line": u.line, "text": u.text, "generator": u.generator,
+                                "replacement": u.replacement()} for u in ungated],
             "site_findings": [f.as_dict() for f in review.site_findings],
             "pages": [p.verdict.as_dict() for p in sorted(review.pages.values(), key=lambda p: p.path)],
             "files": [{"path": f.path, "published": f.published, "code": f.code, "reason": f.reason_en}
@@ -171,7 +180,25 @@ def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
             else:
                 click.echo(f"{f.path}: {'复制' if f.published else '不复制'}  [{f.reason_zh}]")
         click.echo("\n".join(report.grouped_lines(review, lang, bool(gc.site and gc.site[1].rollout))))
-    sys.exit(1 if problems else 0)
+        for u in ungated:
+            click.echo(u.render(lang))
+    # A build that skips the gate publishes everything: as serious as a withheld page.
+    sys.exit(1 if problems or ungated else 0)
+
+
+def _repository_top(start: Path) -> Path:
+    """The git work tree holding ``start`` (where CI files live), else ``start``'s parent."""
+    import subprocess
+
+    here = start if start.is_dir() else start.parent
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=here, capture_output=True,
+                              text=True, check=False)
+    except OSError:
+        proc = None
+    if proc is not None and proc.returncode == 0 and proc.stdout.strip():
+        return Path(proc.stdout.strip())
+    return here.parent
 
 
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -704,6 +731,82 @@ def verify_site_cmd(site_dir, config_file, fmt):
                    f"{summary.public} held by public text, {len(summary.packages)} installed "
                    f"package(s) read)")
     sys.exit(1 if hits else 0)
+
+
+def _verbose(verbose: bool) -> bool:
+    import os
+
+    return verbose or os.environ.get("SECRECY_GATE_VERBOSE") == "1"
+
+
+@main.command("build")
+@config_option
+@click.option("--generator", type=click.Choice(sorted(pipeline.GENERATORS)), default=None,
+              help="mkdocs, zensical or properdocs (default: $SECRECY_GATE_GENERATOR, else "
+                   "zensical when zensical.toml exists, else mkdocs).")
+@click.option("--strict", is_flag=True, help="Pass --strict to the generator.")
+@click.option("-v", "--verbose", is_flag=True, help="The summary page by page.")
+def build_cmd(config_file, generator, strict, verbose):
+    """Build the site with any generator, publishing only approved content (第二条).
+
+    Review → stage the approved-only tree → run the generator on it (without
+    this plugin: Zensical and ProperDocs do not run MkDocs plugins) → scan the
+    whole output for withheld text → only then move it into site_dir.  On any
+    failure site_dir is left empty.  Exit 1 when the build stopped, 2 on bad
+    usage (unknown or missing generator, docs_dir outside the site).
+    """
+    cfg, options = load_site_config(config_file)
+    gc = gate_config_of(cfg, options)
+    lang = options.language
+    try:
+        gen = pipeline.choose_generator(generator, Path(cfg.config_file_path).parent)
+        click.echo(f"secrecy-gate build：生成器 / generator {gen.name}", err=True)
+        outcome = pipeline.gated_build(
+            cfg, options, gc, gen, strict=strict, out=lambda line: click.echo(line, err=True),
+            summary=lambda review: click.echo("\n".join(report.summary_lines(
+                review, lang, _verbose(verbose), options.rollout)), err=True))
+    except pipeline.BuildError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(exc.exit_code)
+    if outcome.hits:
+        for hit in outcome.hits[:100]:
+            click.echo(hit.render(), err=True)
+        click.echo(report.leak_message(outcome.hits, outcome.site_dir, lang), err=True)
+        sys.exit(1)
+    n = sum(1 for p in outcome.review.pages.values() if p.published)
+    click.echo(f"secrecy-gate build：已用 {outcome.generator} 构建到 {outcome.site_dir}，发布 {n} 个页面，"
+               f"泄密扫描 0 处 / built with {outcome.generator} into {outcome.site_dir}: {n} page(s) "
+               "published, leak scan clean. 部署前请在单独的任务中运行 / before deploying, run in a "
+               f"separate job: secrecy-gate verify-site {_shown(outcome.site_dir)}")
+
+
+@main.command("stage")
+@click.argument("out", type=click.Path(file_okay=False))
+@config_option
+@click.option("-v", "--verbose", is_flag=True, help="The summary page by page.")
+def stage_cmd(out, config_file, verbose):
+    """Write the approved-only tree into OUT, with a configuration for any generator.
+
+    OUT/docs holds exactly what may be published (第二条): published pages with
+    their 第九条 secret points cut and without review records, approved files,
+    the disclosure catalogue; OUT/mkdocs.yml is the site's configuration pointed
+    at it.  OUT must be new or empty and outside docs_dir and site_dir.  What a
+    generator builds from it is not verified: `secrecy-gate build` does that.
+    """
+    cfg, options = load_site_config(config_file)
+    gc = gate_config_of(cfg, options)
+    try:
+        written = pipeline.stage_to(Path(out), cfg, options, gc)
+    except pipeline.BuildError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(exc.exit_code)
+    click.echo("\n".join(report.summary_lines(written.review, options.language,
+                                              _verbose(verbose), options.rollout)), err=True)
+    click.echo(f"secrecy-gate stage：{len(written.stage.pages)} 个页面、{len(written.stage.files)} 个文件已写入 / "
+               f"page(s) and file(s) written to {_shown(written.stage.docs_dir)}; "
+               f"configuration: {_shown(written.config)}\n"
+               f"  zensical build -f {_shown(written.config)}   "
+               f"# then: secrecy-gate verify-site {_shown(written.stage.root / 'site')}")
 
 
 @main.command("inputs")

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,8 +72,9 @@ def _inside(path: str, directory: Path) -> bool:
     return p == d or p.startswith(d.rstrip(os.sep) + os.sep)
 
 
-def page_text(page: PageResult) -> str:
-    """A published page as staged: its front matter without ``review``, then the body MkDocs renders.
+def page_text(page: PageResult, head: str = "") -> str:
+    """A published page as staged: its front matter without ``review``, then ``head`` (HTML a
+    generator without the plugin shows above the page), then the body MkDocs renders.
 
     The front matter is written from the parsed keys (the values the gate
     judged), not copied from the source: a YAML comment is covered by no
@@ -82,9 +83,9 @@ def page_text(page: PageResult) -> str:
     matter: about 0.01 of the bench ratio, for a tree other generators can read.
     """
     meta = {k: v for k, v in page.document.meta.items() if k != "review"}
-    head = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     default_flow_style=False, width=1 << 16) if meta else "{}\n"
-    return "---\n" + head + "---\n" + handoff_body(page)
+    meta_text = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                          default_flow_style=False, width=1 << 16) if meta else "{}\n"
+    return "---\n" + meta_text + "---\n" + head + handoff_body(page)
 
 
 def handoff_body(page: PageResult) -> str:
@@ -127,8 +128,14 @@ def memory_dir(needed: int) -> Path | None:
 
 
 def write_stage(review: SiteReview, docs_dir: Path, parent: Path | None,
-                memory: Path | None = None) -> Stage:
+                memory: Path | None = None, *, heads: Mapping[str, str] | None = None,
+                extra: Mapping[str, str] | None = None, at: Path | None = None) -> Stage:
     """Write the approved-only tree of ``review`` (a review of ``docs_dir``).
+
+    ``heads`` (by page path) is put above a published page's body, ``extra`` are pages
+    written as given (the build for other generators: ``pipeline.document_heads``); both
+    are made from published pages only.  ``at``: this new (or empty) directory is the
+    stage's root instead of a temporary one under ``parent`` (``secrecy-gate stage OUT``).
 
     ``docs_dir`` of the stage is always a real directory under ``parent``
     (inside the site's repository: see ``stage_parent``).  With ``memory``
@@ -142,7 +149,12 @@ def write_stage(review: SiteReview, docs_dir: Path, parent: Path | None,
     build that silently drops approved pages is not what anyone reviewed).
     """
     root = None
-    if parent is not None:
+    if at is not None:
+        at.mkdir(parents=True, exist_ok=True)
+        if any(at.iterdir()):
+            raise FileExistsError(f"{at} is not empty")
+        root = at
+    elif parent is not None:
         try:
             root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent))
         except OSError:
@@ -162,7 +174,11 @@ def write_stage(review: SiteReview, docs_dir: Path, parent: Path | None,
         for path, page in review.pages.items():
             if not page.published or page.publish_body is None:
                 continue
-            _target(stage, path, made).write_bytes(page_text(page).encode("utf-8"))
+            head = heads.get(path, "") if heads else ""
+            _target(stage, path, made).write_bytes(page_text(page, head).encode("utf-8"))
+            stage.pages.add(path)
+        for path, text in (extra or {}).items():
+            _target(stage, path, made).write_bytes(text.encode("utf-8"))
             stage.pages.add(path)
         for path, result in review.files.items():
             if not result.published:

@@ -463,6 +463,11 @@ def plan(site: Path, ci: str = "none", lang: str = "zh") -> Plan:
     result.changes.append(_precommit_change(top, hook_entry(top, config, docs_dir, lang)))
     ci_changes, notes = _ci_changes(top, site, ci, config)
     result.changes.extend(ci_changes)
+    from ..build.pipeline import ungated_builds
+
+    # A CI line building with a generator that runs no MkDocs plugin publishes everything.
+    for line in ungated_builds(top):
+        result.changes.append(Change(top / line.path, "manual", line.render("zh"), line.render("en")))
     result.docs = docs_state(top, config, docs_dir)
     if result.docs.ignored:
         result.changes.append(Change(
