@@ -145,7 +145,7 @@ def site_record(repo: Path, config: str, titles: dict[str, str], day: str) -> tu
     return record, out
 
 
-def generate(repo: Path, pages: int, edits: int, seed: int = 7) -> dict:
+def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mkdocs") -> dict:
     rng = random.Random(seed)
     repo.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
@@ -194,7 +194,8 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7) -> dict:
     for who, page in signed_versions(200000, "主动公开", "\n" + index_body + "\n", "首页", True, fi.next_date):
         fi.commit(who, f"{who}: home", {"content/index.md": page.encode()})
     config = ("site_name: 基准测试门户\nsite_url: https://bench.example.gov.cn/\ndocs_dir: content\n"
-              "nav:\n" + "\n".join(nav) + "\n")
+              + (f"theme:\n  name: {theme}\n" if theme != "mkdocs" else "")
+              + "nav:\n" + "\n".join(nav) + "\n")
     plain = config + "plugins:\n  - search\n"
     gated = config + "plugins:\n  - search\n  - secrecy-gate:\n      fail_on_withheld: false\n"
     titles = {"index.md": "首页", **{f"s{s:02d}/index.md": f"第{s + 1}栏目" for s in range(sections)}}
@@ -287,19 +288,57 @@ def time_scanners(repo: Path) -> tuple[float, float]:
     return time.perf_counter() - t0, sum(len(b.encode()) for b in bodies) / 1e6
 
 
+def time_staging(repo: Path) -> tuple[float, float, int]:
+    """Seconds to write the approved-only tree of the whole portal (build/stage.py) on disk
+    beside docs_dir (as `secrecy-gate build` does) and in memory (as the plugin does, where
+    /dev/shm has room), and the number of files written."""
+    from secrecy_gate.build.stage import memory_dir, staged_bytes, write_stage
+    from secrecy_gate.cli import load_gate_config
+    from secrecy_gate.review.gate import Gate
+
+    gc = load_gate_config(str(repo / "mkdocs.yml"))
+    review = Gate(gc).review()
+    times = []
+    for memory in (None, memory_dir(staged_bytes(review, gc.docs_dir))):
+        t0 = time.perf_counter()
+        stage = write_stage(review, gc.docs_dir, repo, memory)
+        times.append(time.perf_counter() - t0)
+        count = len(stage.pages) + len(stage.files)
+        stage.remove()
+    return times[0], times[1], count
+
+
+def time_zensical(repo: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Plain `zensical build` of the portal against `secrecy-gate build --generator zensical`
+    (review, stage, Zensical, leak scan), alternately; wall seconds of each."""
+    py = sys.executable
+    plain, gated = [], []
+    for _ in range(runs):
+        plain.append(run([py, "-m", "zensical", "build", "--clean", "-f", "mkdocs-plain.yml"], repo)[0])
+        gated.append(run([py, "-m", "secrecy_gate.cli", "build", "--generator", "zensical"], repo)[0])
+    return plain, gated
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=2000)
     ap.add_argument("--edits", type=int, default=None, help="pages edited and re-signed (default pages/10)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", type=Path, default=None, help="generate into this directory and keep it")
+    ap.add_argument("--theme", choices=("mkdocs", "material"), default="mkdocs",
+                    help="the portal's theme (Zensical builds only Material's)")
+    ap.add_argument("--zensical", action="store_true",
+                    help="also time plain Zensical against `secrecy-gate build --generator zensical` "
+                         "(implies --theme material)")
     args = ap.parse_args()
+    if args.zensical:
+        args.theme = "material"
     edits = args.pages // 10 if args.edits is None else args.edits
     tmp = Path(tempfile.mkdtemp(prefix="sg-bench-"))
     repo = args.keep or tmp / "portal"
     try:
         t0 = time.perf_counter()
-        info = generate(repo, args.pages, edits)
+        info = generate(repo, args.pages, edits, theme=args.theme)
         gen_s = time.perf_counter() - t0
         print(f"generated {args.pages} pages, {info['commits']} commits, {info['withheld']} withheld "
               f"in {gen_s:.1f}s at {repo}", flush=True)
@@ -343,6 +382,14 @@ def main() -> None:
         print(f"content scanners: {body_mb:.1f} MB of Markdown in {scan_body_s:.2f}s = "
               f"{body_mb / scan_body_s:.1f} MB/s ({scan_body_s / gated_s:.0%} of the gated build)")
         print(f"verify-site (gate review + leak scan) over {out_mb:.0f} MB of output: {verify_s:.2f}s")
+        stage_disk, stage_mem, staged = time_staging(repo)
+        print(f"staging the approved-only tree ({staged} files): {stage_disk:.2f}s on disk "
+              f"({stage_disk / statistics.median(gated_t):.1%} of the gated build), {stage_mem:.2f}s in memory")
+        if args.zensical:
+            zp, zg = time_zensical(repo, args.runs)
+            print(f"zensical: plain median {statistics.median(zp):.2f}s, secrecy-gate build --generator "
+                  f"zensical median {statistics.median(zg):.2f}s, ratio "
+                  f"{statistics.median(g / p for g, p in zip(zg, zp)):.3f}")
         peak = max(gated_m)
         print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}; "
               f"CPU plain {statistics.median(plain_c):.2f}s, gated {statistics.median(gated_c):.2f}s, "
