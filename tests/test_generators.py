@@ -319,3 +319,16 @@ def test_init_names_the_silent_build_and_its_replacement(make_site):
     assert ".gitlab-ci.yml:4" in run.stdout
     assert "secrecy-gate build --generator zensical -f mkdocs.yml" in run.stdout
     assert ".gitlab-ci.yml:5" not in run.stdout
+
+
+def test_site_dir_symlink_is_replaced_not_followed(make_site, tmp_path):
+    """A committed `site -> elsewhere` link: the build removes the link, never what it points to."""
+    site = small_site(make_site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("别处的文件", encoding="utf-8")
+    (site.root / "site").symlink_to(elsewhere, target_is_directory=True)
+    run = gate("build", "--generator", "mkdocs", cwd=site.root)
+    assert run.returncode == 0, run.stderr
+    assert (elsewhere / "keep.txt").is_file()
+    assert not (site.root / "site").is_symlink() and (site.root / "site" / "index.html").is_file()

@@ -232,7 +232,8 @@ def _check_dirs(config: SiteConfig) -> tuple[Path, Path, Path]:
             f"site_dir（{site_dir}）不得包含或位于 docs_dir 或站点目录之中：构建会清空 site_dir",
             f"site_dir ({site_dir}) must neither hold nor lie inside docs_dir, and must not hold "
             "mkdocs.yml: the build empties it", 2)
-    return config_dir, docs_dir, site_dir
+    # Cleared and replaced as named: a symbolic link is removed, never what it points to.
+    return config_dir, docs_dir, Path(os.path.abspath(config.site_dir))
 
 
 def _clear(site_dir: Path) -> None:
@@ -361,7 +362,7 @@ def stage_to(out: Path, config: SiteConfig, options, gc: GateConfig) -> Staged:
 
     config_dir, docs_dir, site_dir = _check_dirs(config)
     out = out.resolve()
-    for d, what in ((docs_dir, "docs_dir"), (site_dir, "site_dir")):
+    for d, what in ((docs_dir, "docs_dir"), (site_dir.resolve(), "site_dir")):
         if out == d or d in out.parents or out in d.parents:
             raise BuildError(f"OUT（{out}）不得位于 {what} 之中或包含它：暂存内容不得混入源文件或被误部署",
                              f"OUT ({out}) must not be inside or hold {what}: staged content must "
