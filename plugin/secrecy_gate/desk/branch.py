@@ -415,7 +415,7 @@ def render_markdown(diff: BranchDiff | None, rows: list[BranchRow], review: Site
                      md_text(_next(r, lang)), md_code(r.command) if r.command else ""]
             out.append("| " + " | ".join(cells) + " |")
     out.append("")
-    out.append(md_text(summary(rows, lang)))
+    out.append(summary(rows, lang))  # counts and fixed words only
     out.append("")
     out.append("Informational: run each command in a checkout of this branch, as the person named, "
                "beside mkdocs.yml; after the merge the main-branch build decides what is published."
