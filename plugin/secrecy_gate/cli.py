@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -208,15 +209,28 @@ today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"])
 @main.command()
 @click.argument("paths", nargs=-1)
 @config_option
-@format_option
 @lang_option
 @today_option
 @click.option("--mine", is_flag=True, help="Only pages whose next step the current git identity may take.")
 @click.option("--overdue", is_flag=True, help="Only pages with an overdue deadline.")
-def status(paths, config_file, fmt, lang, today, mine, overdue):
-    """The review queue: each page's state, next step, who may take it, deadlines (第十条–第十二条)."""
+@click.option("--base", default=None, metavar="REV",
+              help="Only what the current branch changes against its merge base with REV (e.g. "
+                   "origin/main): pages, docs files, site inputs, registers and CI files, each with "
+                   "its state, who signs next and the exact command (for a pull request).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              help="markdown (with --base): a report a CI job posts on the pull request.")
+def status(paths, config_file, fmt, lang, today, mine, overdue, base):
+    """The review queue: each page's state, next step, who may take it, deadlines (第十条–第十二条).
+
+    With --base REV: the pages and files the current branch changes (git diff from the
+    merge base with REV to HEAD), for its pull request; informational, exit 0.
+    """
+    if fmt == "markdown" and base is None:
+        raise click.UsageError("--format markdown 须与 --base 同用 / --format markdown needs --base")
     gc = load_gate_config(config_file)
-    review = Gate(gc).review(_rel_paths(gc, paths))
+    diff = _branch_diff(gc, base, lang) if base is not None else None
+    # With --base the whole site is judged, as the build judges it; the rows are then picked.
+    review = Gate(gc).review(_rel_paths(gc, paths) if base is None else None)
     rows = desk.queue(review, review.calendar, today.date() if today else _dt.date.today(),
                       gc.docs_dir, gc.adopted)
     if mine:
@@ -224,6 +238,9 @@ def status(paths, config_file, fmt, lang, today, mine, overdue):
         rows = [r for r in rows if r.may_act(person)]
     if overdue:
         rows = [r for r in rows if r.overdue]
+    if diff is not None:
+        _branch_status(gc, diff, review, rows, paths, fmt, lang, filtered=mine or overdue)
+        return
     if fmt == "json":
         click.echo(json.dumps(desk.queue_json(rows, lang), ensure_ascii=False, indent=2))
         return
@@ -259,6 +276,64 @@ def sweep(config_file, fmt, lang, today, since, withheld_days):
     else:
         click.echo("\n".join(sweep_mod.render_sweep(result, lang)))
     sys.exit(1 if result.needs_action else 0)
+
+
+def _branch_diff(gc: GateConfig, base: str, lang: str):
+    """What the branch changes against ``base`` (a usage error, exit 2, when git cannot say)."""
+    from .desk import branch
+    from .history.gitaudit import GitUnavailable, find_root
+
+    try:
+        return branch.branch_diff(find_root(gc.docs_dir), base)
+    except (branch.BaseError, GitUnavailable) as exc:
+        raise click.BadParameter(f"{exc.zh}\n{exc.en}", param_hint="--base") from None
+
+
+def _branch_status(gc: GateConfig, diff, review: SiteReview, rows, paths, fmt: str, lang: str,
+                   filtered: bool) -> None:
+    """``status --base``: the changed pages' rows, the site inputs, registers and CI files."""
+    from .desk import branch
+    from .history.gitaudit import find_root
+    from .review import inputs as site_inputs
+
+    root = find_root(gc.docs_dir)
+    top = Path(os.path.realpath(root))
+
+    def repo(path) -> str | None:
+        try:
+            return Path(os.path.realpath(path)).relative_to(top).as_posix()
+        except ValueError:
+            return None
+
+    cfg, options = gc.site
+    site_dir = Path(cfg.config_file_path).parent
+    registers = {repo(gc.roster): "roster", repo(gc.inputs_record): "input"}
+    for extra in (gc.calendar, gc.lexicon):
+        if extra is not None:
+            registers[repo(extra)] = "input"
+    found = {repo(cfg.config_file_path)}
+    try:
+        found |= {repo(site_dir / p) for p in site_inputs.collect(cfg, options, site_inputs.page_titles(review))}
+    except Exception:  # noqa: BLE001 - inputs that cannot be listed: the review's findings say why
+        pass
+    registers.pop(None, None)
+    found.discard(None)
+    chosen = None
+    if paths:
+        chosen = set(_rel_paths(gc, paths) or [])
+    shown = branch.branch_rows(diff, review, rows, root, site_dir, gc.docs_dir, registers, found)
+    if chosen is not None or filtered:
+        keep = {r.page for r in rows} if chosen is None else chosen & {r.page for r in rows}
+        docs = repo(gc.docs_dir) or ""
+        prefix = "" if docs in ("", ".") else docs + "/"
+        shown = [r for r in shown if r.kind == "page" and r.queue is not None
+                 and r.change.path[len(prefix):] in keep]
+    if fmt == "json":
+        click.echo(json.dumps(branch.rows_json(diff, shown, lang), ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo("\n".join(branch.render_markdown(diff, shown, review, lang)))
+    else:
+        click.echo("\n".join(branch.render_text(diff, shown, review, lang)))
 
 
 def _current_person(review: SiteReview, gc: GateConfig, lang: str):
