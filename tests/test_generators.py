@@ -21,8 +21,13 @@ SEARCH_INDEX = {"zensical": "search.json", "properdocs": "search/search_index.js
                 "mkdocs": "search/search_index.json"}
 
 
+# The console script, as CI runs it: `python -m secrecy_gate.cli` from a site's directory would
+# put that directory first on sys.path (see test_compiled_module_beside_mkdocs_yml_is_a_build_input).
+SECRECY_GATE = str(Path(sys.executable).with_name("secrecy-gate"))
+
+
 def gate(*args, cwd: Path, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "secrecy_gate.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([SECRECY_GATE, *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -332,3 +337,92 @@ def test_site_dir_symlink_is_replaced_not_followed(make_site, tmp_path):
     assert run.returncode == 0, run.stderr
     assert (elsewhere / "keep.txt").is_file()
     assert not (site.root / "site").is_symlink() and (site.root / "site" / "index.html").is_file()
+
+
+# --- Routes found by the red team -----------------------------------------------------------
+
+EVIL = ("import pathlib\n"
+        "pathlib.Path('hijacked.txt').write_text('the generator was replaced', encoding='utf-8')\n")
+
+
+def test_generator_runs_as_its_own_command_not_from_the_site_directory(tmp_path):
+    """`python -m zensical` from the site's directory would import a committed
+    `zensical.py`/`.pyc` there instead of Zensical: the generator runs as its command."""
+    from secrecy_gate.build import pipeline
+    (tmp_path / "zensical.py").write_text(EVIL, encoding="utf-8")
+    import py_compile
+    py_compile.compile(str(tmp_path / "zensical.py"), cfile=str(tmp_path / "mkdocs.pyc"))
+    for name in ("zensical", "mkdocs"):
+        command = pipeline.GENERATORS[name].command()
+        subprocess.run([*command, "--help"], cwd=tmp_path, capture_output=True, timeout=300)
+        assert not (tmp_path / "hijacked.txt").exists(), command
+
+
+@pytest.mark.parametrize("where", ["zensical.pyc", "mkdocs.pyc", "yaml.cpython-311-x86_64-linux-gnu.so",
+                                   "pkg/__init__.pyc"])
+def test_compiled_module_beside_mkdocs_yml_is_a_build_input(make_site, where):
+    """A module without source beside mkdocs.yml shadows an installed one under `python -m`:
+    it is a build input, and unapproved it stops every build."""
+    site = small_site(make_site)
+    target = site.root / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"\x00compiled\x00")
+    site.commit_all("构建缓存")
+    run = gate("build", "--generator", "mkdocs", cwd=site.root)
+    assert run.returncode == 1
+    assert "site-inputs.changed" in run.stderr and where.split("/")[0] in run.stderr
+    assert not (site.root / "site").exists()
+
+
+def test_unchecked_pyc_standing_in_for_an_approved_hook_is_a_build_input(make_site):
+    """Python runs an "unchecked hash" .pyc in __pycache__ instead of its source: committing
+    one replaces an approved hook's code, so it is an input; the .pyc files Python writes
+    itself (timestamp-based) are not."""
+    import importlib.util
+    import py_compile
+    site = small_site(make_site)
+    site.add_hook("def on_config(config):\n    return config\n")
+    cache = site.root / "__pycache__"
+    py_compile.compile(str(site.root / "hook.py"), cfile=str(cache / f"hook.{sys.implementation.cache_tag}.pyc"))
+    site.commit_all("时间戳 pyc")
+    assert gate("check", cwd=site.root).returncode == 0  # Python's own kind: not an input
+    py_compile.compile(str(site.root / "hook.py"), cfile=str(cache / f"hook.{sys.implementation.cache_tag}.pyc"),
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    site.commit_all("unchecked pyc")
+    run = gate("build", "--generator", "mkdocs", cwd=site.root)
+    assert run.returncode == 1 and "__pycache__" in run.stderr, run.stderr
+    assert importlib.util.MAGIC_NUMBER  # (the flags word checked is the one after the magic)
+
+
+@pytest.mark.parametrize("args", [["--generator", "bogus"], []])
+def test_usage_errors_leave_no_old_site(make_site, args):
+    site = small_site(make_site)
+    (site.root / "site" / "drafts").mkdir(parents=True)
+    (site.root / "site" / "drafts" / "index.html").write_text("未经门禁构建的旧输出", encoding="utf-8")
+    env = dict(os.environ, SECRECY_GATE_GENERATOR="bogus")
+    run = gate("build", *args, cwd=site.root, env=env)
+    assert run.returncode == 2
+    assert not (site.root / "site").exists()
+
+
+def test_detector_reads_split_quoted_and_versioned_commands(make_site):
+    site = small_site(make_site)
+    (site.root / "plain.yml").write_text("site_name: x\nplugins:\n  - search\n", encoding="utf-8")
+    wf = site.root / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "a.yml").write_text(
+        "jobs:\n  b:\n    steps:\n"
+        "      - run: |\n          zensical \\\n            build\n"       # 5: a continuation
+        "      - run: \"'zensical' build\"\n"                              # 7: quoted
+        "      - run: uvx zensical@latest build\n"                        # 8: a version
+        "      - run: >\n          properdocs\n          gh-deploy\n"     # 10: folded YAML
+        "      - run: python -m mkdocs build -f plain.yml\n"              # 12: a config without the gate
+        "      - run: mkdocs build\n"                                     # 13: mkdocs.yml, gated
+        "      - run: secrecy-gate build --generator zensical\n",         # 14: the gated line
+        encoding="utf-8")
+    (site.root / "scripts").mkdir()
+    (site.root / "scripts" / "deploy").write_text("#!/bin/sh\nzensical build\n", encoding="utf-8")
+    check = gate("check", "--format", "json", cwd=site.root)
+    assert check.returncode == 1
+    found = {(u["path"], u["line"]) for u in json.loads(check.stdout)["ungated_builds"]}
+    assert found == {(".github/workflows/a.yml", n) for n in (5, 7, 8, 10, 12)} | {("scripts/deploy", 2)}

@@ -157,7 +157,8 @@ def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
     review = Gate(gc).review(_rel_paths(gc, paths))
     # What stops the build (fail_on_withheld), with the site's own rollout option.
     problems = report.failing(review, bool(gc.site and gc.site[1].rollout))
-    ungated = pipeline.ungated_builds(_repository_top(gc.docs_dir))
+    ungated = pipeline.ungated_builds(_repository_top(gc.docs_dir), Path(gc.site[0].config_file_path)
+                                      if gc.site else None)
     if fmt == "json":
         click.echo(json.dumps({
             "summary": report.summarize(review).counts(),
@@ -816,9 +817,10 @@ def _verbose(verbose: bool) -> bool:
 
 @main.command("build")
 @config_option
-@click.option("--generator", type=click.Choice(sorted(pipeline.GENERATORS)), default=None,
+@click.option("--generator", metavar="mkdocs|zensical|properdocs", default=None,
               help="mkdocs, zensical or properdocs (default: $SECRECY_GATE_GENERATOR, else "
-                   "zensical when zensical.toml exists, else mkdocs).")
+                   "zensical when zensical.toml exists, else mkdocs).  An unknown one is a usage "
+                   "error that, like every failure, leaves site_dir empty.")
 @click.option("--strict", is_flag=True, help="Pass --strict to the generator.")
 @click.option("-v", "--verbose", is_flag=True, help="The summary page by page.")
 def build_cmd(config_file, generator, strict, verbose):
@@ -834,10 +836,8 @@ def build_cmd(config_file, generator, strict, verbose):
     gc = gate_config_of(cfg, options)
     lang = options.language
     try:
-        gen = pipeline.choose_generator(generator, Path(cfg.config_file_path).parent)
-        click.echo(f"secrecy-gate build：生成器 / generator {gen.name}", err=True)
         outcome = pipeline.gated_build(
-            cfg, options, gc, gen, strict=strict, out=lambda line: click.echo(line, err=True),
+            cfg, options, gc, generator, strict=strict, out=lambda line: click.echo(line, err=True),
             summary=lambda review: click.echo("\n".join(report.summary_lines(
                 review, lang, _verbose(verbose), options.rollout)), err=True))
     except pipeline.BuildError as exc:

@@ -66,9 +66,18 @@ class Generator:
     build_args: tuple[str, ...] = ("build",)
 
     def command(self) -> list[str] | None:
-        """The command line that runs it, or None when it is not installed."""
+        """The command line that runs it, or None when it is not installed.
+
+        As a site runs it (``zensical build``), never as ``python -m zensical`` from the
+        site's directory: that puts the directory first on ``sys.path``, where a committed
+        ``zensical.pyc`` would run in the generator's place.  The console script beside this
+        Python first, else ``python -P -m`` (3.11+; ``-I`` before), else the one on PATH.
+        """
+        script = Path(sys.executable).with_name(self.name)
+        if script.is_file() and os.access(script, os.X_OK):
+            return [str(script)]
         if importlib.util.find_spec(self.module) is not None:
-            return [sys.executable, "-m", self.module]
+            return [sys.executable, "-P" if sys.version_info >= (3, 11) else "-I", "-m", self.module]
         exe = shutil.which(self.name)
         return [exe] if exe else None
 
@@ -255,17 +264,25 @@ def _run(command: list[str], cwd: Path, out: Callable[[str], None]) -> None:
                          "Fix what its output above says and build again")
 
 
-def gated_build(config: SiteConfig, options, gc: GateConfig, generator: Generator, *,
+def gated_build(config: SiteConfig, options, gc: GateConfig, generator: Generator | str | None, *,
                 strict: bool = False, out: Callable[[str], None] = print,
                 summary: Callable[[SiteReview], None] | None = None) -> Outcome:
-    """Review, stage, generate, verify and publish; BuildError when anything stops it."""
+    """Review, stage, generate, verify and publish; BuildError when anything stops it.
+
+    ``generator``: a Generator, or its name (None: see ``choose_generator``).  Once the
+    directories are known to be safe to empty, every failure leaves ``site_dir`` empty.
+    """
     config_dir, docs_dir, site_dir = _check_dirs(config)
-    command = generator.command()
-    if command is None:
-        raise BuildError(f"生成器 {generator.name} 未安装：请先运行 pip install '{generator.package}'",
-                         f"the generator {generator.name} is not installed: "
-                         f"run pip install '{generator.package}' first", 2)
     try:
+        if not isinstance(generator, Generator):
+            generator = choose_generator(generator, config_dir)
+        command = generator.command()
+        if command is None:
+            raise BuildError(f"生成器 {generator.name} 未安装：请先运行 pip install '{generator.package}'",
+                             f"the generator {generator.name} is not installed: "
+                             f"run pip install '{generator.package}' first", 2)
+        if out is not None:
+            out(f"secrecy-gate build：生成器 / generator {generator.name}")
         review = Gate(gc).review()
         site_problems = [f for f in review.site_findings if f.withholds]
         if site_problems:
@@ -391,47 +408,78 @@ def stage_to(out: Path, config: SiteConfig, options, gc: GateConfig) -> Staged:
 
 # Where a site's build command lives: CI configurations, and the task files they call.
 CI_FILES = (".gitlab-ci.yml", "Jenkinsfile", ".drone.yml", ".woodpecker.yml", "azure-pipelines.yml",
-            "bitbucket-pipelines.yml", "netlify.toml", "vercel.json", "Makefile", "justfile",
-            "tox.ini", "noxfile.py", "package.json")
-CI_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", "*.gitlab-ci.yml", ".gitlab/**/*.yml",
-            ".woodpecker/*.yml", ".circleci/config.yml", "scripts/*.sh", "ci/*.sh")
+            "bitbucket-pipelines.yml", "netlify.toml", "vercel.json", "Makefile", "GNUmakefile",
+            "justfile", "tox.ini", "noxfile.py", "package.json", ".readthedocs.yml", ".readthedocs.yaml",
+            "pyproject.toml", "Taskfile.yml", "Taskfile.yaml")
+CI_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".github/actions/**/action.yml",
+            ".github/actions/**/action.yaml", "*.gitlab-ci.yml", ".gitlab/**/*.yml", ".woodpecker/*.yml",
+            ".circleci/config.yml", "Dockerfile*", "scripts/*", "ci/*", "bin/*")
+MAX_CI_FILE = 1 << 20
 # A generator that runs no MkDocs plugin, building or deploying: `zensical build`,
-# `python -m properdocs gh-deploy` … (never `secrecy-gate build`).
-_UNGATED = re.compile(r"(?<![\w.-])(zensical|properdocs)(?:\.exe)?\s+(build|gh-deploy)\b")
-_CONFIG_ARG = re.compile(r"\s(?:-f|--config-file)(?:\s+|=)(\S+)")
+# `uvx zensical@latest build`, `"properdocs" \ <newline> gh-deploy` … — tokens may be
+# quoted and split over lines (shell continuations, YAML folded blocks).  Never
+# `secrecy-gate build --generator zensical`: there "zensical" is not followed by "build".
+_UNGATED = re.compile(r"(?<![\w.-])['\"]?(zensical|properdocs)(?:\.exe)?(?:@[^\s'\"]*)?['\"]?"
+                      r"(?:\s|\\\n)+['\"]?(build|gh-deploy)\b")
+# MkDocs itself is gated only by a configuration that enables the plugin.
+_MKDOCS = re.compile(r"(?<![\w.-])['\"]?mkdocs(?:\.exe)?['\"]?(?:\s|\\\n)+['\"]?(build|gh-deploy)\b([^\n]*)")
+_CONFIG_ARG = re.compile(r"\s(?:-f|--config-file)(?:\s+|=)['\"]?([^\s'\"]+)")
 
 
 @dataclass(frozen=True)
 class UngatedBuild:
-    """A line of a CI or task file that builds the site with a generator that ignores the plugin."""
+    """A line of a CI or task file that builds the site without the gate."""
 
     path: str  # relative to the repository
     line: int
     text: str
     generator: str
+    config: str | None = None  # for MkDocs: the configuration that does not enable the plugin
 
     def replacement(self) -> str:
-        config = _CONFIG_ARG.search(" " + self.text)
-        f = f" -f {config.group(1)}" if config else ""
+        config = self.config or (lambda m: m.group(1) if m else None)(_CONFIG_ARG.search(" " + self.text))
+        f = f" -f {config}" if config else ""
         return f"secrecy-gate build --generator {self.generator}{f}"
 
     def render(self, lang: str = "zh") -> str:
         fix = self.replacement()
+        if self.generator == "mkdocs":
+            why_en = f"with {self.config}, a configuration that does not enable the secrecy-gate plugin"
+            why_zh = f"所用配置 {self.config} 未启用 secrecy-gate 插件"
+        else:
+            why_en = f"with {self.generator}, which does not run MkDocs plugins"
+            why_zh = f"用 {self.generator} 构建，而它不运行 MkDocs 插件"
         if lang == "en":
-            return (f"{self.path}:{self.line}: `{self.text}` builds the site with {self.generator}, which "
-                    "does not run MkDocs plugins: every page, reviewed or not, would be published "
-                    f"(第二条). Replace it with `{fix}` (review, build, leak scan), then run "
-                    "`secrecy-gate verify-site` before deploying.")
-        return (f"{self.path}:{self.line}：`{self.text}` 用 {self.generator} 构建站点，而它不运行 MkDocs 插件："
-                f"无论是否审查，所有页面都会被发布（第二条）。请改为 `{fix}`（审查、构建、泄密扫描），"
-                "部署前再运行 `secrecy-gate verify-site`。")
+            return (f"{self.path}:{self.line}: `{self.text}` builds the site {why_en}: every page, "
+                    f"reviewed or not, would be published (第二条). Replace it with `{fix}` (review, "
+                    "build, leak scan), then run `secrecy-gate verify-site` before deploying.")
+        return (f"{self.path}:{self.line}：`{self.text}` {why_zh}：无论是否审查，所有页面都会被发布（第二条）。"
+                f"请改为 `{fix}`（审查、构建、泄密扫描），部署前再运行 `secrecy-gate verify-site`。")
 
 
-def ungated_builds(top: Path) -> list[UngatedBuild]:
-    """Every line under ``top`` (a repository) that builds with a generator ignoring the plugin.
+def _enables_gate(config: Path) -> bool | None:
+    """Whether ``config`` (INHERIT followed) lists the plugin; None when it cannot be read."""
+    from ..core.siteconfig import SiteConfigError
 
-    Comment lines are skipped; files that cannot be read as text are skipped too (this
-    only warns: the build itself is what is gated).
+    try:
+        plugins = read_chain(config).get("plugins")
+    except (SiteConfigError, OSError):
+        return None
+    if plugins is None:
+        return False
+    names = plugins.keys() if isinstance(plugins, dict) else [
+        next(iter(p)) if isinstance(p, dict) and p else p for p in plugins if isinstance(p, (str, dict))]
+    return PLUGIN_NAME in names
+
+
+def ungated_builds(top: Path, default_config: Path | None = None) -> list[UngatedBuild]:
+    """Every command under ``top`` (a repository) that builds without the gate: a generator
+    that ignores MkDocs plugins, or `mkdocs build` with a configuration (``-f``, else
+    ``default_config``) that exists and does not enable the plugin.
+
+    Comment lines are skipped; files that cannot be read as text are skipped too.  A best
+    effort: a command assembled from variables is not recognised.  It only warns — what is
+    deployed must still pass `verify-site`.
     """
     paths: set[Path] = {top / name for name in CI_FILES if (top / name).is_file()}
     for pattern in CI_GLOBS:
@@ -439,15 +487,32 @@ def ungated_builds(top: Path) -> list[UngatedBuild]:
     found = []
     for path in sorted(paths):
         try:
+            if path.stat().st_size > MAX_CI_FILE:
+                continue
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        for number, line in enumerate(text.splitlines(), 1):
-            stripped = line.strip()
-            if stripped.startswith(("#", "//")):
-                continue
-            m = _UNGATED.search(stripped)
-            if m:
-                found.append(UngatedBuild(path.relative_to(top).as_posix(), number, stripped[:200],
-                                          m.group(1)))
+        lines = text.splitlines()
+        rel = path.relative_to(top).as_posix()
+
+        def where(m) -> tuple[int, str] | None:
+            number = text.count("\n", 0, m.start()) + 1
+            line = lines[number - 1].strip() if number <= len(lines) else ""
+            if line.startswith(("#", "//", "REM ", "rem ")):
+                return None
+            last = text.count("\n", 0, m.end()) + 1
+            shown = " ".join(" ".join(lines[number - 1:last]).replace("\\ ", " ").split())
+            return number, shown[:200]
+
+        for m in _UNGATED.finditer(text):
+            at = where(m)
+            if at:
+                found.append(UngatedBuild(rel, at[0], at[1], m.group(1)))
+        for m in _MKDOCS.finditer(text):
+            at = where(m)
+            arg = _CONFIG_ARG.search(" " + m.group(2))
+            config = top / arg.group(1) if arg else default_config
+            if at and config is not None and config.is_file() and _enables_gate(config) is False:
+                shown = arg.group(1) if arg else config.name
+                found.append(UngatedBuild(rel, at[0], at[1], "mkdocs", shown))
     return found

@@ -466,7 +466,7 @@ def plan(site: Path, ci: str = "none", lang: str = "zh") -> Plan:
     from ..build.pipeline import ungated_builds
 
     # A CI line building with a generator that runs no MkDocs plugin publishes everything.
-    for line in ungated_builds(top):
+    for line in ungated_builds(top, config):
         result.changes.append(Change(top / line.path, "manual", line.render("zh"), line.render("en")))
     result.docs = docs_state(top, config, docs_dir)
     if result.docs.ignored:

@@ -406,32 +406,78 @@ def _walk_theme(custom_dir: str, docs_real: str, site_real: str | None) -> list[
     return out
 
 
-def _hook_files(hook: str) -> list[tuple[str, str]]:
-    """The hook and what it can import from its directory: [(path, kind)]."""
-    out = [(hook, "hook")]
-    directory = os.path.dirname(hook)
+# What Python imports from a directory on sys.path: source, a compiled module without
+# source (``mkdocs.pyc`` beside mkdocs.yml shadows MkDocs itself under `python -m mkdocs`),
+# extension modules.  ``.pyd``/``.so`` are every platform's; the exact tags vary.
+_IMPORT_SUFFIXES = (".py", ".pyw", ".pyc", ".pyo", ".so", ".pyd")
 
-    def package(d: str, ancestors: tuple[str, ...]) -> None:
+
+def _importable(name: str) -> bool:
+    return name.endswith(_IMPORT_SUFFIXES) and not name.startswith(".")
+
+
+def _is_package(path: str) -> bool:
+    try:
+        return any(_importable(n) and n.split(".", 1)[0] == "__init__" for n in os.listdir(path))
+    except OSError:
+        return False
+
+
+def _unchecked_pycs(directory: str) -> list[str]:
+    """Compiled files in ``directory/__pycache__`` that Python runs *instead of* their
+    source without comparing them with it (an "unchecked hash" .pyc, flags 0b01): a
+    committed one replaces an approved hook's or module's code.  Timestamp and checked-
+    hash .pyc files are validated against the source, so the ones Python writes locally
+    are not inputs."""
+    cache = os.path.join(directory, "__pycache__")
+    out = []
+    try:
+        names = sorted(os.listdir(cache))
+    except OSError:
+        return out
+    for name in names:
+        path = os.path.join(cache, name)
+        if not name.endswith((".pyc", ".pyo")) or not os.path.isfile(path):
+            continue
+        head = _read(path)[:8]
+        if len(head) < 8 or int.from_bytes(head[4:8], "little") != 0b01:
+            continue
+        out.append(path)
+    return out
+
+
+def importable_files(directory: str, kind: str, exclude: str | None = None,
+                     skip: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Every file Python can import from ``directory`` as a sys.path entry: top-level modules
+    (source, compiled or extension), whole packages (``__init__`` in any of those forms), and
+    unchecked compiled files that stand in for a source: [(path, kind)]."""
+    out: list[tuple[str, str]] = []
+
+    def scan(d: str, ancestors: tuple[str, ...], top: bool) -> None:
         real = os.path.realpath(d)
         if real in ancestors:
             return
+        out.extend((p, kind) for p in _unchecked_pycs(d))
         for e in sorted(os.scandir(d), key=lambda e: e.name):
-            if e.is_file() and e.name.endswith(".py"):
-                out.append((e.path, "hook-module"))
-            elif e.is_dir() and e.name != "__pycache__" \
-                    and os.path.isfile(os.path.join(e.path, "__init__.py")):
-                package(e.path, (*ancestors, real))
+            if e.is_file() and _importable(e.name):
+                if not (top and exclude is not None and os.path.abspath(e.path) == exclude):
+                    out.append((e.path, kind))
+            elif (e.is_dir() and e.name not in _SKIP_DIRS and not e.name.endswith(".egg-info")
+                  and os.path.realpath(e.path) not in skip and (not top or _is_package(e.path))):
+                # Inside a package every folder is importable (a namespace sub-package).
+                scan(e.path, (*ancestors, real), False)
 
     try:
-        for e in sorted(os.scandir(directory), key=lambda e: e.name):
-            if e.is_file() and e.name.endswith(".py") and os.path.abspath(e.path) != hook:
-                out.append((e.path, "hook-module"))
-            elif e.is_dir() and e.name != "__pycache__" \
-                    and os.path.isfile(os.path.join(e.path, "__init__.py")):
-                package(e.path, (os.path.realpath(directory),))
+        scan(directory, (), True)
     except OSError as exc:
-        raise InputsError(f"无法读取钩子目录 {directory}：{exc.strerror}",
-                          f"cannot read the hook directory {directory}: {exc.strerror}") from None
+        raise InputsError(f"无法读取目录 {directory}：{exc.strerror}",
+                          f"cannot read the directory {directory}: {exc.strerror}") from None
+    return out
+
+
+def _hook_files(hook: str) -> list[tuple[str, str]]:
+    """The hook and what it can import from its directory: [(path, kind)]."""
+    return [(hook, "hook"), *importable_files(os.path.dirname(hook), "hook-module", exclude=hook)]
     return out
 
 
@@ -617,13 +663,10 @@ def _code_inputs(config, base: str, skip: set[str]) -> list[tuple[str, str]]:
         path = os.path.join(base, name)
         if _REQUIREMENTS.match(name):
             out += _requirement_paths(path, base, seen)
-        elif name.endswith(".py") and os.path.isfile(path):
-            out.append((path, "module"))
-        elif (os.path.isfile(os.path.join(path, "__init__.py"))
-              and os.path.realpath(path) not in skip and name not in _SKIP_DIRS):
-            # A package beside mkdocs.yml is importable as a module (a Markdown extension,
-            # a `!!python/name:` tag, a plugin's module_name).
-            out += [(f, "module") for f in _walk_code(path, skip) if f.endswith(".py")]
+    # A module or package beside mkdocs.yml is importable (a Markdown extension, a
+    # `!!python/name:` tag, a plugin's module_name, or — under `python -m mkdocs` — a
+    # module that takes the place of an installed one).
+    out += importable_files(base, "module", skip=skip)
     req_dir = os.path.join(base, "requirements")
     if os.path.isdir(req_dir):
         for name in sorted(os.listdir(req_dir)):
