@@ -49,7 +49,7 @@ import yaml
 from ..core.siteconfig import SiteConfig, Tagged, read_chain
 from ..review.gate import Gate, GateConfig, SiteReview
 from . import catalogue, report
-from .stage import Stage, write_stage
+from .stage import Stage, memory_dir, staged_bytes, write_stage
 from .verify import verify_report
 
 PLUGIN_NAME = "secrecy-gate"
@@ -64,6 +64,9 @@ class Generator:
     module: str  # run as ``python -m module`` when importable here
     package: str  # what ``pip install`` needs
     build_args: tuple[str, ...] = ("build",)
+    # Follows symbolic links to directories in docs_dir (MkDocs does), so the stage's
+    # folders can live in memory (``stage.memory_dir``); Zensical lists only real folders.
+    follows_links: bool = True
 
     def command(self) -> list[str] | None:
         """The command line that runs it, or None when it is not installed.
@@ -87,7 +90,7 @@ GENERATORS = {
     "mkdocs": Generator("mkdocs", "mkdocs", "mkdocs>=1.6,<2"),
     # --clean: Zensical keeps a cache beside mkdocs.yml; a page is rendered from the
     # staged text of this review, never from a cache the gate did not write.
-    "zensical": Generator("zensical", "zensical", "zensical", ("build", "--clean")),
+    "zensical": Generator("zensical", "zensical", "zensical", ("build", "--clean"), follows_links=False),
     "properdocs": Generator("properdocs", "properdocs", "properdocs"),
 }
 
@@ -295,7 +298,8 @@ def gated_build(config: SiteConfig, options, gc: GateConfig, generator: Generato
         _clear(site_dir)
         heads, extra = document_heads(review, options, config)
         try:
-            stage = write_stage(review, docs_dir, config_dir, heads=heads, extra=extra)
+            memory = memory_dir(staged_bytes(review, docs_dir)) if generator.follows_links else None
+            stage = write_stage(review, docs_dir, config_dir, memory, heads=heads, extra=extra)
         except OSError as exc:
             raise BuildError(f"无法写入待发布内容的暂存目录（第二条）：{exc}",
                              f"cannot write the staging directory of approved content: {exc}") from exc
