@@ -563,11 +563,12 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         for f in files:
             if not f.inclusion.is_included():
                 continue
-            # Refused (by object: it may share a path with an approved file), or not judged
-            # at all: from docs_dir, the stage, or a plugin after on_files.  Theme files pass.
+            # Refused (by object: it may share a path with an approved file), or not judged:
+            # from docs_dir or the stage, or generated after on_files.  Theme files pass, and
+            # so do files a plugin adds later from elsewhere without naming itself (Material's
+            # privacy plugin adds the external assets it downloaded here, in on_env).
             if id(f) in self._refused_ids or (f.src_uri not in self.approved and (
-                    f.generated_by is not None or self._from_docs(f)
-                    or not self._theme_file(f, config))):
+                    f.generated_by is not None or self._from_docs(f))):
                 raise PluginError(self._put_back(f))
         return env
 
