@@ -134,3 +134,33 @@ def test_material_blog_index_withheld_is_not_recreated_by_the_blog(make_site, ca
         site.build()
     assert "blog/index.md is withheld but another plugin put it back" in caplog.text
     assert site.output_files() == []
+
+
+def _serve_build(site, dev_addr):
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    cfg = load_config(config_file=str(site.root / "mkdocs.yml"), dev_addr=dev_addr)
+    cfg.plugins.on_startup(command="serve", dirty=False)
+    try:
+        build(cfg, serve_url=f"http://{dev_addr}/")
+    finally:
+        cfg.plugins.on_shutdown()
+
+
+@pytest.mark.parametrize("dev_addr", ["127.0.0.1:8000", "0.0.0.0:8000"])
+def test_material_blog_under_serve(make_site, dev_addr):
+    """A loopback preview shows the unreviewed post with the banner (its archive too: a local
+    preview); served on a public address, it is nowhere, as in a build."""
+    site = blog_site(make_site)
+    site.write("blog/posts/p1.md", post("预算公开说明", "第一篇已审查的博客正文。", "2026-11-01", "budget", ["news"]))
+    site.sign_all("blog/posts/p1.md")
+    site.write("blog/posts/p3.md", post("未审内部草稿寅卯", "未经审查的博客正文辰巳。", "2026-11-03", "draftpost",
+                                        ["news"]))
+    _serve_build(site, dev_addr)
+    out = site.root / "site"
+    assert "第一篇已审查的博客正文" in (out / "blog" / "archive" / "2026" / "index.html").read_text(encoding="utf-8")
+    if dev_addr.startswith("127."):
+        draft = (out / "blog" / "2026" / "11" / "03" / "draftpost" / "index.html").read_text(encoding="utf-8")
+        assert "未经审查的博客正文辰巳" in draft and "预览：未经保密审查，不得公开" in draft
+    else:
+        site.assert_absent("未审内部草稿寅卯", "未经审查的博客正文辰巳", "draftpost")
