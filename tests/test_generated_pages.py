@@ -158,3 +158,22 @@ def test_a_refused_generated_page_put_back_later_stops_the_build(make_site, capl
         built(site, caplog)
     assert "put it back into the build" in caplog.text and "path.withheld" in caplog.text
     assert site.output_files() == []
+
+
+def test_judge_two_generated_files_on_one_output_and_the_stage(tmp_path):
+    """The rule itself: two generators on one output path are both refused; the stage and a
+    plugin's temporary directory may be read, the real docs_dir and the site's own may not."""
+    from secrecy_gate.build.generated import Candidate, Places, judge
+    docs, stage, site = tmp_path / "site" / "content", tmp_path / "site" / ".stage", tmp_path / "site"
+    for d in (docs, stage, tmp_path / "tmp"):
+        d.mkdir(parents=True)
+    places = Places(frozenset(), {}, {}, {}, docs, (stage,), (site, site / "public"))
+    cands = [Candidate("a.md", "a/index.html", "p", None),
+             Candidate("a/index.md", "A/index.html", "q", None),
+             Candidate("b.md", "b/index.html", "p", str(stage / "b.md")),
+             Candidate("c.md", "c/index.html", "p", str(tmp_path / "tmp" / "c.md")),
+             Candidate("d.md", "d/index.html", "p", str(docs / "d.md")),
+             Candidate("e.md", "e/index.html", "p", str(site / "notes" / "e.md"))]
+    got = {cands[i].uri: r.code for i, r in judge(cands, places).items()}
+    assert got == {"a.md": "path.twice", "a/index.md": "path.twice", "d.md": "source.docs",
+                   "e.md": "source.site"}

@@ -28,7 +28,8 @@ Output paths are compared case-folded: a case-insensitive disk or server would
 serve ``Secret/index.html`` for ``secret/index.html``.  Source paths are
 compared as written and with symbolic links resolved.
 
-Pure: paths in, verdicts out; ``plugin.py`` applies them.
+No MkDocs objects: paths in, verdicts out (the file system is asked only where a
+symbolic link leads); ``plugin.py`` applies them.
 """
 
 from __future__ import annotations

@@ -95,6 +95,9 @@ DIRTY_REFUSED = (
     "withheld. Build again without --dirty.")
 
 
+# The empty front matter a handed-over page starts with (its meta is restored from the review).
+HANDOFF_HEAD = "---\n{}\n---\n"
+
 # From this many pages on, starting a scanning process (~0.3 s) beside the build pays off.
 BACKGROUND_SCAN_PAGES = 200
 
@@ -334,7 +337,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         copies raw sources by path is a decision of the site's configuration,
         and the leak scan of the output still catches a 第九条 secret point.
         """
-        f.content_string = "---\n{}\n---\n" + handoff_body(page)
+        f.content_string = HANDOFF_HEAD + handoff_body(page)
         f.abs_src_path = os.path.normpath(os.path.join(self.docs_dir, f.src_uri))
         self.meta[f.src_uri] = page.document.meta
 
@@ -531,8 +534,10 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         # A plugin that reads the source itself instead of ``content_string`` (Material's
         # blog reads each post from ``abs_src_path``, the original file: unredacted) gets
         # the judged text back, as MkDocs would have read it.
-        judged, _ = get_data(page.file.content_string)
-        return judged
+        text = page.file.content_string
+        if text.startswith(HANDOFF_HEAD):  # as _hand_over wrote it: no YAML to parse again
+            return text[len(HANDOFF_HEAD):].lstrip("\n")
+        return get_data(text)[0]
 
     @event_priority(-100)
     def _check_page(self, markdown, *, page, config, files):
