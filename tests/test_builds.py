@@ -720,3 +720,38 @@ def test_snippet_read_from_outside_docs_is_unreviewed(make_site):
     site.build()
     assert "文档目录内的公开通知未八" in site.output_text()
     site.assert_absent(SECRET_TEXT, "宿主页文字申九")
+
+
+@pytest.mark.parametrize("name", ["index.md:/../partials/hotline.md", "index.md'/../partials/hotline.md",
+                                  "index.md#/../partials/hotline.md", "index.md:/../../partials/hotline.md"])
+@pytest.mark.parametrize("base", ["default", "docs"])
+def test_snippet_name_that_normalises_out_of_docs_dir(make_site, name, base):
+    """Red team: snippets joins the whole name to its base and normalises `index.md:/..` away,
+    so a name that starts like a published page with a line or section suffix reaches a file
+    outside docs_dir.  The gate reads the name as snippets does: unreviewed include."""
+    site = make_site()
+    options = "" if base == "default" else f"      base_path: ['{site.docs.as_posix()}']\n"
+    site.set_mkdocs_yml((site.root / "mkdocs.yml").read_text(encoding="utf-8")
+                        + "markdown_extensions:\n  - pymdownx.snippets:\n" + options)
+    with_public_index(site)
+    (site.root / "partials").mkdir()
+    (site.root / "partials" / "hotline.md").write_text("未经审查的片段文字寅卯辰\n", encoding="utf-8")
+    (site.docs / "partials").mkdir()
+    (site.docs / "partials" / "hotline.md").write_text("未经审查的片段文字寅卯辰\n", encoding="utf-8")
+    site.commit_all("片段")
+    quote = "'" if "'" not in name else '"'
+    site.write("hotline.md", page(f"# 热线\n\n咨询电话如下。\n\n--8<-- {quote}{name}{quote}\n", title="热线"))
+    site.sign_all("hotline.md")
+    assert "include.unreviewed" in codes(site, "hotline.md")
+    site.build()
+    site.assert_absent("未经审查的片段文字寅卯辰", "咨询电话如下")
+
+
+def test_snippet_line_and_section_suffixes_of_a_published_page_still_publish(make_site):
+    site = snippets_site(make_site)
+    site.write("shared.md", public_page("共用段落一\n\n共用段落二\n\n<!-- --8<-- [start:part] -->\n分节文字\n"
+                                        "<!-- --8<-- [end:part] -->\n"))
+    site.sign_all("shared.md")
+    site.write("host.md", page('# 宿主\n\n--8<-- "shared.md:1:3"\n\n--8<-- "shared.md:part"\n', title="宿主"))
+    site.sign_all("host.md")
+    assert site.verdict("host.md").published

@@ -790,9 +790,11 @@ def links_to_withheld(page: PageResult, review: SiteReview, shown: str | None = 
                           target, severity=Severity.WARNING)
 
 
-# Include directives of pymdownx.snippets, markdown-include and macros/jinja.
+# Include directives of pymdownx.snippets, markdown-include and macros/jinja.  A snippets
+# name runs to its own closing quote (the other quote is part of the name; a backslash
+# escapes one), as snippets reads it.
 _INCLUDE = re.compile(
-    r"^[ \t]*;?-{1,}8<-{1,}[ \t]*[\"']([^\"']+)[\"']"          # --8<-- "file"
+    r"^[ \t]*;?-{1,}8<-{1,}[ \t]*(?:\"((?:\\\"|[^\"\n\r])+?)\"|'((?:\\'|[^'\n\r])+?)')"  # --8<-- "file"
     r"|^[ \t]*;?-{1,}8<-{1,}[ \t]*$"                           # --8<-- block start/end
     r"|\{!\s*([^!]+?)\s*!\}"                                    # {! file !}
     r"|\{%-?\s*include(?:[-_]markdown)?\s+[\"']([^\"']+)[\"']"  # {% include(-markdown) "file" %}
@@ -810,12 +812,48 @@ def _include_targets(body: str) -> Iterable[str]:
             continue
         if in_block:
             if stripped and not stripped.startswith(";"):
-                yield stripped.split(":", 1)[0] if not stripped.startswith("http") else stripped
+                yield stripped
             continue
         for m in _INCLUDE.finditer(line):
             t = next((g for g in m.groups() if g), None)
             if t:
-                yield t.split(":", 1)[0] if not t.startswith("http") else t
+                yield t.strip()
+
+
+# What may follow a snippets file name: lines (`:3`, `:3:9`, `:1:3,7:9`) or a section (`:name`).
+_SNIPPET_SUFFIX = re.compile(r"(.+?)(?::[0-9]*(?::[0-9]*)?(?:,[0-9]*(?::[0-9]*)?)*|:[A-Za-z][-_0-9A-Za-z]*)")
+
+
+def _target_forms(target: str) -> set[str]:
+    """Every file name an include target can mean: as written, and without a line or section
+    suffix.  Both are checked (``index.md:/../x.md`` is not ``index.md`` with a suffix: an
+    include tool joins the whole name to its base and normalises ``index.md:/..`` away)."""
+    forms = {target}
+    m = _SNIPPET_SUFFIX.fullmatch(target)
+    if m:
+        forms.add(m.group(1))
+    return forms
+
+
+def _base_files(base: Path, name: str) -> set[Path]:
+    """The files ``name`` can reach from an include base: joined as the OS resolves it, and
+    normalised first as ``os.path.abspath`` does (``x/..`` removed even where ``x`` does not
+    exist, which is what pymdownx.snippets checks its base path with)."""
+    out = set()
+    for candidate in (Path(base) / name, Path(os.path.normpath(os.path.join(base, name)))):
+        try:
+            if candidate.is_file():
+                out.add(candidate)
+        except (OSError, ValueError):  # a name the file system cannot hold
+            continue
+    return out
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path,
@@ -829,16 +867,18 @@ def includes_unreviewed(page: PageResult, review: SiteReview, docs_dir: Path,
             continue
         # Include tools resolve a name against the page or against a base path: every
         # file the name could mean must be a published page, not merely one of them.
-        candidates = {c for c in (resolve(page.path, target), posixpath.normpath(target.lstrip("/")))
-                      if c and (c in review.pages or (docs_dir is not None and (docs_dir / c).exists()))}
+        candidates: set[str] = set()
         outside = False
-        for base in include_bases:
-            found = Path(base) / target
-            if found.is_file():
-                try:
-                    candidates.add(found.resolve().relative_to(docs_dir.resolve()).as_posix())
-                except ValueError:
-                    outside = True  # a file outside docs_dir is never reviewed
+        for name in _target_forms(target):
+            for c in (resolve(page.path, name), posixpath.normpath(name.lstrip("/"))):
+                if c and (c in review.pages or (docs_dir is not None and _exists(docs_dir / c))):
+                    candidates.add(c)
+            for base in include_bases:
+                for found in _base_files(base, name):
+                    try:
+                        candidates.add(found.resolve().relative_to(docs_dir.resolve()).as_posix())
+                    except ValueError:
+                        outside = True  # a file outside docs_dir is never reviewed
         ok = not outside and bool(candidates) and all(
             c in review.pages and review.pages[c].published for c in candidates)
         if not ok:
