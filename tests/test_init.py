@@ -237,6 +237,14 @@ def _person(who: str) -> dict:
                 GIT_CONFIG_VALUE_0=str(sshkeys.key(who)[2]))
 
 
+def _fill_roster(site: Path) -> None:
+    """The team fills the roster, each person with their key (init wrote signatures: ssh)."""
+    (site / "reviews" / "roster.yml").write_text(ssh_roster(ROSTER), encoding="utf-8")
+    if not sshkeys.HAVE_SSH_KEYGEN:  # `sign` and `approve` call OpenSSH; without it, git mode
+        yml = (site / "mkdocs.yml").read_text(encoding="utf-8")
+        (site / "mkdocs.yml").write_text(yml.replace("signatures: ssh", "signatures: git"), encoding="utf-8")
+
+
 def _sign_all(site: Path, rel: str):
     from secrecy_gate.cli import load_gate_config
     from secrecy_gate.desk.signing import sign
@@ -281,11 +289,7 @@ def _all_output(site: Path) -> str:
 
 def test_after_init_a_signed_page_publishes_and_an_unsigned_one_is_withheld(fresh, caplog):
     run("init", "--site", str(fresh))
-    # The team fills the roster, each person with their key (init wrote signatures: ssh).
-    (fresh / "reviews" / "roster.yml").write_text(ssh_roster(ROSTER), encoding="utf-8")
-    if not sshkeys.HAVE_SSH_KEYGEN:  # `sign` and `approve` call OpenSSH; without it, git mode
-        yml = (fresh / "mkdocs.yml").read_text(encoding="utf-8")
-        (fresh / "mkdocs.yml").write_text(yml.replace("signatures: ssh", "signatures: git"), encoding="utf-8")
+    _fill_roster(fresh)
     (fresh / "docs" / "index.md").write_text(page("# 首页\n\n本站发布经保密审查的政府信息甲乙丙。\n"), encoding="utf-8")
     (fresh / "docs" / "notice.md").write_text(page("# 草稿\n\n尚未审查的草稿丁戊己。\n"), encoding="utf-8")
     git(fresh, "add", "-A")
