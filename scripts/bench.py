@@ -5,10 +5,16 @@ Generates, in seconds, a realistic signed portal with ``git fast-import``
 plain MkDocs (plugin removed) and with the gate, prints medians and ratios.
 The last line is machine-readable:
 
-    pages=N plain_s=… gated_s=… ratio=… cpu_ratio=… check_s=… peak_mb=…
+    pages=N plain_s=… gated_s=… ratio=… cpu_ratio=… check_s=… peak_mb=… signatures=ssh|git
 
 ``ratio`` compares wall time, ``cpu_ratio`` user+system CPU time of the build
 process and every process it starts (the gate's helper processes included).
+
+``--signatures ssh`` (the default) signs every entry and approval of the portal
+in-process with the sample's TEST ONLY keys (reviews/test-keys/), builds with
+``signatures: ssh``, and prints the time to verify every entry's SSH signature
+(``--verify-only``: generate and measure that alone).  ``--signatures git`` is the
+site without keys, proven by git authors, for the comparison.
 """
 
 from __future__ import annotations
@@ -38,6 +44,45 @@ PEOPLE = {
     "leader": ("示例分管领导", "leader@example.gov.cn"),
 }
 STEPS = ("originator", "originator_head", "secrecy_office", "leader")
+KEY_FILES = {"drafter@example.gov.cn": "drafter", "head@example.gov.cn": "head",
+             "secrecy@example.gov.cn": "secrecy", "leader@example.gov.cn": "leader",
+             "liaison@example.gov.cn": "liaison", "editor@example.gov.cn": "editor"}
+SSH = {"on": True}  # --signatures: set in main()
+
+
+def _key(who: str):
+    """(private key, PublicKey) of a bench person: the sample's TEST ONLY keys."""
+    from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+    from secrecy_gate.signatures import sshsig
+    if who not in _KEYS:
+        stem = ROOT / "reviews" / "test-keys" / KEY_FILES[PEOPLE[who][1]]
+        priv = load_ssh_private_key(stem.read_bytes(), None)
+        pub = sshsig.parse_public_key(stem.with_suffix(".pub").read_text())[0]
+        _KEYS[who] = (priv, pub)
+    return _KEYS[who]
+
+
+_KEYS: dict = {}
+
+
+def _sign(who: str, message: bytes) -> str:
+    from secrecy_gate.signatures import messages, sshsig
+    priv, pub = _key(who)
+    return sshsig.sign_with(priv, pub, message, messages.NAMESPACE)
+
+
+def roster_with_keys(text: str) -> str:
+    """The sample roster with each person's TEST ONLY public key (if it lists none yet)."""
+    if "keys:" in text:
+        return text
+    out = []
+    for line in text.splitlines():
+        out.append(line)
+        if line.strip().startswith("emails: [") and SSH["on"]:
+            email = line.split("[", 1)[1].split("]", 1)[0]
+            pub = (ROOT / "reviews" / "test-keys" / (KEY_FILES[email] + ".pub")).read_text().split()
+            out.append(f"    keys: ['{pub[0]} {pub[1]} TEST ONLY']")
+    return "\n".join(out) + "\n"
 PARA = ("为进一步做好政府信息公开工作，根据《中华人民共和国政府信息公开条例》有关规定，结合本市实际，"
         "现就有关事项通知如下。各单位要高度重视，明确责任分工，认真组织实施，确保各项工作落到实处。")
 
@@ -115,10 +160,18 @@ def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: b
         return
     meta_doc = parse(page)
     digest = page_digest(meta_doc.meta, meta_doc.body)
+    entries: list[dict] = []
     for step in STEPS:
         name = PEOPLE[step][0]
-        sigs.append(f"{{step: {step}, name: {name}, date: {clock()}, opinion: {disclosure}, "
-                    f"digest: \"{digest}\"}}")
+        entry = {"step": step, "name": name, "date": clock(), "opinion": disclosure, "digest": digest}
+        line = (f"{{step: {step}, name: {name}, date: {entry['date']}, opinion: {disclosure}, "
+                f"digest: \"{digest}\"")
+        if SSH["on"]:
+            from secrecy_gate.signatures import messages
+            entry["sshsig"] = _sign(step, messages.entry_message("signature", entry, entries))
+            line += f", sshsig: '{entry['sshsig']}'"
+        entries.append(entry)
+        sigs.append(line + "}")
         yield step, record(i, disclosure, sigs, title) + text_body
 
 
@@ -137,6 +190,9 @@ def site_record(repo: Path, config: str, titles: dict[str, str], day: str) -> tu
     out = []
     for who in ("secrecy_office", "leader"):
         entry = {"name": PEOPLE[who][0], "date": day, "digest": digest}
+        if SSH["on"]:
+            from secrecy_gate.signatures import messages
+            entry["sshsig"] = _sign(who, messages.approval_message("inputs", entry["name"], day, digest))
         text = write_approval(path, text, entry, digest)
         out.append(text.encode())
     record = path.read_bytes()
@@ -151,7 +207,7 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mk
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     fi = FastImport(repo)
     sections = max(1, pages // 200)
-    roster = (ROOT / "reviews" / "roster.yml").read_bytes()
+    roster = roster_with_keys((ROOT / "reviews" / "roster.yml").read_text(encoding="utf-8")).encode()
     base = {"reviews/roster.yml": roster, ".gitignore": b"site/\n"}
     nav = ["  - 首页: index.md"]
     index_body = "# 政府信息公开\n\n" + "\n".join(f"- [第{s + 1}栏目](s{s:02d}/index.md)" for s in range(sections))
@@ -198,6 +254,8 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mk
               + "nav:\n" + "\n".join(nav) + "\n")
     plain = config + "plugins:\n  - search\n"
     gated = config + "plugins:\n  - search\n  - secrecy-gate:\n      fail_on_withheld: false\n"
+    if SSH["on"]:
+        gated += "      signatures: ssh\n"
     titles = {"index.md": "首页", **{f"s{s:02d}/index.md": f"第{s + 1}栏目" for s in range(sections)}}
     record, approved = site_record(repo, gated, titles, fi.next_date())
     fi.commit("editor", "mkdocs.yml", {"mkdocs.yml": gated.encode(), "mkdocs-plain.yml": plain.encode(),
@@ -319,6 +377,27 @@ def time_zensical(repo: Path, runs: int) -> tuple[list[float], list[float]]:
     return plain, gated
 
 
+def time_verification(repo: Path) -> tuple[float, int, int, int]:
+    """Seconds to verify every entry's SSH signature of every page (in-process, one core),
+    with the number of pages, entries and entries verified valid."""
+    from secrecy_gate.core.record import parse_record
+    from secrecy_gate.signatures import entries as proofs
+    records = []
+    for p in sorted((repo / "content").rglob("*.md")):
+        doc = parse(p.read_bytes())
+        rec, _ = parse_record(doc.meta, p.name)
+        if rec is not None:
+            records.append(rec)
+    proofs._verify.cache_clear()
+    t0 = time.perf_counter()
+    valid = total = 0
+    for rec in records:
+        for proof in proofs.prove_record(rec).values():
+            total += 1
+            valid += proof.key is not None
+    return time.perf_counter() - t0, len(records), total, valid
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=2000)
@@ -330,9 +409,14 @@ def main() -> None:
     ap.add_argument("--zensical", action="store_true",
                     help="also time plain Zensical against `secrecy-gate build --generator zensical` "
                          "(implies --theme material)")
+    ap.add_argument("--signatures", choices=("ssh", "git"), default="ssh",
+                    help="sign the portal's entries with the TEST ONLY SSH keys (ssh, default) or not")
+    ap.add_argument("--verify-only", action="store_true",
+                    help="generate, time the SSH verification of every entry, and stop")
     args = ap.parse_args()
     if args.zensical:
         args.theme = "material"
+    SSH["on"] = args.signatures == "ssh"
     edits = args.pages // 10 if args.edits is None else args.edits
     tmp = Path(tempfile.mkdtemp(prefix="sg-bench-"))
     repo = args.keep or tmp / "portal"
@@ -343,6 +427,14 @@ def main() -> None:
         print(f"generated {args.pages} pages, {info['commits']} commits, {info['withheld']} withheld "
               f"in {gen_s:.1f}s at {repo}", flush=True)
         py = sys.executable
+        if SSH["on"]:
+            ver_s, npages, nentries, nvalid = time_verification(repo)
+            print(f"SSH verification: {nentries} entries ({nvalid} valid) of {npages} pages in "
+                  f"{ver_s:.2f}s = {1e6 * ver_s / max(nentries, 1):.0f} µs per entry", flush=True)
+            if nvalid != nentries:
+                sys.exit("some generated signatures do not verify: fix the generator")
+            if args.verify_only:
+                return
         judged = json.loads(subprocess.run([py, "-m", "secrecy_gate.cli", "check", "--format", "json"],
                                            cwd=repo, capture_output=True, text=True).stdout)
         gate_withheld = sum(p["outcome"] == "withhold" for p in judged["pages"])
@@ -398,7 +490,8 @@ def main() -> None:
         print(f"check median {statistics.median(check_t):.2f}s; peak RSS plain {max(plain_m):.0f}MB, "
               f"gated {peak:.0f}MB (×{peak / max(plain_m):.2f})")
         print(f"pages={args.pages} plain_s={plain_s:.2f} gated_s={gated_s:.2f} "
-              f"ratio={gated_s / plain_s:.3f} cpu_ratio={cpu_ratio:.3f} check_s={statistics.median(check_t):.2f} peak_mb={peak:.0f}")
+              f"ratio={gated_s / plain_s:.3f} cpu_ratio={cpu_ratio:.3f} check_s={statistics.median(check_t):.2f} peak_mb={peak:.0f} "
+              f"signatures={args.signatures}")
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)

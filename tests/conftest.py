@@ -101,11 +101,30 @@ def page(body: str, **kw) -> str:
     return record(**kw) + "\n" + textwrap.dedent(body)
 
 
+def ssh_roster(roster: str = ROSTER, skip=()) -> str:
+    """``roster`` with each person's TEST ONLY public key (tests/sshkeys.py) under ``keys``."""
+    import sshkeys
+    out = []
+    for line in roster.splitlines():
+        out.append(line)
+        if line.startswith("    emails: ["):
+            email = line.split("[", 1)[1].split("]", 1)[0]
+            who = next(w for w, (_, e) in PEOPLE.items() if e == email)
+            if who not in skip:
+                out.append(f"    keys: [{sshkeys.public_line(who)}]")
+    return "\n".join(out) + "\n"
+
+
 class Site:
     def __init__(self, root: Path, mkdocs_extra: str = "", plugin_options: str = "",
                  fail_on_withheld: bool = False, roster_extra: str = "", roster: str = ROSTER,
-                 auto_inputs: bool = True):
+                 auto_inputs: bool = True, ssh: bool = False):
         self.root = root
+        # signatures: ssh — each person signs with their TEST ONLY key (tests/sshkeys.py).
+        self.ssh = ssh
+        if ssh:
+            roster = ssh_roster(roster)
+            plugin_options = "      signatures: ssh\n" + plugin_options
         # Have the administrators approve the build inputs whenever a test changed them
         # (mkdocs.yml, nav titles, registers, assets), so that each test judges what it is
         # about; tests of the inputs' own rules switch this off.
@@ -143,6 +162,11 @@ class Site:
         env = dict(os.environ)
         env.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name,
                    GIT_COMMITTER_EMAIL=email)
+        if getattr(self, "ssh", False):
+            import sshkeys
+            keyname = getattr(self, "keys_of", {}).get(who, who)  # a test's rotated key
+            env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="user.signingKey",
+                       GIT_CONFIG_VALUE_0=str(sshkeys.key(keyname)[2]))
         return env
 
     def git(self, *args, who: str = "editor", check=True) -> str:
@@ -242,6 +266,10 @@ class Site:
         self.git("commit", "-q", "-m", "记录构建输入")
         for who in approvers:
             entry = {"name": PEOPLE[who][0], "date": _dt.date.today(), "digest": digest}
+            if gc.signatures == "ssh":
+                import sshkeys
+                entry["sshsig"] = sshkeys.sign_approval(who, "inputs", entry["name"], entry["date"],
+                                                        digest)
             path.write_text(write_approval(path, path.read_text(encoding="utf-8"), entry, digest),
                             encoding="utf-8")
             self.git("add", str(path), who=who)
@@ -253,7 +281,8 @@ class Site:
         who = who or step
         opinion = opinion or self.disclosure(rel)
         with identity(self.env(who)):
-            return sign(self.docs / rel, step, opinion, None, self.gate_config(), commit=commit)
+            return sign(self.docs / rel, step, opinion, None, self.gate_config(), commit=commit,
+                        signer=_signer())
 
     def change_roster(self, text: str, who: str = "editor", approvers=("secrecy_office", "leader")):
         """Commit ``text`` as the roster (it must carry the next ``version``), then have each of
@@ -263,7 +292,7 @@ class Site:
         self.commit_all("名册变更", who=who)
         for approver in approvers:
             with identity(self.env(approver)):
-                approve_roster(self.gate_config())
+                approve_roster(self.gate_config(), signer=_signer())
 
     def roster_text(self) -> str:
         return (self.root / "reviews" / "roster.yml").read_text(encoding="utf-8")
@@ -271,7 +300,7 @@ class Site:
     def consent(self, rel: str, agency: str, who: str = "consent"):
         from secrecy_gate.desk.signing import consent
         with identity(self.env(who)):
-            return consent(self.docs / rel, agency, None, self.gate_config())
+            return consent(self.docs / rel, agency, None, self.gate_config(), signer=_signer())
 
     def add_entry(self, rel: str, entry: dict, kind: str = "signatures", who: str = "editor",
                   commit: bool = True, index: int | None = None, digest: str | None = None):
@@ -372,18 +401,30 @@ class Site:
             assert t not in names, f"{t!r} leaked into an output file name"
 
 
+def _signer():
+    import sshkeys
+    return sshkeys.signer()
+
+
 class identity:
     """Run in-process code (``secrecy_gate.desk.signing``) as a given git identity."""
 
     KEYS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
+    # An ssh Site's identities also carry git's user.signingKey (tests/sshkeys.py).
+    OPTIONAL = ("GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0")
 
     def __init__(self, env):
         self.env = env
 
     def __enter__(self):
-        self.saved = {k: os.environ.get(k) for k in self.KEYS}
+        self.saved = {k: os.environ.get(k) for k in (*self.KEYS, *self.OPTIONAL)}
         for k in self.KEYS:
             os.environ[k] = self.env[k]
+        for k in self.OPTIONAL:
+            if k in self.env:
+                os.environ[k] = self.env[k]
+            else:
+                os.environ.pop(k, None)
 
     def __exit__(self, *exc):
         for k, v in self.saved.items():

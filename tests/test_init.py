@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import PEOPLE, ROSTER, STEPS, identity, page
+from conftest import PEOPLE, ROSTER, STEPS, identity, page, ssh_roster
+import sshkeys
 
 from secrecy_gate.cli import main
 from secrecy_gate.desk.init import add_plugin, plugin_names
@@ -111,7 +112,7 @@ def test_init_adds_plugin_and_keeps_every_other_byte(fresh, monkeypatch):
     assert code == 0, out
     text = (fresh / "mkdocs.yml").read_text(encoding="utf-8")
     # One inserted line: comments, !ENV and !!python/name: tags and layout untouched.
-    assert text == MKDOCS_YML.replace("      lang: zh\n", "      lang: zh\n  - secrecy-gate\n")
+    assert text == MKDOCS_YML.replace("      lang: zh\n", "      lang: zh\n  - secrecy-gate: {signatures: ssh}\n")
     monkeypatch.setenv("SITE_NAME", "测试站点")
     from mkdocs.config import load_config
     cfg = load_config(config_file=str(fresh / "mkdocs.yml"))
@@ -172,6 +173,9 @@ def test_add_plugin_forms(plugins, expected):
     text = "site_name: x\n" + plugins + ("theme: mkdocs\n" if "end" not in plugins else "")
     new = add_plugin(text, rt_yaml().load(text))
     assert plugin_names(rt_yaml().load(new).get("plugins")) == expected
+    # A new site proves its signers by SSH signatures (DOCNOTES-ssh.md).
+    from secrecy_gate.desk.init import plugin_options
+    assert plugin_options(rt_yaml().load(new)) == {"signatures": "ssh"}
     assert len(new.splitlines()) - len(text.splitlines()) in (0, 1, 3)  # one line, or the default block
 
 
@@ -225,14 +229,28 @@ def test_refuses_outside_git_and_says_why(tmp_path):
 
 # -- after init: a real review and real builds --------------------------------------
 
+def _person(who: str) -> dict:
+    """A person's git identity, with git's user.signingKey set to their TEST ONLY key."""
+    name, email = PEOPLE[who]
+    return dict(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name,
+                GIT_COMMITTER_EMAIL=email, GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="user.signingKey",
+                GIT_CONFIG_VALUE_0=str(sshkeys.key(who)[2]))
+
+
+def _fill_roster(site: Path) -> None:
+    """The team fills the roster, each person with their key (init wrote signatures: ssh)."""
+    (site / "reviews" / "roster.yml").write_text(ssh_roster(ROSTER), encoding="utf-8")
+    if not sshkeys.HAVE_SSH_KEYGEN:  # `sign` and `approve` call OpenSSH; without it, git mode
+        yml = (site / "mkdocs.yml").read_text(encoding="utf-8")
+        (site / "mkdocs.yml").write_text(yml.replace("signatures: ssh", "signatures: git"), encoding="utf-8")
+
+
 def _sign_all(site: Path, rel: str):
     from secrecy_gate.cli import load_gate_config
     from secrecy_gate.desk.signing import sign
     gc = load_gate_config(str(site / "mkdocs.yml"))
     for step in STEPS:
-        name, email = PEOPLE[step]
-        with identity(dict(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
-                           GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)):
+        with identity(_person(step)):
             sign(site / "docs" / rel, step, "主动公开", None, gc, commit=True)
 
 
@@ -247,9 +265,7 @@ def _approve_inputs(site: Path):
         git(site, "add", "reviews/site.yml")
         git(site, "commit", "-q", "-m", "记录构建输入")
         for who in ("secrecy_office", "leader"):
-            name, email = PEOPLE[who]
-            with identity(dict(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
-                               GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)):
+            with identity(_person(who)):
                 code, out = run("approve", "inputs")
             assert code == 0, out
     finally:
@@ -273,7 +289,7 @@ def _all_output(site: Path) -> str:
 
 def test_after_init_a_signed_page_publishes_and_an_unsigned_one_is_withheld(fresh, caplog):
     run("init", "--site", str(fresh))
-    (fresh / "reviews" / "roster.yml").write_text(ROSTER, encoding="utf-8")  # the team fills the roster
+    _fill_roster(fresh)
     (fresh / "docs" / "index.md").write_text(page("# 首页\n\n本站发布经保密审查的政府信息甲乙丙。\n"), encoding="utf-8")
     (fresh / "docs" / "notice.md").write_text(page("# 草稿\n\n尚未审查的草稿丁戊己。\n"), encoding="utf-8")
     git(fresh, "add", "-A")
@@ -290,8 +306,9 @@ def test_after_init_a_signed_page_publishes_and_an_unsigned_one_is_withheld(fres
 
     # With withheld pages allowed, the same build publishes the signed page only.
     yml = (fresh / "mkdocs.yml").read_text(encoding="utf-8")
-    (fresh / "mkdocs.yml").write_text(yml.replace("  - secrecy-gate\n", "  - secrecy-gate:\n"
-                                                  "      fail_on_withheld: false\n"), encoding="utf-8")
+    (fresh / "mkdocs.yml").write_text(re.sub(r"  - secrecy-gate: \{signatures: (\w+)\}\n",
+                                             r"  - secrecy-gate:\n      signatures: \1\n"
+                                             r"      fail_on_withheld: false\n", yml), encoding="utf-8")
     git(fresh, "commit", "-q", "-am", "允许不发布的页面")
     _approve_inputs(fresh)  # a changed option is a changed build input
     _build(fresh)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import PEOPLE, ROSTER, Site, page
-from test_init import _approve_inputs, _build, _sign_all, git, make_site, run
+from test_init import _approve_inputs, _build, _fill_roster, _sign_all, git, make_site, run
 
 BIN = Path(sys.executable).parent
 
@@ -111,7 +111,7 @@ def test_first_build_after_init_in_rollout_mode_publishes_only_signed_pages(tmp_
     assert "4 page(s) in docs_dir (0 with a review record)" in out
     assert "rollout: true" in out and "secrecy-gate adopt" in out
 
-    (site / "reviews" / "roster.yml").write_text(ROSTER, encoding="utf-8")
+    _fill_roster(site)
     (site / "docs" / "index.md").write_text(page(f"# 首页\n\n{SIGNED_TEXT}\n"), encoding="utf-8")
     git(site, "add", "-A")
     git(site, "commit", "-q", "-m", "接入 secrecy-gate")
@@ -128,7 +128,8 @@ def test_first_build_after_init_in_rollout_mode_publishes_only_signed_pages(tmp_
 
     # Rollout, as init's next steps say: the same build succeeds, signed pages only.
     yml = (site / "mkdocs.yml").read_text(encoding="utf-8")
-    (site / "mkdocs.yml").write_text(yml.replace("  - secrecy-gate\n", "  - secrecy-gate: {rollout: true}\n"),
+    (site / "mkdocs.yml").write_text(re.sub(r"  - secrecy-gate: \{signatures: (\w+)\}\n",
+                                            r"  - secrecy-gate: {signatures: \1, rollout: true}\n", yml),
                                      encoding="utf-8")
     git(site, "commit", "-q", "-am", "试行接入")
     _approve_inputs(site)

@@ -146,6 +146,17 @@ def _page_path(value) -> str:
     return value
 
 
+class _SshSince(c.BaseConfigOption):
+    """A commit id (7–64 hex digits) or a date; unset: None (see signatures/policy.py)."""
+
+    def run_validation(self, value):
+        from ..signatures.policy import since_value
+        try:
+            return since_value(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 class SecrecyGateConfig(Config):
     roster = c.Type(str, default="reviews/roster.yml")
     """Roster of agencies and reviewers, relative to mkdocs.yml."""
@@ -180,6 +191,13 @@ class SecrecyGateConfig(Config):
     """Where the generated 政府信息公开目录 page goes (docs-relative); `false` generates none."""
     catalogue_in_nav = c.Type(bool, default=False)
     """Append the catalogue to an explicit `nav` that does not list it."""
+    signatures = c.Choice(("ssh", "git"), default="git")
+    """What proves who signed an entry: `ssh` (the entry's SSH signature by a key the roster gives
+    the signer; squash/rebase merges, cherry-picks and renames keep pages published) or `git`
+    (the git author of the commit that introduced it)."""
+    ssh_since = _SshSince()
+    """Migration to `signatures: ssh`: entries introduced by this commit or its ancestors (or by
+    commits dated before this day) are still judged the git way."""
     adopted = _Date()
     """The day the site's pages entered review (YYYY-MM-DD): 条例第二十六条 deadlines in `status`
     and `sweep` count from no earlier day (the later of it and the page's first committed record)."""
@@ -662,6 +680,8 @@ def gate_config(config, options: SecrecyGateConfig, drafts: bool = False) -> Gat
         index_no_pattern=options.index_no_pattern,
         include_on_request=options.include_on_request,
         adopted=options.adopted,
+        signatures=options.signatures,
+        ssh_since=options.ssh_since,
         assets=tuple(options.assets),
         auto_includes=auto_includes,
         include_bases=include_bases,

@@ -83,6 +83,7 @@ class Signature:
     digest: str
     comment: str = ""
     raw: tuple = ()  # the entry as written, for git attribution
+    sshsig: str = ""  # the armoured SSH signature of the entry ("" when it has none)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Consent:
     digest: str
     comment: str = ""
     raw: tuple = ()
+    sshsig: str = ""
 
 
 @dataclass
@@ -200,9 +202,9 @@ def parse_record(meta: dict, page: str, jsonable: dict | None = None
     for raw, s in zip(meta["review"].get("signatures") or [], review.get("signatures") or []):
         sigs.append(Signature(s["step"], s["name"], _dt.date.fromisoformat(s["date"]),
                               canonical_value("opinion", s["opinion"]), s["digest"],
-                              s.get("comment", ""), entry_key(raw)))
+                              s.get("comment", ""), entry_key(raw), s.get("sshsig", "")))
     cons = []
     for raw, c in zip(meta["review"].get("consents") or [], review.get("consents") or []):
         cons.append(Consent(c["agency"], c["name"], _dt.date.fromisoformat(c["date"]), c["digest"],
-                            c.get("comment", ""), entry_key(raw)))
+                            c.get("comment", ""), entry_key(raw), c.get("sshsig", "")))
     return ReviewRecord(review, review["classification"], review["disclosure"], sigs, cons), []

@@ -11,10 +11,18 @@ only once ``admin_quorum`` administrators of the version before it have
 approved it (``approvals``, written by ``secrecy-gate approve roster``, each
 bound to the version's ``digest``).  ``review/trust.py`` follows that chain
 through git history.
+
+Each person may list their SSH public keys (``keys``: the ``allowed_signers``
+idea — the key, its owner, an optional validity window).  Under the site
+policy ``signatures: ssh`` an entry counts only when it carries an SSH
+signature by a key the roster in force gave that person (``review/rules.py``);
+adding, rotating or removing a key is a roster change like any other, approved
+by the administrators.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -26,6 +34,9 @@ from .schema import STEPS
 ROSTER_STEPS = (*STEPS, "consent", "admin")
 ROSTER_KEYS = {"version", "admin_quorum", "agencies", "people", "approvals"}
 APPROVAL_KEYS = {"name", "date", "digest"}
+APPROVAL_SIGNATURE = "sshsig"  # optional in an approval; required under `signatures: ssh`
+PERSON_KEYS = {"name", "emails", "agency", "steps", "keys"}
+KEY_KEYS = {"key", "valid_after", "valid_before"}
 DEFAULT_QUORUM = 2
 
 
@@ -37,14 +48,38 @@ class RosterError(ValueError):
 
 
 @dataclass(frozen=True)
+class RosterKey:
+    """One public key of a person, with its optional validity window (both days inclusive)."""
+
+    blob: bytes  # the key's wire form: what a signature's embedded key is compared with
+    type: str
+    fingerprint: str
+    comment: str = ""
+    valid_after: _dt.date | None = None
+    valid_before: _dt.date | None = None
+
+    def valid_on(self, day: _dt.date) -> bool:
+        return ((self.valid_after is None or day >= self.valid_after)
+                and (self.valid_before is None or day <= self.valid_before))
+
+    def window(self) -> str:
+        return f"{self.valid_after or '…'} – {self.valid_before or '…'}"
+
+
+@dataclass(frozen=True)
 class Person:
     name: str
     emails: tuple[str, ...]
     agency: str
     steps: frozenset[str]
+    keys: tuple[RosterKey, ...] = ()
 
     def may(self, step: str) -> bool:
         return step in self.steps
+
+    def key(self, blob: bytes) -> RosterKey | None:
+        """This person's roster key with that wire form, whatever its window."""
+        return next((k for k in self.keys if k.blob == blob), None)
 
 
 @dataclass
@@ -75,6 +110,10 @@ class Roster:
     def owns_email(self, name: str, email: str) -> bool:
         p = self.people.get(name)
         return p is not None and email.strip().lower() in p.emails
+
+    def key_owner(self, blob: bytes) -> Person | None:
+        """The person the roster gives this key to (keys are unique across people)."""
+        return next((p for p in self.people.values() if p.key(blob) is not None), None)
 
     def eligible(self, step: str, agency: str | None = None) -> list[Person]:
         return [p for p in self.people.values()
@@ -108,9 +147,9 @@ def parse_roster(text: str) -> Roster:
     if not isinstance(approvals, list):
         _fail("approvals 必须是列表", "approvals must be a list")
     for i, a in enumerate(approvals, 1):
-        if not isinstance(a, dict) or set(a) != APPROVAL_KEYS:
-            _fail(f"approvals 第{i}项必须写成 {{name, date, digest}}",
-                  f"approvals entry {i} must be {{name, date, digest}}")
+        if not isinstance(a, dict) or set(a) - {APPROVAL_SIGNATURE} != APPROVAL_KEYS:
+            _fail(f"approvals 第{i}项必须写成 {{name, date, digest}}（可加 sshsig）",
+                  f"approvals entry {i} must be {{name, date, digest}} (and optionally sshsig)")
         roster.approvals.append(frontmatter.to_jsonable(a))
     content = {k: v for k, v in data.items() if k != "approvals"}
     canonical = json.dumps(frontmatter.to_jsonable(content), sort_keys=True, ensure_ascii=False,
@@ -131,8 +170,8 @@ def parse_roster(text: str) -> Roster:
     for i, entry in enumerate(people, 1):
         if not isinstance(entry, dict):
             _fail(f"people 第{i}项不是映射", f"people entry {i} is not a mapping")
-        unknown = set(entry) - {"name", "emails", "agency", "steps"}
-        missing = {"name", "emails", "agency", "steps"} - set(entry)
+        unknown = set(entry) - PERSON_KEYS
+        missing = PERSON_KEYS - {"keys"} - set(entry)
         if unknown or missing:
             _fail(f"people 第{i}项：未知键 {sorted(unknown)}，缺少键 {sorted(missing)}",
                   f"people entry {i}: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
@@ -151,7 +190,14 @@ def parse_roster(text: str) -> Roster:
         if not isinstance(steps, list) or not steps or not set(steps) <= set(ROSTER_STEPS):
             _fail(f"{name}：steps 只能取 {', '.join(ROSTER_STEPS)}",
                   f"{name}: steps must be among {', '.join(ROSTER_STEPS)}")
-        person = Person(name, tuple(e.strip().lower() for e in emails), agency, frozenset(steps))
+        keys = _parse_keys(name, entry.get("keys"))
+        for k in keys:
+            for other in roster.people.values():
+                if other.key(k.blob) is not None:
+                    _fail(f"密钥 {k.fingerprint} 同时属于 {other.name} 和 {name}",
+                          f"the key {k.fingerprint} belongs to both {other.name} and {name}")
+        person = Person(name, tuple(e.strip().lower() for e in emails), agency, frozenset(steps),
+                        keys)
         for e in person.emails:
             if e in roster.by_email:
                 _fail(f"邮箱 {e} 同时属于 {roster.by_email[e].name} 和 {name}",
@@ -159,6 +205,55 @@ def parse_roster(text: str) -> Roster:
             roster.by_email[e] = person
         roster.people[name] = person
     return roster
+
+
+def _day(value, name: str, what: str) -> _dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = _dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    if not isinstance(value, _dt.date):
+        _fail(f"{name}：密钥的 {what} 必须是日期 YYYY-MM-DD", f"{name}: a key's {what} must be a date YYYY-MM-DD")
+    return value
+
+
+def _parse_keys(name: str, keys) -> tuple[RosterKey, ...]:
+    """``keys:`` of a person: ``ssh-ed25519 AAAA… comment`` lines, or mappings with a window."""
+    from ..signatures.sshsig import SSHSigError, parse_public_key
+
+    if keys is None:
+        return ()
+    if not isinstance(keys, list):
+        _fail(f"{name}：keys 必须是公钥列表", f"{name}: keys must be a list of public keys")
+    out: list[RosterKey] = []
+    for i, item in enumerate(keys, 1):
+        window = {}
+        if isinstance(item, dict):
+            if set(item) - KEY_KEYS or "key" not in item:
+                _fail(f"{name}：keys 第{i}项只能含 key、valid_after、valid_before",
+                      f"{name}: keys entry {i} may hold only key, valid_after, valid_before")
+            window = item
+            item = item["key"]
+        if not isinstance(item, str):
+            _fail(f"{name}：keys 第{i}项不是公钥", f"{name}: keys entry {i} is not a public key")
+        try:
+            key, comment = parse_public_key(item)
+        except SSHSigError as exc:
+            _fail(f"{name}：keys 第{i}项无效：{exc.zh}", f"{name}: keys entry {i} is invalid: {exc.en}")
+        after = _day(window.get("valid_after"), name, "valid_after")
+        before = _day(window.get("valid_before"), name, "valid_before")
+        if after and before and after > before:
+            _fail(f"{name}：keys 第{i}项的 valid_after 晚于 valid_before",
+                  f"{name}: keys entry {i} has valid_after after valid_before")
+        if any(k.blob == key.blob for k in out):
+            _fail(f"{name}：密钥 {key.fingerprint} 重复", f"{name}: the key {key.fingerprint} is listed twice")
+        out.append(RosterKey(key.blob, key.type, key.fingerprint, comment, after, before))
+    return tuple(out)
 
 
 def load_roster(path: Path) -> Roster:

@@ -42,6 +42,11 @@ SENSITIVE_ITEMS = {
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
 TEXT = {"type": "string", "minLength": 1}
 DIGEST = {"type": "string", "pattern": r"^sha256:[0-9a-f]{64}$"}
+# The signer's SSH signature of the entry (signatures/messages.py says what it signs), as
+# `ssh-keygen -Y sign` armours it, its line breaks written as spaces to keep the entry on one
+# line.  Required under the site policy `signatures: ssh`; what it proves is judged by the
+# rules (review/rules.py), not here: a garbled one is a finding that names it.
+SSHSIG = {"type": "string", "minLength": 1}
 
 
 def _enum(mapping: dict) -> dict:
@@ -63,6 +68,7 @@ SIGNATURE = _obj(
         "opinion": _enum(DISCLOSURES),
         "comment": {"type": "string"},
         "digest": DIGEST,
+        "sshsig": SSHSIG,
     },
     ["step", "name", "date", "opinion", "digest"],
 )
@@ -74,6 +80,7 @@ CONSENT = _obj(
         "date": DATE,
         "comment": {"type": "string"},
         "digest": DIGEST,
+        "sshsig": SSHSIG,
     },
     ["agency", "name", "date", "digest"],
 )

@@ -16,11 +16,32 @@ from pathlib import Path
 from ..core.roster import Roster, RosterError, parse_roster
 from ..history.gitaudit import History
 from ..review.gate import Gate, GateConfig, SiteReview
-from .signing import SignError, _commit, _detect_indent, _flow, _yaml, git_author_ident
+from .signing import SignError, _commit, _detect_indent, _flow, _ssh_sign, _yaml, git_author_ident
+
+
+def _signed(gate_config: GateConfig, person, what: str, entry: dict, signer=None) -> dict:
+    """Under ``signatures: ssh``: the approval with the administrator's SSH signature."""
+    if gate_config.signatures != "ssh":
+        return entry
+    from ..signatures import messages
+    message = messages.approval_message(what, entry["name"], entry["date"].isoformat(), entry["digest"])
+    return {**entry, messages.ENTRY_FIELD: _ssh_sign(gate_config, person, [message], signer)[0]}
+
+
+def _first_unsigned(review: SiteReview) -> Roster | None:
+    """The first roster version, when the only thing that stops the site is that its pinned
+    administrators' keys have not signed it yet (review/trust.py ``_first_keys``)."""
+    chain = review.trust
+    stops = {f.code for f in review.site_findings if f.withholds}
+    if chain is not None and chain.approved and stops == {"trust-root.keys-unapproved"}:
+        return chain.approved[chain.first]
+    return None
 
 
 def _admin(review: SiteReview, cwd: Path):
     """The current git author as an administrator of the roster in force, with the date."""
+    if review.roster is None and _first_unsigned(review) is not None:
+        review.roster = _first_unsigned(review)
     if review.roster is None or review.history is None:
         why = [f for f in review.site_findings if f.withholds]
         raise SignError("无法确定生效的名册，不能批准：\n" + "\n".join("  " + f.render("zh") for f in why),
@@ -67,26 +88,44 @@ def write_approval(path: Path, text: str, entry: dict, keep_digest: str) -> str:
     return buf.getvalue()
 
 
-def approve_roster(gate_config: GateConfig, commit: bool = True) -> tuple[dict, Roster, str | None]:
-    """Approve the committed roster as the next version; returns (entry, roster, commit)."""
+def approve_roster(gate_config: GateConfig, commit: bool = True, signer=None
+                   ) -> tuple[dict, Roster, str | None]:
+    """Approve the committed roster as the next version; returns (entry, roster, commit).
+
+    Under ``signatures: ssh``, an administrator of the first version may also approve
+    that version itself: with ``SECRECY_GATE_ADMIN_KEYS`` pinned in CI, the first version
+    counts only once enough pinned keys signed it (review/trust.py).
+    """
     review = Gate(gate_config).review([])
     person, day = _admin(review, gate_config.roster.parent)
     chain = review.trust
     pending = chain.pending if chain is not None else None
     current = review.roster
+    if (pending is None and gate_config.signatures == "ssh" and chain is not None
+            and current.version == chain.first and review.history is not None
+            and not any(a.get("name") == person.name and a.get("digest") == current.digest
+                        and a.get("sshsig") for a in current.approvals)):
+        raw = _committed(review.history, gate_config.roster)
+        head = parse_roster(raw.decode("utf-8"))
+        if head.digest == current.digest and not any(
+                a.get("name") == person.name and a.get("sshsig") for a in head.approvals):
+            pending = head  # the first version, signed by its own administrators
     if pending is None:
         raise SignError(f"已提交的名册就是生效的第 {current.version} 版，没有待批准的变更",
                         f"the committed roster is version {current.version} in force; nothing awaits approval")
-    if pending.version != current.version + 1:
+    if pending.version != current.version + 1 and pending.digest != current.digest:
         raise SignError(f"已提交的名册写的是 version: {pending.version}，但下一版应为 {current.version + 1}："
                         "请先改正 version 并提交",
                         f"the committed roster says version: {pending.version}, but the next version is "
                         f"{current.version + 1}; correct it and commit first")
-    if any(a.get("name") == person.name and a.get("digest") == pending.digest for a in pending.approvals):
+    ssh = gate_config.signatures == "ssh"
+    if any(a.get("name") == person.name and a.get("digest") == pending.digest
+           and (a.get("sshsig") or not ssh) for a in pending.approvals):
         raise SignError(f"{person.name} 已批准第 {pending.version} 版", f"{person.name} already approved version "
                         f"{pending.version}")
     raw = _committed(review.history, gate_config.roster)
-    entry = {"name": person.name, "date": day, "digest": pending.digest}
+    entry = _signed(gate_config, person, "roster",
+                    {"name": person.name, "date": day, "digest": pending.digest}, signer)
     new_text = write_approval(gate_config.roster, raw.decode("utf-8"), entry, pending.digest)
     try:
         written = parse_roster(new_text)
@@ -104,7 +143,8 @@ def approve_roster(gate_config: GateConfig, commit: bool = True) -> tuple[dict, 
     return entry, pending, sha
 
 
-def approve_inputs(gate_config: GateConfig, commit: bool = True) -> tuple[dict, int, str | None]:
+def approve_inputs(gate_config: GateConfig, commit: bool = True, signer=None
+                   ) -> tuple[dict, int, str | None]:
     """Approve the committed record of the build inputs (``reviews/site.yml``), as the current
     git author; returns (entry, number of inputs, commit).
 
@@ -134,7 +174,8 @@ def approve_inputs(gate_config: GateConfig, commit: bool = True) -> tuple[dict, 
                         "run `secrecy-gate inputs --record` and commit first")
     if person.name in state.approvers:
         raise SignError(f"{person.name} 已批准当前的构建输入记录", f"{person.name} already approved this record")
-    entry = {"name": person.name, "date": day, "digest": state.digest}
+    entry = _signed(gate_config, person, "inputs",
+                    {"name": person.name, "date": day, "digest": state.digest}, signer)
     new_text = write_approval(path, raw.decode("utf-8"), entry, state.digest)
     try:
         recorded, _ = site_inputs._record_data(new_text, str(path))

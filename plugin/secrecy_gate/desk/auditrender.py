@@ -142,6 +142,14 @@ def event_states(event: TrailEvent, lang: str) -> list[str]:
     """Everything wrong with the entry, or that it is valid (第十条, 第十一条, 第十八条)."""
     L = LABELS[lang]
     out = []
+    if event.proof.startswith("ssh "):
+        out.append(f"凭 SSH 签名证明（密钥 {event.proof[4:]}）" if lang == "zh"
+                   else f"proven by its SSH signature (key {event.proof[4:]})")
+    elif event.proof == "ssh":
+        out.append("须凭 SSH 签名证明：签名缺失或无效" if lang == "zh"
+                   else "needs an SSH signature: missing or invalid")
+    else:
+        out.append("凭 git 作者证明" if lang == "zh" else "proven by the git author")
     if event.signer_ok is False:
         out.append(L["forged"])
     elif event.signer_ok is None:

@@ -79,6 +79,9 @@ class TrailEvent:
     withdrawn_by: CommitRef | None = None
     valid_digest: bool = False  # the digest matches the page as it is now
     valid: bool = False  # current, by its signer, and the digest matches the page now
+    # What proves the signer: "git" (the introducing commits' author), "ssh SHA256:…" (the
+    # entry's SSH signature by that key), "ssh" (an SSH-judged entry without a valid one).
+    proof: str = "git"
 
     @property
     def commit(self) -> CommitRef:
@@ -105,7 +108,7 @@ class TrailEvent:
             "voided_by": self.voided_by.as_dict() if self.voided_by else None,
             "void_when_added": self.void_when_added,
             "removed_by": self.removed_by.as_dict() if self.removed_by else None,
-            "current": self.current, "valid": self.valid,
+            "current": self.current, "valid": self.valid, "proof": self.proof,
             "withdrawn_by": self.withdrawn_by.as_dict() if self.withdrawn_by else None,
             "digest_valid": self.current and self.valid_digest,
             "changed_after_signing": self.voided_by is not None or not self.valid_digest,
@@ -352,6 +355,41 @@ def _by_signer(event: TrailEvent, roster) -> bool | None:
     return all(at(c.sha) is not None and at(c.sha).owns_email(name, c.email) for c in event.commits)
 
 
+def _ssh_proofs(trail: list[TrailEvent], page: PageResult, hist: gitaudit.History, review,
+                gc: GateConfig) -> None:
+    """Under ``signatures: ssh``: which entries are proven by their SSH signature (and by
+    which key), which still by their git author (before ``ssh_since``)."""
+    from ..signatures import policy as sp
+
+    if gc.signatures != "ssh":
+        return
+    pol = sp.Policy(gc.signatures, gc.ssh_since,
+                    next((s for s in hist.commits if isinstance(gc.ssh_since, str)
+                          and s.startswith(gc.ssh_since)), None))
+    proofs = {}
+    if page.record is not None and page.proofs is not None:
+        for kind, entries in (("signatures", page.record.signatures), ("consents", page.record.consents)):
+            for i, e in enumerate(entries):
+                proofs[e.raw] = page.proofs.get((kind, i))
+    chain = review.trust if review.trust is not None and review.trust.usable else None
+    for event in trail:
+        commits = [hist.commits[c.sha] for c in event.commits if c.sha in hist.commits]
+        if commits and all(pol.judged_by_git(c, hist.is_ancestor) for c in commits):
+            continue
+        key = tuple(sorted(event.fields.items()))
+        proof = proofs.get(key)
+        if proof is None or proof.key is None:
+            event.proof, event.signer_ok = "ssh", False
+        else:
+            event.proof = f"ssh {proof.key.fingerprint}"
+            name = event.fields.get("name", "")
+            rosters = [chain.at(c.sha) for c in commits] if chain is not None else [review.roster]
+            event.signer_ok = all(r is not None and r.person(name) is not None
+                                  and r.person(name).key(proof.key.blob) is not None for r in rosters)
+        event.valid = (event.current and bool(event.signer_ok) and event.valid_digest
+                       and event.withdrawn_by is None)
+
+
 # -- where each page's listing starts ----------------------------------------------
 
 class SinceError(ValueError):
@@ -502,6 +540,7 @@ def build_report(gc: GateConfig, paths: list[str] | None = None, lang: str = "zh
                 roster_at = (review.trust.at if review.trust is not None and review.trust.usable
                              else review.roster)
                 timeline, audit.trail = page_trail(hist, rp, versions, roster_at, page.digest, lang)
+                _ssh_proofs(audit.trail, page, hist, review, gc)
                 audit.timeline, audit.earlier, audit.entered = cut_timeline(hist, timeline, where,
                                                                             ancestors)
             except Exception as exc:  # noqa: BLE001 - shown as an error, never dropped

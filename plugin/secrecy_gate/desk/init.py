@@ -41,6 +41,8 @@ from .signing import _detect_indent, _yaml
 from .sitedeps import SiteDeps, site_deps
 
 PLUGIN = "secrecy-gate"
+# A new site proves its signers by SSH signatures from the start (signatures/policy.py).
+PLUGIN_ITEM = f"{PLUGIN}: {{signatures: ssh}}"
 HOOK_ID = "secrecy-gate"
 GITLAB_SIDE_FILE = "secrecy-gate.gitlab-ci.yml"
 
@@ -187,9 +189,9 @@ _FLOW_LINE = re.compile(r"^(?P<head>[^#]*?:\s*)(?P<open>[\[{])(?P<inner>.*)(?P<c
 def _add_to_block(text: str, data: CommentedMap, plugins) -> str | None:
     lines = text.splitlines(keepends=True)
     if isinstance(plugins, CommentedSeq):
-        indent, item = re.match(r"^([ \t]*)-[ \t]", lines[plugins.lc.data[0][0]]), f"- {PLUGIN}"
+        indent, item = re.match(r"^([ \t]*)-[ \t]", lines[plugins.lc.data[0][0]]), f"- {PLUGIN_ITEM}"
     else:
-        indent, item = re.match(r"^([ \t]*)", lines[plugins.lc.key(next(iter(plugins)))[0]]), f"{PLUGIN}: {{}}"
+        indent, item = re.match(r"^([ \t]*)", lines[plugins.lc.key(next(iter(plugins)))[0]]), PLUGIN_ITEM
     if indent is None:
         return None
     return _insert_line(text, _block_end(lines, data, "plugins"), indent.group(1) + item)
@@ -203,7 +205,7 @@ def _add_to_flow(text: str, data: CommentedMap, plugins) -> str | None:
     pair = "[]" if isinstance(plugins, list) else "{}"
     if m is None or m.group("open") + m.group("close") != pair:
         return None
-    item = PLUGIN if isinstance(plugins, list) else f"{PLUGIN}: {{}}"
+    item = f"{{{PLUGIN_ITEM}}}" if isinstance(plugins, list) else PLUGIN_ITEM
     inner = m.group("inner").rstrip()
     inner = f"{inner}, {item}" if inner.strip() else item
     lines[row] = m.group("head") + m.group("open") + inner + m.group("close") + m.group("tail") \
@@ -218,7 +220,7 @@ def add_plugin(text: str, data: CommentedMap) -> str | None:
         if "INHERIT" in data:
             return None  # the list may live in the parent file; replacing it would drop plugins
         sep = "" if not text or text.endswith("\n") else nl
-        return f"{text}{sep}plugins:{nl}  - search{nl}  - {PLUGIN}{nl}"
+        return f"{text}{sep}plugins:{nl}  - search{nl}  - {PLUGIN_ITEM}{nl}"
     plugins = data["plugins"]
     if not isinstance(plugins, (CommentedSeq, CommentedMap)):
         return None
@@ -530,6 +532,12 @@ def _next_steps(result: Plan, roster: Change, ci: str, notes, data: CommentedMap
                       f"edit {_show(roster.path, result.top)}: replace the placeholder agencies and people; the "
                       "four steps need four different people, emails are their git author e-mails "
                       "(第十条, 第十一条)"))
+        steps.append(("每人在 keys 中列出自己的 SSH 公钥（ssh-keygen -lf 可核对指纹），并运行 "
+                      "git config --global user.signingKey ~/.ssh/id_ed25519.pub：本站 signatures: ssh，"
+                      "每个签署由签署人本人的密钥签名（第十条、第十八条）",
+                      "each person lists their SSH public key under keys (check it with `ssh-keygen -lf`) and "
+                      "runs `git config --global user.signingKey ~/.ssh/id_ed25519.pub`: this site uses "
+                      "signatures: ssh, every entry is signed by the signer's own key (第十条, 第十八条)"))
     steps.append(("名册写好后，在顶部加上 version: 1，并给至少两名可信人员（如保密审查员与分管领导）的 steps 加上 admin；"
                   "提交后运行 secrecy-gate trust，由平台管理员把它给出的 SECRECY_GATE_TRUST_ROOT 设为 CI 受保护变量"
                   "（第十条、第十八条）",

@@ -5,6 +5,11 @@ entry is added with ruamel.yaml round-trip editing, so comments, key order
 and quoting of the rest of the front matter survive; the body is untouched
 byte for byte.  The result is re-read with the strict reader and its digest
 checked before anything is written.
+
+Under ``signatures: ssh`` each entry also carries ``sshsig``: the signer's SSH
+signature (``signatures/messages.py`` says over what), made by OpenSSH with the
+key git is configured with (``signatures/openssh.py``), and checked here before
+anything is written — valid, and by a key the roster in force gives the signer.
 """
 
 from __future__ import annotations
@@ -228,6 +233,32 @@ def _signer(roster, cwd: Path) -> tuple[Person, _dt.date]:
     return person, day
 
 
+def _ssh_sign(gate_config: GateConfig, person: Person, messages_: list[bytes], signer=None) -> list[str]:
+    """第十条, 第十八条: the messages signed by the signer's own key (``user.signingKey``), each
+    checked: a valid signature by a key the roster in force gives ``person``."""
+    from ..signatures import messages, openssh, sshsig
+
+    cwd = gate_config.docs_dir
+    try:
+        sigs = (signer or openssh.sign_messages)(messages_, cwd)
+    except openssh.SigningError as exc:
+        raise SignError(exc.zh, exc.en) from None
+    for message, armoured in zip(messages_, sigs):
+        try:
+            key = sshsig.verify(armoured, message, messages.NAMESPACE)
+        except sshsig.SSHSigError as exc:
+            raise SignError(f"生成的 SSH 签名无效：{exc.zh}", f"the SSH signature made is invalid: {exc.en}") from None
+        if person.key(key.blob) is None:
+            listed = "、".join(k.fingerprint for k in person.keys) or "无 / none"
+            raise SignError(
+                f"签名密钥 {key.fingerprint} 不是名册给 {person.name} 的密钥（名册中：{listed}）：未签署。"
+                "请把 git 的 user.signingKey 设为名册中的密钥，或把新公钥加入名册 keys 并经管理员批准（第十条、第十八条）",
+                f"the signing key {key.fingerprint} is not one the roster gives {person.name} (listed: "
+                f"{listed}); nothing signed. Set git's user.signingKey to a listed key, or add the new "
+                "public key to your keys in the roster and have administrators approve it")
+    return sigs
+
+
 @dataclass
 class _Planned:
     """One page's signature, checked and rendered, not yet written."""
@@ -238,6 +269,8 @@ class _Planned:
     text: str
     entry: dict
     dropped: int
+    message: bytes = b""  # signatures: ssh — what the signer's key signs (text not yet made)
+    finish: object = None  # signatures: ssh — sshsig -> the _Planned with its text
 
 
 @dataclass
@@ -259,10 +292,11 @@ class ManyRefused(SignError):
 
 
 def sign(page: Path, step: str, opinion: str, comment: str | None, gate_config: GateConfig,
-         commit: bool = True, today: _dt.date | None = None) -> SignResult:
+         commit: bool = True, today: _dt.date | None = None, signer=None) -> SignResult:
     """Sign one page; a refusal is the page's own SignError."""
     try:
-        many = sign_many([page], step, opinion, comment, gate_config, commit, today, skip_done=False)
+        many = sign_many([page], step, opinion, comment, gate_config, commit, today, skip_done=False,
+                         signer=signer)
     except ManyRefused as exc:
         raise exc.failures[0][1] from None
     return many.results[0]
@@ -270,7 +304,7 @@ def sign(page: Path, step: str, opinion: str, comment: str | None, gate_config: 
 
 def sign_many(pages: list[Path], step: str, opinion: str, comment: str | None,
               gate_config: GateConfig, commit: bool = True, today: _dt.date | None = None,
-              skip_done: bool = True) -> ManyResult:
+              skip_done: bool = True, signer=None) -> ManyResult:
     """Sign several pages in one commit, each with its own entry and digest (第十条).
 
     All or nothing: every page is checked first, and if any cannot be signed by
@@ -309,11 +343,16 @@ def sign_many(pages: list[Path], step: str, opinion: str, comment: str | None,
                                  for s in result.record.signatures):
                 skipped.append(page)
                 continue
-            planned.append(_plan(page, rel, result, person, today or day, step, opinion, comment))
+            planned.append(_plan(page, rel, result, person, today or day, step, opinion, comment,
+                                 ssh=gate_config.signatures == "ssh"))
         except SignError as exc:
             failures.append((page, exc))
     if failures:
         raise ManyRefused(failures, len(pages))
+    if planned and gate_config.signatures == "ssh":
+        # One ssh-keygen run for the whole batch (one passphrase prompt), then the texts.
+        sigs = _ssh_sign(gate_config, person, [p.message for p in planned], signer)
+        planned = [p.finish(sig) for p, sig in zip(planned, sigs)]
     if not planned:
         return ManyResult([], skipped, None)
     written: list[_Planned] = []
@@ -336,14 +375,15 @@ def sign_many(pages: list[Path], step: str, opinion: str, comment: str | None,
         message = f"保密审查 第十条 {STEP_NAMES_ZH[step]}：{person.name}（{opinion}）"
         if len(planned) > 1:
             message += f" {len(planned)} 个页面"
-        body = ("\n".join(f"{k}: {v}" for k, v in planned[0].entry.items()) if len(planned) == 1
+        body = ("\n".join(f"{k}: {v}" for k, v in planned[0].entry.items() if k != "sshsig")
+                if len(planned) == 1
                 else "\n".join(f"{p.rel}: {p.entry['digest']}" for p in planned))
         sha = _commit_paths(gate_config.docs_dir.resolve(), [p.rel for p in planned], message, body)
     return ManyResult([SignResult(p.page, p.entry, p.dropped, sha) for p in planned], skipped, sha)
 
 
 def _plan(page: Path, rel: str, result, person: Person, day: _dt.date, step: str, opinion: str,
-          comment: str | None) -> _Planned:
+          comment: str | None, ssh: bool = False) -> _Planned:
     """第十条: may this person sign this step of this page now; the page's text if so."""
     record = result.record
     if not person.may(step):
@@ -393,12 +433,22 @@ def _plan(page: Path, rel: str, result, person: Person, day: _dt.date, step: str
         rv["signatures"].append(_flow(entry))
 
     original = page.read_bytes()
+    dropped = stale if drop_stale else 0
+    if ssh:
+        from ..signatures import messages
+        message = messages.entry_message("signature", entry, valid)
+
+        def finish(sig: str) -> _Planned:
+            entry[messages.ENTRY_FIELD] = sig
+            return _Planned(page, rel, original, _checked_text(page, result, mutate, entry), entry,
+                            dropped)
+        return _Planned(page, rel, original, "", entry, dropped, message, finish)
     text = _checked_text(page, result, mutate, entry)
-    return _Planned(page, rel, original, text, entry, stale if drop_stale else 0)
+    return _Planned(page, rel, original, text, entry, dropped)
 
 
 def consent(page: Path, agency: str, comment: str | None, gate_config: GateConfig,
-            commit: bool = True, today: _dt.date | None = None) -> SignResult:
+            commit: bool = True, today: _dt.date | None = None, signer=None) -> SignResult:
     result, roster = _prepare(page, gate_config)
     record = result.record
     person, day = _signer(roster, page.parent)
@@ -414,6 +464,11 @@ def consent(page: Path, agency: str, comment: str | None, gate_config: GateConfi
     if comment:
         entry["comment"] = comment
     entry["digest"] = result.digest
+    if gate_config.signatures == "ssh":
+        from ..signatures import messages
+        kept = [c for c in record.consents if c.agency != agency]
+        entry[messages.ENTRY_FIELD] = _ssh_sign(
+            gate_config, person, [messages.entry_message("consent", entry, kept)], signer)[0]
 
     def mutate(data):
         rv = data["review"]
@@ -455,7 +510,7 @@ def _write(page: Path, result, mutate, entry: dict, dropped: int, commit: bool,
 def _commit(page: Path, message: str, entry: dict) -> str:
     """One commit of ``page``, the entry's fields in the message body."""
     return _commit_paths(page.parent, [page.name], message,
-                         "\n".join(f"{k}: {v}" for k, v in entry.items()))
+                         "\n".join(f"{k}: {v}" for k, v in entry.items() if k != "sshsig"))
 
 
 def _commit_paths(cwd: Path, paths: list[str], message: str, body: str) -> str:

@@ -29,7 +29,7 @@ from ..core import frontmatter
 from ..core.digest import page_digest
 from ..core.record import entry_key
 
-_ENTRY_KEYS = frozenset({"step", "name", "date", "opinion", "comment", "digest", "agency"})
+_ENTRY_KEYS = frozenset({"step", "name", "date", "opinion", "comment", "digest", "agency", "sshsig"})
 _ENTRY_LINE = re.compile(r"^( *)- \{([^{}\[\]\\#&*!|>%@`]*)\}[ \t]*$")
 _SECTION = re.compile(r"^( +)(signatures|consents):[ \t]*(\[\])?[ \t]*$")
 _RESOLVER = yaml.resolver.Resolver()

@@ -58,6 +58,9 @@ class GateConfig:
     # The day the site's pages entered review (plugin option `adopted`): 条例第二十六条
     # deadlines count from no earlier day.  Read by `status` and `sweep` only.
     adopted: _dt.date | None = None
+    # What proves who signed (plugin options `signatures`, `ssh_since`; signatures/policy.py).
+    signatures: str = "git"
+    ssh_since: object = None  # a commit id or a date: the migration's cut-over
     assets: tuple[str, ...] = ()
     today: _dt.date = field(default_factory=_dt.date.today)
     # Files a Markdown extension adds to every page (pymdownx.snippets auto_append).
@@ -86,7 +89,7 @@ class GateConfig:
     def rule_options(self) -> rules.Options:
         """The options every rule of ``rules.py`` reads, from this configuration."""
         return rules.Options(self.include_on_request, self.today, self.hints_withhold,
-                             self.index_no_pattern)
+                             self.index_no_pattern, self.signatures)
 
 
 @dataclass
@@ -101,6 +104,7 @@ class PageResult:
     secrets: list[str] = field(default_factory=list)  # 第九条: texts cut from the page
     redacted_source: str | None = None  # 删减后公开: the source with its secret points replaced
     redacted_body: str | None = None
+    proofs: dict | None = None  # signatures: ssh — each entry's SSH signature, checked ahead
 
     @property
     def publish_body(self) -> str | None:
@@ -275,6 +279,7 @@ class Gate:
     def __init__(self, config: GateConfig, cache: ReviewCache | None = None):
         self.config = config
         self.cache = cache
+        self.policy = None  # signatures.policy.Policy, once history is read (_policy)
 
     # -- site-wide inputs ------------------------------------------------------
     def registers(self, problems: list) -> tuple[Roster | None, Calendar]:
@@ -334,9 +339,48 @@ class Gate:
             review.site_findings.append(Finding(code, art, "(site)", zh, en))
         review.history = history
 
+    def _policy(self, review: SiteReview, history: gitaudit.History | None) -> None:
+        """The signature policy (signatures/policy.py): mode, cut-over commit, pinned keys."""
+        from ..signatures import policy as sp
+
+        c = self.config
+        pins, bad = sp.pinned_keys()
+        since_commit = None
+        article = "第十条、第十八条"
+        if bad:
+            review.site_findings.append(Finding(
+                "signatures.pin-invalid", article, "(site)",
+                f"{sp.ADMIN_KEYS_ENV} 中有无法识别的指纹：{' '.join(bad)[:200]}",
+                f"{sp.ADMIN_KEYS_ENV} holds words that are no key fingerprint: {' '.join(bad)[:200]}",
+                "写成 SHA256:… 形式（ssh-keygen -lf 密钥.pub 显示），以空格或逗号分隔",
+                "write SHA256:… fingerprints (as `ssh-keygen -lf KEY.pub` prints them), separated "
+                "by spaces or commas"))
+        if pins and c.signatures != "ssh":
+            review.site_findings.append(Finding(
+                "signatures.downgrade", article, "(site)",
+                f"CI 设置了 {sp.ADMIN_KEYS_ENV}（本站使用 SSH 签名），而 mkdocs.yml 的 signatures 不是 ssh："
+                "改回只凭 git 作者证明签署人会让任何能伪造作者的人发布页面",
+                f"the CI sets {sp.ADMIN_KEYS_ENV} (this site uses SSH signatures) but mkdocs.yml does not "
+                "say `signatures: ssh`: going back to git authors would let anyone who can forge an "
+                "author publish", "在 mkdocs.yml 的 secrecy-gate 选项中写回 signatures: ssh",
+                "set `signatures: ssh` again in the secrecy-gate options of mkdocs.yml"))
+        if c.signatures == "ssh" and isinstance(c.ssh_since, str) and history is not None:
+            matches = [s for s in history.commits if s.startswith(c.ssh_since)]
+            if len(matches) == 1:
+                since_commit = matches[0]
+            else:
+                review.site_findings.append(Finding(
+                    "signatures.since-unknown", article, "(site)",
+                    f"ssh_since: {c.ssh_since} 不是 HEAD 历史中的唯一提交",
+                    f"ssh_since: {c.ssh_since} is not one commit in the history of HEAD",
+                    "写明切换到 SSH 签名的那个提交的完整编号", "write the full id of the cut-over commit"))
+        self.policy = sp.Policy(c.signatures, c.ssh_since, since_commit, pins)
+
     def _trust(self, review: SiteReview, history: gitaudit.History) -> None:
         """The roster's chain of approvals (第十条, 第十八条): who may sign, commit by commit."""
-        chain = trust.trust_chain(history, self.config.roster, self.config.roster_default)
+        self._policy(review, history)
+        chain = trust.trust_chain(history, self.config.roster, self.config.roster_default,
+                                  policy=self.policy)
         review.trust = chain
         review.site_findings.extend(chain.findings)
         review.roster = chain.at_head(history)
@@ -392,6 +436,10 @@ class Gate:
             return result, None
         result.record = record
         result.digest = page_digest(doc.meta, doc.body, jsonable)
+        if self.config.signatures == "ssh":
+            # No git or roster needed: done while history is read in the other process.
+            from ..signatures.entries import prove_record
+            result.proofs = prove_record(record)
         return result, apply_redactions(doc.body, self.config.placeholder)
 
     def _finish(self, prepared: tuple[PageResult, object], roster: Roster, calendar: Calendar,
@@ -421,9 +469,13 @@ class Gate:
             if chain is not None:
                 evidence.roster_at = chain.at
                 evidence.revoked = chain.revoked
+                evidence.key_revoked = chain.key_revoked
+            policy = self.policy
+            if policy is not None and policy.ssh:
+                evidence.judged_by_git = lambda c: policy.judged_by_git(c, history.is_ancestor)
         ctx = rules.PageContext(path, doc.meta, doc.body, record, roster, result.digest, evidence,
                                 calendar, self.config.rule_options(), redaction, self.lexicon,
-                                doc.body_line)
+                                doc.body_line, result.proofs)
         result.verdict.findings.extend(rules.evaluate(ctx))
         result.secrets = redaction.secrets
         if redaction.count and record.disclosure == "删减后公开":
@@ -621,6 +673,7 @@ class Gate:
         h.update(repr((c.docs_dir, c.include_on_request, c.assets, c.today, c.auto_includes,
                        c.include_bases, c.hints_withhold, c.placeholder, c.index_no_pattern,
                        c.roster_default, site_problem, os.environ.get(trust.TRUST_ROOT_ENV),
+                       c.signatures, c.ssh_since, os.environ.get("SECRECY_GATE_ADMIN_KEYS"),
                        review.history.head if review.history else None)).encode())
         return h.digest()
 

@@ -37,6 +37,7 @@ class Options:
     today: _dt.date = field(default_factory=_dt.date.today)
     hints_withhold: bool = False  # 第八条 lexicon hints withhold instead of warning
     index_no_pattern: str | None = INDEX_NO_PATTERN  # 第五条: what a 索引号 looks like (None: any)
+    signatures: str = "git"  # 第十条, 第十八条: what proves the signer (signatures/policy.py)
 
 
 @dataclass
@@ -56,6 +57,12 @@ class GitEvidence:
     # (name, step, commit) -> the number of a roster version that removed that right on
     # another line of history (review/trust.py TrustChain.revoked); None: no such check.
     revoked: Callable[[str, str, str], int | None] | None = None
+    # (name, key blob, commit) -> the number of a roster version on another line of history that
+    # no longer gives that person that key (TrustChain.key_revoked); None: no such check.
+    key_revoked: Callable[[str, bytes, str], int | None] | None = None
+    # Under `signatures: ssh`: whether an entry introduced by this commit is still judged the
+    # git way (before the `ssh_since` cut-over); None: none is.
+    judged_by_git: Callable[[object], bool] | None = None
 
 
 @dataclass
@@ -72,6 +79,9 @@ class PageContext:
     redaction: Redaction | None = None  # 第九条: the body with its secret points replaced
     lexicon: Lexicon | None = None
     body_line: int = 1  # line of the file where the body starts
+    # ("signatures" | "consents", index) -> signatures.entries.Proof, computed ahead by the gate
+    # under `signatures: ssh` (None: computed by the rule)
+    proofs: dict | None = None
 
     @property
     def published_body(self) -> str:
@@ -506,6 +516,12 @@ def proven_by_git(ctx: PageContext) -> Iterator[Finding]:
                                f"remove the entry; {entry.name} signs again with `secrecy-gate` in an "
                                "ordinary commit", fld)
                 continue
+            git_way = _git_way(ctx, c)
+            if not git_way:
+                # signatures: ssh — the entry's SSH signature proves the signer (signed_by_key);
+                # who wrote the commit (a squash, a rebase, a cherry-pick) does not matter.
+                yield from _dated_as_committed(ctx, entry, c, fld, before_page=False)
+                continue
             roster = git.roster_at(c.sha) if git.roster_at is not None else ctx.roster
             if roster is None or not roster.owns_email(entry.name, c.email):
                 yield _finding(ctx, "git.forged", "第十八条",
@@ -528,8 +544,8 @@ def proven_by_git(ctx: PageContext) -> Iterator[Finding]:
                            "如需重新发布，须按第十条重新送审：由起草人运行 secrecy-gate sign --step originator 重新开始",
                            "to publish it again, review it anew under 第十条: the originator starts over "
                            "with `secrecy-gate sign --step originator`", fld)
-        if kind == "signatures":
-            intro.append((i, commits))
+        if kind == "signatures" and all(_git_way(ctx, c) for c in commits):
+            intro.append((i, commits))  # under ssh, the signatures' chain proves the order
     for (i, before), (j, after) in zip(intro, intro[1:]):
         if j != i + 1:
             continue
@@ -541,10 +557,103 @@ def proven_by_git(ctx: PageContext) -> Iterator[Finding]:
                            f"review.signatures[{j}]")
 
 
-def _dated_as_committed(ctx: PageContext, entry, commit, fld: str) -> Iterator[Finding]:
+def _git_way(ctx: PageContext, commit) -> bool:
+    """Whether an entry introduced by ``commit`` is proven by its git author (``signatures:
+    git``, or an entry from before the ``ssh_since`` cut-over) rather than its SSH signature."""
+    if ctx.options.signatures != "ssh":
+        return True
+    judged = ctx.git.judged_by_git
+    return judged is not None and judged(commit)
+
+
+SSHSIG_FIX_ZH = "由{name}本人用自己的密钥重新签署：secrecy-gate {cmd}（ssh 模式下用 git 配置的 user.signingKey 签名）"
+SSHSIG_FIX_EN = "{name} signs again with their own key: `secrecy-gate {cmd}` (in ssh mode it signs with git's user.signingKey)"
+
+
+def signed_by_key(ctx: PageContext) -> Iterator[Finding]:
+    """第十条, 第十一条, 第十八条 (``signatures: ssh``): each entry carries a valid SSH signature,
+    over exactly that entry and the entries before it, by a key the roster in force when the
+    entry was committed gave the person it names."""
+    if ctx.options.signatures != "ssh":
+        return
+    from ..signatures.entries import prove_record
+
+    proofs = ctx.proofs if ctx.proofs is not None else prove_record(ctx.record)
+    page = ctx.git.repo_path or ctx.path
+    entries = [("signatures", i, e) for i, e in enumerate(ctx.record.signatures)] + \
+              [("consents", i, e) for i, e in enumerate(ctx.record.consents)]
+    for kind, i, entry in entries:
+        fld = f"review.{kind}[{i}]"
+        commits = ctx.git.introductions.get(entry.raw, [])
+        if commits and all(_git_way(ctx, c) for c in commits):
+            continue  # committed before the cut-over: proven by its git author (proven_by_git)
+        step = getattr(entry, "step", None)
+        cmd = (f"sign {page} --step {step} --opinion {entry.opinion}" if kind == "signatures"
+               else f"consent {page} --agency {entry.agency}")
+        fix_zh, fix_en = SSHSIG_FIX_ZH.format(name=entry.name, cmd=cmd), SSHSIG_FIX_EN.format(name=entry.name, cmd=cmd)
+        who = f"{kind[:-1]} {i + 1} ({entry.name})"
+        proof = proofs.get((kind, i))
+        if proof is None or proof.missing:
+            yield _finding(ctx, "sshsig.missing", "第十条、第十八条",
+                           f"{entry.name} 的签署（{fld}）没有 SSH 签名：本站要求每个签署由签署人的密钥签名（signatures: ssh）",
+                           f"{who} has no SSH signature ({fld}); this site requires each entry to be "
+                           "signed by the signer's key (signatures: ssh)", fix_zh, fix_en, f"{fld}.sshsig")
+            continue
+        if proof.error is not None:
+            yield _finding(ctx, proof.error.code, "第十条、第十八条",
+                           f"{entry.name} 的签署（{fld}）的 SSH 签名无效：{proof.error.zh}",
+                           f"the SSH signature of {who} ({fld}) is invalid: {proof.error.en}",
+                           fix_zh, fix_en, f"{fld}.sshsig")
+            continue
+        key = proof.key
+        for roster, when_zh, when_en in _rosters(ctx, entry):
+            person = roster.person(entry.name)
+            rk = person.key(key.blob) if person is not None else None
+            if rk is None:
+                owner = roster.key_owner(key.blob)
+                if owner is not None:
+                    yield _finding(ctx, "sshsig.wrong-key", "第十条、第十八条",
+                                   f"{entry.name} 的签署（{fld}）是用 {owner.name} 的密钥 {key.fingerprint} 签名的{when_zh}：他人不得代签",
+                                   f"{who} ({fld}) is signed with {owner.name}'s key {key.fingerprint}"
+                                   f"{when_en}; nobody signs for another", fix_zh, fix_en, f"{fld}.sshsig")
+                else:
+                    yield _finding(ctx, "sshsig.unknown-key", "第十条、第十八条",
+                                   f"{entry.name} 的签署（{fld}）所用密钥 {key.fingerprint} 不是名册给{entry.name}的密钥{when_zh}",
+                                   f"{who} ({fld}) is signed with the key {key.fingerprint}, which the "
+                                   f"roster does not give {entry.name}{when_en}",
+                                   f"{fix_zh}；如是新密钥，先把公钥加入名册 keys 并经管理员批准（secrecy-gate approve roster）",
+                                   f"{fix_en}; for a new key, add the public key to the roster's keys and "
+                                   "have administrators approve it (`secrecy-gate approve roster`)", f"{fld}.sshsig")
+                break
+            days = [entry.date] + [c.local_date for c in commits]
+            if not all(rk.valid_on(d) for d in days):
+                yield _finding(ctx, "sshsig.key-expired", "第十条、第十八条",
+                               f"{entry.name} 的签署（{fld}，{entry.date}）所用密钥 {key.fingerprint} 的有效期为 {rk.window()}{when_zh}",
+                               f"{who} ({fld}, {entry.date}) is signed with the key {key.fingerprint}, "
+                               f"valid {rk.window()}{when_en}", fix_zh, fix_en, f"{fld}.sshsig")
+                break
+        else:
+            if ctx.git.key_revoked is not None:
+                for c in commits:
+                    version = ctx.git.key_revoked(entry.name, key.blob, c.sha)
+                    if version is not None:
+                        yield _finding(ctx, "sshsig.revoked-key", "第十条、第十八条",
+                                       f"{entry.name} 的签署（{fld}）所用密钥 {key.fingerprint} 已被名册第 {version} 版撤销，"
+                                       f"而提交 {c.sha[:10]} 所在的历史线上还没有这一版：合并后该签署不再有效",
+                                       f"{who} ({fld}) is signed with the key {key.fingerprint}, which roster "
+                                       f"version {version} revoked on another line of history than commit "
+                                       f"{c.sha[:10]}; once merged, the signature does not count",
+                                       fix_zh + "（先把主线合并进分支再签）",
+                                       fix_en + " (merge the main line into the branch first)", f"{fld}.sshsig")
+                        break
+
+
+def _dated_as_committed(ctx: PageContext, entry, commit, fld: str,
+                        before_page: bool = True) -> Iterator[Finding]:
     """第十条, 第十八条: an entry's date is the day it was signed — not after the commit that
     recorded it, not before the page existed.  One day of slack on each side for clocks
-    in other time zones."""
+    in other time zones.  (``before_page``: an SSH-signed entry's date is the signer's own
+    signed statement, and a page renamed with ``git mv`` starts a new path after it.)"""
     slack = _dt.timedelta(days=1)
     committed = commit.local_date
     if entry.date > committed + slack:
@@ -555,7 +664,7 @@ def _dated_as_committed(ctx: PageContext, entry, commit, fld: str) -> Iterator[F
                        "用 secrecy-gate sign 重新签署（日期由工具写入）",
                        "sign again with `secrecy-gate sign` (it writes the date)", f"{fld}.date")
     created = ctx.git.created
-    if created is not None and entry.date < created.local_date - slack:
+    if before_page and created is not None and entry.date < created.local_date - slack:
         yield _finding(ctx, "signature.date-before-page", "第十条、第十八条",
                        f"{entry.name} 的签署日期 {entry.date} 早于页面的第一次提交（{created.local_date}，"
                        f"{created.sha[:10]}）：不能批准尚不存在的页面",
@@ -714,6 +823,7 @@ RULES: tuple[Rule, ...] = (
     co_agencies_consented,
     escalations_answered,
     proven_by_git,
+    signed_by_key,
     revoked_concurrently,
     no_secrecy_marking,
     disclosure_note_agrees,

@@ -27,6 +27,15 @@ signing.  Three rules keep one editor from changing who may sign:
 
 The roster is read from git objects only: an uncommitted or
 ``--skip-worktree`` working copy is never used.
+
+Under the site policy ``signatures: ssh`` (``signatures/policy.py``) an approval
+counts by its SSH signature (``sshsig``) by a key the approving version gives
+that administrator, not by the git author of the commit that introduced it: a
+squash-merged roster change keeps working, and a forged author approves
+nothing.  The first version's keys are trusted as the first version is (the
+pinned or first commit); with ``SECRECY_GATE_ADMIN_KEYS`` set in CI, the first
+version must in addition carry approvals by ``quorum`` of its own
+administrators signed with keys of those fingerprints.
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ class TrustChain:
     findings: list[Finding] = field(default_factory=list)
     head_version: Roster | None = None  # the roster as committed at HEAD (maybe not approved)
     history: History | None = None
+    policy: object = None  # signatures.policy.Policy; None: `signatures: git`
     _after: dict = field(default_factory=dict)  # commit -> its descendants (computed on demand)
     _numbers: dict = field(default_factory=dict)  # commit -> the version in force there
 
@@ -118,6 +128,25 @@ class TrustChain:
                 return m
         return None
 
+    def key_revoked(self, name: str, blob: bytes, sha: str) -> int | None:
+        """A later version, not made after ``sha``, that no longer gives ``name`` that key.
+
+        As ``revoked`` for a step: a key removed on the main line cannot sign on a branch
+        forked before the removal, once the two lines meet.
+        """
+        n = self.number_at(sha)
+        if n is None or self.history is None:
+            return None
+        for m in sorted(k for k in self.approved if k > n):
+            person = self.approved[m].person(name)
+            if person is not None and person.key(blob) is not None:
+                continue
+            if sha not in self._after:
+                self._after[sha] = self.history.descendants(sha)
+            if not self.in_force[m] <= self._after[sha]:
+                return m
+        return None
+
     def at_head(self, history: History) -> Roster | None:
         return self.at(history.head) if history.head else None
 
@@ -143,6 +172,50 @@ def _approval_entries(version: Version | None) -> frozenset:
     return frozenset(entry_key(a) for a in version.roster.approvals)
 
 
+def approval_signed(approval: dict, what: str, digest: str, person, days) -> str | None:
+    """Why an approval's SSH signature does not prove ``person`` approved ``digest``; None if it does.
+
+    ``days``: the approval's own date and its commits' dates, each inside the key's window.
+    """
+    from ..signatures import messages, sshsig
+
+    armoured = approval.get(messages.ENTRY_FIELD)
+    if not armoured:
+        return "sshsig.missing"
+    try:
+        key = sshsig.verify(armoured, messages.approval_message(
+            what, approval.get("name"), approval.get("date"), digest), messages.NAMESPACE)
+    except sshsig.SSHSigError as exc:
+        return exc.code
+    rk = person.key(key.blob)
+    if rk is None:
+        return f"sshsig.unknown-key {key.fingerprint}"
+    if not all(rk.valid_on(d) for d in days if d is not None):
+        return f"sshsig.key-expired {key.fingerprint}"
+    return None
+
+
+def _approval_day(approval: dict):
+    import datetime as _dt
+    try:
+        return _dt.date.fromisoformat(str(approval.get("date")))
+    except ValueError:
+        return _dt.date.min  # no key is valid on no day
+
+
+def _proves(chain: TrustChain, history: History, approval: dict, what: str, digest: str,
+            person, c: Commit) -> str | None:
+    """Why commit ``c``'s introduction of ``approval`` does not prove ``person`` approved; None if it does."""
+    policy = chain.policy
+    if c.malformed:
+        return f"malformed commit {c.sha[:10]}"
+    if policy is not None and not policy.judged_by_git(c, history.is_ancestor):
+        return approval_signed(approval, what, digest, person, (_approval_day(approval), c.local_date))
+    if c.email not in person.emails:
+        return f"not written by that administrator ({c.sha[:10]} {c.email})"
+    return None
+
+
 def read_version(history: History, blob: str) -> Version:
     raw = history.blob_text(blob)
     if raw is None:
@@ -154,10 +227,14 @@ def read_version(history: History, blob: str) -> Version:
 
 
 def trust_chain(history: History, roster_path: Path, default_path: Path | None,
-                pin: str | None = None) -> TrustChain:
-    """Follow the roster's approvals through history.  Never raises: problems are findings."""
+                pin: str | None = None, policy=None) -> TrustChain:
+    """Follow the roster's approvals through history.  Never raises: problems are findings.
+
+    ``policy``: the site's signatures.policy.Policy (None or ``git``: approvals are proven
+    by their commits' authors)."""
     pin = os.environ.get(TRUST_ROOT_ENV, "").strip() if pin is None else pin.strip()
-    chain = TrustChain(path=history.repo_path(roster_path), history=history)
+    chain = TrustChain(path=history.repo_path(roster_path), history=history,
+                       policy=policy if policy is not None and policy.ssh else None)
     rp = chain.path
     fix_pin_zh = (f"由管理员在 CI 设置中把 {TRUST_ROOT_ENV} 设为名册首个版本的提交"
                   "（secrecy-gate trust 显示该提交）")
@@ -281,6 +358,8 @@ def _follow(history: History, rp: str, changes, version, chain: TrustChain, n0: 
             roster, approvals = by_number.setdefault(v.roster.version, {}).setdefault(
                 v.roster.digest, (v.roster, []))
             approvals.extend(a for a in v.roster.approvals if a not in approvals)
+    if chain.policy is not None:
+        _first_keys(chain, by_number.get(n0, {}).get(chain.approved[n0].digest, (None, []))[1])
     n = n0
     while n + 1 in by_number:
         previous, prev_force = chain.approved[n], chain.in_force[n]
@@ -293,7 +372,8 @@ def _follow(history: History, rp: str, changes, version, chain: TrustChain, n0: 
                 if person is None or approval.get("digest") != digest:
                     continue
                 for c in intro.get(entry_key(approval), ()):
-                    if not c.malformed and c.email in person.emails and c.sha in prev_force:
+                    if c.sha in prev_force and _proves(chain, history, approval, "roster", digest,
+                                                       person, c) is None:
                         for sha in history.descendants(c.sha):
                             approvers.setdefault(sha, set()).add(person.name)
             force = {sha for sha, names in approvers.items() if len(names) >= previous.quorum}
@@ -313,6 +393,57 @@ def _follow(history: History, rp: str, changes, version, chain: TrustChain, n0: 
         chain.approved[n + 1] = candidate
         chain.in_force[n + 1] = force
         n += 1
+
+
+def _first_keys(chain: TrustChain, approvals: list[dict]) -> None:
+    """``signatures: ssh``: where trust in the first version's keys comes from (第十条, 第十八条).
+
+    With ``SECRECY_GATE_ADMIN_KEYS`` (a protected CI variable): ``quorum`` administrators of
+    the first version approved it with keys of those fingerprints — a history rewritten
+    around another first roster fails.  Without it: the first version is trusted as its
+    commit is (pinned or first use), and a notice says so.
+    """
+    from ..signatures.policy import ADMIN_KEYS_ENV
+
+    first = chain.approved[chain.first]
+    pins = chain.policy.pins
+    if not pins:
+        chain.findings.append(_site(
+            "trust-root.keys-unpinned",
+            f"管理员密钥未固定：名册第 {first.version} 版中的密钥随该版本按{'固定的提交' if chain.pinned else '首次使用'}信任；"
+            f"请在 CI 设置中固定 {ADMIN_KEYS_ENV}",
+            f"the administrators' keys are not pinned: the keys of roster version {first.version} are "
+            f"trusted as that version is ({'its pinned commit' if chain.pinned else 'on first use'}); "
+            f"pin {ADMIN_KEYS_ENV} in the CI settings",
+            f"管理员在 CI 的受保护变量中设置 {ADMIN_KEYS_ENV}=管理员公钥指纹（ssh-keygen -lf 密钥.pub），"
+            "并各自运行 secrecy-gate approve roster 签署第一版",
+            f"an administrator sets the protected CI variable {ADMIN_KEYS_ENV} to the administrators' "
+            "key fingerprints (`ssh-keygen -lf KEY.pub`), and each runs `secrecy-gate approve roster` "
+            "on the first version", Severity.NOTICE))
+        return
+    names = set()
+    for approval in approvals:
+        person = first.person(approval.get("name"))
+        if person is None or not person.may("admin") or approval.get("digest") != first.digest:
+            continue
+        if approval_signed(approval, "roster", first.digest, person, (_approval_day(approval),)) is None:
+            from ..signatures import messages, sshsig
+            key = sshsig.verify(approval[messages.ENTRY_FIELD], messages.approval_message(
+                "roster", approval.get("name"), approval.get("date"), first.digest), messages.NAMESPACE)
+            if key.fingerprint in pins:
+                names.add(person.name)
+    if len(names) < first.quorum:
+        have = "、".join(sorted(names)) or "无"
+        chain.findings.append(_site(
+            "trust-root.keys-unapproved",
+            f"名册第 {first.version} 版（信任根）须由 {first.quorum} 名管理员用 {ADMIN_KEYS_ENV} 固定的密钥签署批准，"
+            f"现有：{have}",
+            f"roster version {first.version} (the trust root) needs approvals by {first.quorum} "
+            f"administrator(s) signed with keys pinned in {ADMIN_KEYS_ENV}; signed by: "
+            f"{', '.join(sorted(names)) or 'none'}",
+            "管理员核对第一版名册后各自运行 secrecy-gate approve roster；或在 CI 设置中核对固定的指纹",
+            "administrators check the first roster version and each run `secrecy-gate approve roster`; "
+            "or check the fingerprints pinned in the CI settings"))
 
 
 def single_approver_finding(roster: Roster) -> Finding:
@@ -429,8 +560,10 @@ def record_approval(history: History, chain: TrustChain, record_path: Path) -> R
         for c in intro.get(key, ()):
             roster = chain.at(c.sha)
             person = roster.person(name) if roster is not None else None
-            if c.malformed or person is None or not person.may("admin") or c.email not in person.emails:
-                state.notes.append(f"{name}: not written by that administrator ({c.sha[:10]} {c.email})")
+            why = ("not an administrator" if person is None or not person.may("admin")
+                   else _proves(chain, history, a, "inputs", state.digest, person, c))
+            if why is not None:
+                state.notes.append(f"{name}: {why} ({c.sha[:10]})")
                 break
             if chain.revoked(name, "admin", c.sha) is not None:
                 state.notes.append(f"{name}: no longer an administrator where this was merged")
