@@ -115,18 +115,7 @@ class TrustChain:
         line cannot sign on a branch forked before the removal.  Returns that
         version's number, or None.
         """
-        n = self.number_at(sha)
-        if n is None or self.history is None:
-            return None
-        for m in sorted(k for k in self.approved if k > n):
-            person = self.approved[m].person(name)
-            if person is not None and person.may(step):
-                continue
-            if sha not in self._after:
-                self._after[sha] = self.history.descendants(sha)
-            if not self.in_force[m] <= self._after[sha]:
-                return m
-        return None
+        return self._withdrawn(name, sha, lambda person: person.may(step))
 
     def key_revoked(self, name: str, blob: bytes, sha: str) -> int | None:
         """A later version, not made after ``sha``, that no longer gives ``name`` that key.
@@ -134,12 +123,17 @@ class TrustChain:
         As ``revoked`` for a step: a key removed on the main line cannot sign on a branch
         forked before the removal, once the two lines meet.
         """
+        return self._withdrawn(name, sha, lambda person: person.key(blob) is not None)
+
+    def _withdrawn(self, name: str, sha: str, still) -> int | None:
+        """The first later version, not made after ``sha``, where ``still(person)`` is false
+        for ``name`` (or ``name`` is gone)."""
         n = self.number_at(sha)
         if n is None or self.history is None:
             return None
         for m in sorted(k for k in self.approved if k > n):
             person = self.approved[m].person(name)
-            if person is not None and person.key(blob) is not None:
+            if person is not None and still(person):
                 continue
             if sha not in self._after:
                 self._after[sha] = self.history.descendants(sha)
