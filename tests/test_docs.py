@@ -197,7 +197,7 @@ def test_configuration_page_documents_every_plugin_option():
 _CODE = re.compile(r"^([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)$")
 _NOT_A_CODE_SUFFIX = (".yml", ".yaml", ".md", ".html", ".json", ".py", ".txt", ".js", ".css", ".xml", ".gz")
 # Families whose codes are never written next to their article in one call or tuple.
-_FAMILIES = {"content", "front-matter", "trust-root"}
+_FAMILIES = {"content", "front-matter", "trust-root", "signatures"}
 # Strings of a code family that are field names, not codes.
 _NOT_CODES = {"document.written"}
 
