@@ -18,9 +18,8 @@ import pypdfium2.raw as raw
 
 from .model import Extract, MetaField, Text, Unreadable
 
-# Document information fields that name people or an organisation.
-META_FIELDS = (("Author", "作者", "author"), ("Title", "标题", "title"),
-               ("Subject", "主题", "subject"), ("Keywords", "关键词", "keywords"))
+# Document information fields that name people (Title and Subject name the document).
+META_FIELDS = (("Author", "作者", "author"),)
 MAX_PAGES = 20000
 
 
@@ -30,7 +29,7 @@ def _wide(fn, *args) -> str:
     if n <= 2:
         return ""
     buf = ctypes.create_string_buffer(n)
-    fn(*args, buf, n)
+    fn(*args, ctypes.cast(buf, ctypes.POINTER(raw.FPDF_WCHAR)), n)
     return buf.raw[: n - 2].decode("utf-16-le", errors="replace")
 
 
