@@ -167,3 +167,62 @@ def output_documents_text(site_dir) -> str:
             if e is not None:
                 out.append(f"\n=== {p} ===\n" + "\n".join(t.text for t in e.texts))
     return "".join(out)
+
+
+# -- the labelled corpus for attachments (tests/corpus/attachments.yml) -------------------
+
+CORPUS_FORMATS = ("xlsx", "docx", "pdf", "csv")
+
+
+def corpus_file(fmt: str, text: str, number: bool = False) -> tuple[str, bytes]:
+    """One labelled case written into one format (numbers only go into a spreadsheet as numbers)."""
+    if fmt == "xlsx":
+        value = float(text) if number else text
+        return "case.xlsx", xlsx([["备注"], [value]])
+    if fmt == "docx":
+        return "case.docx", docx([text])
+    if fmt == "pdf":
+        return "case.pdf", pdf([text])
+    return "case.csv", f"备注\n{text}\n".encode()
+
+
+def corpus_kinds(name: str, data: bytes) -> set[str]:
+    from secrecy_gate.scanners.documents import DocumentCache
+    from secrecy_gate.scanners.documents.scan import scan
+    e = DocumentCache().get(name, data)
+    found = {h.kind for h in scan(e)}
+    if e.lossy:
+        found.add("lossy")
+    if e.unreadable:
+        found.add("unreadable")
+    return found
+
+
+def corpus_scores(path) -> dict:
+    """Recall and precision per format: {format: (tp, fn, fp, misses, false_alarms)}."""
+    import yaml
+    cases = yaml.safe_load(open(path, encoding="utf-8"))
+    out = {}
+    for fmt in CORPUS_FORMATS:
+        tp = fn = fp = 0
+        misses, alarms = [], []
+        for case in cases["positives"]:
+            if case.get("number") and fmt != "xlsx":
+                continue
+            found = corpus_kinds(*corpus_file(fmt, case["text"], case.get("number", False)))
+            if case["kind"] in found:
+                tp += 1
+            else:
+                fn += 1
+                misses.append(case["text"])
+            extra = found - {case["kind"], "resident-id" if case["kind"] == "lossy" else ""}
+            fp += len(extra)
+            alarms += [(case["text"], sorted(extra))] if extra else []
+        for case in cases["negatives"]:
+            if case.get("number") and fmt != "xlsx":
+                continue
+            found = corpus_kinds(*corpus_file(fmt, case["text"], case.get("number", False)))
+            fp += len(found)
+            alarms += [(case["text"], sorted(found))] if found else []
+        out[fmt] = (tp, fn, fp, misses, alarms)
+    return out

@@ -273,3 +273,15 @@ def test_unchanged_attachments_are_read_once(site):
     # A changed file is read again (and no longer matches its sha256).
     (site.docs / "files/c.xlsx").write_bytes(D.xlsx([["姓名"], ["王*"]]))
     assert "attachment.hash-mismatch" in {f.code for f in gate.review().pages["c.md"].verdict.findings}
+
+
+def test_attachment_corpus_recall_and_precision():
+    from pathlib import Path
+    scores = D.corpus_scores(Path(__file__).parent / "corpus" / "attachments.yml")
+    print("\nattachment corpus (tests/corpus/attachments.yml):")
+    for fmt, (tp, fn, fp, misses, alarms) in scores.items():
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        print(f"  {fmt:5} recall {recall:.3f}  precision {precision:.3f}  (tp={tp} fn={fn} fp={fp})")
+        assert not misses, (fmt, misses)
+        assert not alarms, (fmt, alarms)

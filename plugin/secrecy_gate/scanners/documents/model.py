@@ -13,6 +13,10 @@ import bisect
 from dataclasses import dataclass, field
 
 
+# In a place of a ``grid`` text: the spreadsheet column, counted from the row's cell separators.
+COLUMN = "\x00col\x00"
+
+
 @dataclass
 class Text:
     """One text of a document (a page, a sheet, a document part) and its places.
@@ -22,6 +26,7 @@ class Text:
     """
 
     text: str = ""
+    grid: bool = False  # rows of ``| a | b |`` lines whose places name the column by COLUMN
     anchors: list[tuple[int, str, str]] = field(default_factory=list)
     _buf: list[str] = field(default_factory=list, repr=False)
     _len: int = 0
@@ -51,7 +56,12 @@ class Text:
         i = bisect.bisect_right(self._offsets, offset) - 1
         if i < 0:
             return ("", "")
-        return self.anchors[i][1], self.anchors[i][2]
+        zh, en = self.anchors[i][1], self.anchors[i][2]
+        if self.grid and COLUMN in zh:
+            from .sheets import column
+            col = column(max(0, self.text.count("|", self._offsets[i], offset) - 1))
+            zh, en = zh.replace(COLUMN, col), en.replace(COLUMN, col)
+        return zh, en
 
 
 @dataclass(frozen=True)

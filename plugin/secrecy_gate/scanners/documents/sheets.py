@@ -23,7 +23,7 @@ import io
 
 import python_calamine as pc
 
-from .model import Extract, LossyNumber, Text, Unreadable
+from .model import COLUMN, Extract, LossyNumber, Text, Unreadable
 
 EXACT_BELOW = 2 ** 53
 MAX_CELLS = 20_000_000
@@ -90,32 +90,35 @@ def read(data: bytes, out: Extract) -> None:
                 rows = sheet.to_python(skip_empty_area=False)
             except Exception as exc:  # noqa: BLE001
                 raise Unreadable(f"工作表“{name}”无法读取：{exc}", f"sheet {name!r} cannot be read: {exc}")
-            t = Text()
+            t = Text(grid=True)
             for r, row in enumerate(rows):
-                filled = [(c, v) for c, v in enumerate(row) if v != "" and v is not None]
                 cells += len(row)
                 if cells > MAX_CELLS:
                     raise Unreadable("表格单元格过多", "too many cells")
+                filled = [c for c, v in enumerate(row) if v != "" and v is not None]
                 if not filled:
                     t.add("\n")
                     continue
                 lone = len(filled) == 1
-                if not lone:
-                    t.add("|")
-                for c, v in filled if lone else enumerate(row):
-                    ref = f"{column(c)}{r + 1}"
-                    t.at(f"工作表“{name}”{tag_zh}!{ref}", f"sheet {name!r}{tag_en}!{ref}")
-                    if isinstance(v, float):
+                # One place per row; the column is counted from the cell separators (Text.where).
+                col = column(filled[0]) if lone else COLUMN
+                t.at(f"工作表“{name}”{tag_zh}!{col}{r + 1}", f"sheet {name!r}{tag_en}!{col}{r + 1}")
+                parts = []
+                for c, v in enumerate(row):
+                    if isinstance(v, str):
+                        parts.append(v)
+                        continue
+                    if isinstance(v, float) and abs(v) >= EXACT_BELOW:
                         kind = lossy_kind(v)
                         if kind is not None:
+                            ref = f"{column(c)}{r + 1}"
                             digits = str(int(abs(v)))
                             out.lossy.append(LossyNumber(
                                 f"工作表“{name}”{tag_zh}!{ref}（疑似{kind[0]}）",
                                 f"sheet {name!r}{tag_en}!{ref} (may be a {kind[1]})",
                                 digits[:3] + "*" * (len(digits) - 7) + digits[-4:]))
-                    text = cell_text(v)
-                    t.add(text if lone else f" {text} |")
-                t.add("\n")
+                    parts.append(cell_text(v))
+                t.add(parts[filled[0]] + "\n" if lone else "| " + " | ".join(parts) + " |\n")
             out.texts.append(t.done())
     finally:
         wb.close()
