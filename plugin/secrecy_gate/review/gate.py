@@ -694,9 +694,17 @@ class Gate:
                     continue
                 if path not in scanned:
                     data, extract = None, None
+                    full = self.config.docs_dir / path
                     try:
-                        data = (self.config.docs_dir / path).read_bytes()
-                        extract = documents.extract(path, data)
+                        if posixpath.splitext(path.lower())[1] in secrets.TEXT_EXTENSIONS:
+                            data = full.read_bytes()
+                        else:
+                            with open(full, "rb") as fh:
+                                head = fh.read(1024)
+                            if documents.family(path, head) is not None:
+                                data = full.read_bytes()  # a document: its text is read too
+                        if data is not None:
+                            extract = documents.extract(path, data)
                     except OSError:
                         data = b""
                     scanned[path] = copies.in_file(path, data, extract)

@@ -151,14 +151,14 @@ class DocumentCache:
         self.lock = threading.Lock()
 
     def get(self, name: str, data: bytes, sha256: str | None = None) -> Extract | None:
+        if family(name, data) is None:
+            return None  # an image, a font …: not hashed, not kept
         key = f"{sha256 or hashlib.sha256(data).hexdigest()}:{_ext(name)}"
         with self.lock:
             hit = self.items.get(key)
             if hit is not None:
                 self.items.move_to_end(key)
                 return hit
-        if family(name, data) is None:
-            return None
         result = _extract(name, data, 0)
         with self.lock:
             self.reads += 1
