@@ -63,7 +63,9 @@ def extract(pkg: Package, data: bytes, sheets) -> Extract:
     if "spreadsheet" in mt:
         sheets(data, out)
     else:
-        for part, zh, en in (("content.xml", "正文", "body"), ("styles.xml", "页眉页脚", "headers/footers")):
+        # (Part names built from their stems: ``content`` + ``.xml``.)
+        for stem, zh, en in (("content", "正文", "body"), ("styles", "页眉页脚", "headers/footers")):
+            part = stem + ".xml"
             if part in pkg.names:
                 t = Text()
                 _text(pkg.xml(part), t, zh, en)
