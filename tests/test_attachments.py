@@ -140,6 +140,12 @@ def test_pdf_text_under_a_black_rectangle_is_read(site):
     assert "files/p.pdf" not in site.output_files() and D.ID_TEXT not in output_all(site)
 
 
+def test_a_pdf_named_as_an_image_is_read_as_a_pdf(site):
+    data = b"\x89PNG junk before the header\n" + D.pdf([f"身份证号：{D.ID_TEXT}"])
+    attach(site, "p.md", {"photo.png": data})
+    assert "attachment.resident-id" in codes(site, "p.md")
+
+
 def test_pdf_annotations_and_form_fields_are_read(site):
     data = D.pdf(["正文"], annotation=f"批注 {D.ID_TEXT}", field_value=D.ID_OLD)
     attach(site, "p.md", {"p.pdf": data})

@@ -698,6 +698,11 @@ def _unique(hits: list[LeakHit]) -> list[LeakHit]:
     return list({(h.path, h.kind, h.label, h.matched): h for h in hits}.values())
 
 
+def _documents():
+    from . import documents  # imported on first use: the extractors load PDFium
+    return documents
+
+
 def content_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=20).digest()
 
@@ -962,7 +967,7 @@ class LeakScanner:
             if depth >= MAX_ARCHIVE_DEPTH:
                 return [LeakHit(path, UNSCANNABLE, "nested compression too deep", "", "第二条")]
             return self.scan_bytes(path, inner, _inner_name(name), depth + 1)
-        if data[:5] == b"%PDF-" or data[:8] == _OLE:
+        if data[:8] == _OLE or (b"%PDF-" in data[:1024] and _documents().family(name, data[:1024]) == "pdf"):
             # A document's text is compressed or encoded in its streams: read it as the gate
             # reads attachments (scanners.documents), and the raw bytes as before.
             return _unique(self._binary_hits(path, data) + self._document_hits(path, name, data))

@@ -58,13 +58,16 @@ def _ext(name: str) -> str:
 def family(name: str, data: bytes) -> str | None:
     """The format family of a file from its bytes first, its name second; None: not a document
     (an image, a font, a style sheet …)."""
-    if data[:5] == b"%PDF-" or b"%PDF-" in data[:1024]:
+    ext = _ext(name)
+    # PDF readers accept a header anywhere in the first KiB (junk before it hides nothing);
+    # a text file that merely mentions "%PDF-" stays text.
+    if data[:5] == b"%PDF-" or (b"%PDF-" in data[:1024] and ext not in TEXT_EXTENSIONS
+                                 and ext not in MARKUP_EXTENSIONS):
         return "pdf"
     if data[:4] == b"PK\x03\x04":
         return "zip"
     if data[:8] == OLE:
         return "ole"
-    ext = _ext(name)
     if ext in TEXT_EXTENSIONS or ext in MARKUP_EXTENSIONS:
         return "text"
     if ext in OFFICE_EXTENSIONS:
