@@ -398,6 +398,13 @@ def time_verification(repo: Path) -> tuple[float, int, int, int]:
     return time.perf_counter() - t0, len(records), total, valid
 
 
+def time_attachments(n: int, gated_s: float) -> None:
+    """Reading N attachments (scripts/attachbench.py) against the gated build's time."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "attachbench.py"), "--pdfs", str(n * 2 // 3),
+                    "--xlsx", str(n * 2 // 9), "--docx", str(n - n * 2 // 3 - n * 2 // 9),
+                    "--build-s", f"{gated_s:.3f}"], check=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=2000)
@@ -413,6 +420,10 @@ def main() -> None:
                     help="sign the portal's entries with the TEST ONLY SSH keys (ssh, default) or not")
     ap.add_argument("--verify-only", action="store_true",
                     help="generate, time the SSH verification of every entry, and stop")
+    ap.add_argument("--attachments", type=int, default=0, metavar="N",
+                    help="also read N portal attachments (2/3 PDFs, 2/9 spreadsheets, 1/9 Word) the way "
+                         "the gate does, and report MB/s per format and the share of the gated build "
+                         "(scripts/attachbench.py)")
     args = ap.parse_args()
     if args.zensical:
         args.theme = "material"
@@ -482,6 +493,8 @@ def main() -> None:
             print(f"zensical: plain median {statistics.median(zp):.2f}s, secrecy-gate build --generator "
                   f"zensical median {statistics.median(zg):.2f}s, ratio "
                   f"{statistics.median(g / p for g, p in zip(zg, zp)):.3f}")
+        if args.attachments:
+            time_attachments(args.attachments, statistics.median(gated_t))
         peak = max(gated_m)
         print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}; "
               f"CPU plain {statistics.median(plain_c):.2f}s, gated {statistics.median(gated_c):.2f}s, "

@@ -61,11 +61,32 @@ def check_scan(text: str) -> int:
     return len(find_pii(nt)) + len(find_markings(nt))
 
 
+def attachment_corpus() -> None:
+    """tests/corpus/attachments.yml written into XLSX, DOCX, PDF and CSV, read back and scanned."""
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "tests"))
+    import docfiles
+    for fmt, (tp, fn, fp, misses, alarms) in docfiles.corpus_scores(
+            root / "tests" / "corpus" / "attachments.yml").items():
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        print(f"attachments {fmt:5} recall {recall:.3f} precision {precision:.3f} "
+              f"(tp={tp} fn={fn} fp={fp}){' misses ' + str(misses) if misses else ''}"
+              f"{' false alarms ' + str(alarms) if alarms else ''}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=5)
     ap.add_argument("--findings", type=int, default=100_000)
+    ap.add_argument("--attachments", action="store_true",
+                    help="only the labelled attachment corpus: recall and precision per format")
     args = ap.parse_args()
+    if args.attachments:
+        attachment_corpus()
+        return
     rng = random.Random(1)
     page = mixed(int(args.mb * 1024 * 1024), rng)
     mb = len(page.encode()) / 1e6

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+import docfiles
 from conftest import STEPS, Site, page
 
 from secrecy_gate.cli import main
@@ -152,7 +153,7 @@ def test_fix_texts_and_new_point_to_adopt(site):
 
 PNG_A = b"\x89PNG\r\n\x1a\n" + b"image-a" * 10
 PNG_B = b"\x89PNG\r\n\x1a\n" + b"image-b" * 10
-PDF = b"%PDF-1.4\n% report\n"
+PDF = docfiles.pdf(["report"])  # a real PDF: attachments are read (a corrupt one is withheld)
 
 
 def sha(data: bytes) -> str:

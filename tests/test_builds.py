@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 
+import docfiles
 import pytest
 from conftest import DOUBLE_ROSTER, STEPS, Site, page
 from mkdocs.config import load_config
@@ -359,7 +360,7 @@ def test_link_to_withheld_page_is_reported(make_site, caplog):
 
 def test_attachments(make_site):
     site = make_site(plugin_options="      assets: ['css/*.css']\n")
-    report = b"%PDF-1.4\n\xe5\xb7\xb2\xe5\xae\xa1 reviewed-attachment-AAA\n"
+    report = docfiles.pdf(["reviewed-attachment-AAA"], compress=False)  # a real PDF: its text is read
     site.write("files/report.pdf", report)
     site.write("files/bad.pdf", b"%PDF-1.4 swapped-attachment-BBB\n")
     site.write("files/other.pdf", b"%PDF-1.4 unlisted-pdf-CCC\n")

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import docfiles
 import pytest
 from mkdocs.exceptions import Abort, PluginError
 
@@ -145,7 +146,7 @@ def test_a_withheld_redacted_page_still_protects_its_secret_points(site):
     ("files/areas.csv", f"片区,说明\n东片区,{SECRET}\n".encode()),
     ("files/areas.json", json.dumps({"note": SECRET}).encode()),
     ("files/areas.html", f"<p>{SECRET[:9]}<b>{SECRET[9:]}</b></p>".encode()),
-    (f"files/{SECRET}.pdf", b"%PDF-1.4 binary"),
+    (f"files/{SECRET}.pdf", docfiles.pdf(["binary"])),
 ])
 def test_a_published_attachment_carrying_a_secret_point_withholds_it_and_its_page(site, name,
                                                                                    content):

@@ -68,6 +68,11 @@ _FILE_FIX = {
     "file.unreadable": ("检查文件权限后重新构建", "check the file's permissions and build again"),
     "file.secret-point": ("从文件中删除该第九条密点，或不发布该文件",
                           "remove the 第九条 secret point from the file, or do not publish it"),
+    "file.content": ("assets: 放行的文档无审查记录，须不含标志与个人信息且可读取：修改文件，或改为由页面列入 "
+                     "review.attachments 经审查后发布（第二条、第六条、第七条）",
+                     "a document an assets: glob admits has no review record, so it must hold no marking "
+                     "or personal data and be readable: fix the file, or list it in a page's "
+                     "review.attachments to have it reviewed (第二条, 第六条, 第七条)"),
 }
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from .catalogue import column_headings
 from ..review.gate import SiteReview, is_page
 from ..review.secrets import SHORTEST_KEPT, secret_points
-from ..scanners import LeakHit, LeakScanner, needles_from_text
+from ..scanners import LeakHit, LeakScanner, documents, needles_from_text
 from ..scanners.encodings import SNIFF_BYTES, source_text
 from ..scanners.leakscan import (SECRET_LABEL, UNSCANNABLE, Corpus, as_corpus, drop_found_in,
                                  is_common, projected_needles, reversed_needles)
@@ -39,6 +39,8 @@ from ..core.schema import vocabulary
 # The most of one withheld file read for needles; a longer one gives the needles of its
 # start, and is named as read in part.
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
+# A withheld document (PDF, Office) up to this size is read for its text (``scanners.documents``).
+MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
 PARTLY = "（只读前 16 MiB read in part: first 16 MiB）"
 
 
@@ -54,7 +56,13 @@ def _text_of(path: Path, *, page: bool = False) -> str | None:
         with open(path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
             if not page and source_text(head) is None:
-                return ""  # binary: the rest is not read
+                # Binary: a document's text (a withheld PDF or spreadsheet) gives needles; the
+                # rest of a binary gives none, and is not read.
+                if documents.family(path.name, head) in ("pdf", "zip", "ole") and \
+                        path.stat().st_size <= MAX_DOCUMENT_BYTES:
+                    extract = documents.extract(path.name, head + fh.read())
+                    return "\n".join(t.text for t in extract.texts) if extract else ""
+                return ""
             data = head + fh.read(MAX_SOURCE_BYTES - len(head))
     except OSError:
         return None
@@ -135,6 +143,16 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
     # The approved configuration's strings (site name, copyright, nav titles …) are on every page.
     if review.site_text:
         published_text.append(review.site_text)
+    # A published attachment's text was reviewed with its page: public, like the page's own.
+    for path, result in review.files.items():
+        if result.published and result.code == "file.attachment":
+            try:
+                data = (docs_dir / path).read_bytes()
+                extract = documents.extract(path, data)
+            except OSError:
+                continue
+            if extract is not None and extract.kind != "text":
+                published_text.append("\n".join(t.text for t in extract.texts))
     # Published file names are public too: the output's links hold them, percent-encoded.
     published_text.append("\n".join([p.path for p in review.published()]
                                      + [f.path for f in review.files.values() if f.published]))

@@ -134,8 +134,12 @@ REVIEW = _obj(
         "redactions": {"type": "integer", "minimum": 0},
         "attachments": {
             "type": "array",
+            # ``unreadable``: a reviewer's reason for publishing a file whose text the gate
+            # cannot read (a scan, an encrypted PDF), bound to that file by ``sha256`` and
+            # covered by the signatures' digest like every other field.
             "items": _obj({"path": TEXT, "sha256": {"type": "string",
-                                                    "pattern": "^[0-9a-f]{64}$"}},
+                                                    "pattern": "^[0-9a-f]{64}$"},
+                           "unreadable": TEXT},
                           ["path", "sha256"]),
         },
         "pii_allowed": {"type": "array", "items": _obj({"value": TEXT, "reason": TEXT},

@@ -144,6 +144,10 @@ def plan_write(pf: PageFiles) -> None:
             rv.insert(pos, "attachments", atts)
         for f in updates:
             atts[f.entry]["sha256"] = f.sha256
+            # An `unreadable:` acknowledgement was about the file reviewed before; the new
+            # file is read afresh and needs its own (第二条).
+            if "unreadable" in atts[f.entry]:
+                del atts[f.entry]["unreadable"]
         for f in adds:
             atts.append(_flow({"path": posixpath.relpath(f.target, base), "sha256": f.sha256}))
 

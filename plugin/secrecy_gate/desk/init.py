@@ -301,6 +301,10 @@ def hook_script(candidates: list[str]) -> str:
             '(pip install mkdocs-secrecy-gate into .venv) / 未找到安装了 secrecy-gate 的 Python" >&2; exit 1')
 
 
+HOOK_FILES = (r".*\.(?i:md|markdown|pdf|docx?|docm|xlsx?|xlsm|pptx?|ppsx|wps|et|dps|od[tsp]"
+              r"|csv|tsv|txt|rtf|zip)$")
+
+
 def hook_entry(top: Path, config: Path, docs_dir: Path, lang: str,
                current: str | None = None) -> CommentedMap:
     """The local pre-commit hook: secrecy-gate as installed beside MkDocs, found without an
@@ -315,7 +319,8 @@ def hook_entry(top: Path, config: Path, docs_dir: Path, lang: str,
     hook["entry"] = f"sh -c {shlex.quote(script)} secrecy-gate"
     hook["language"] = "system"
     docs = _rel(docs_dir, top)
-    hook["files"] = (f"^{re.escape(docs)}/" if docs else "") + r".*\.(md|markdown)$"
+    # Pages, and the documents attachments are read from (PDF, Office, WPS, CSV …).
+    hook["files"] = (f"^{re.escape(docs)}/" if docs else "") + HOOK_FILES
     args = []
     if config.parent.resolve() != top:
         args += ["--config-file", _rel(config, top) or str(config)]

@@ -112,6 +112,9 @@ def _attachments(meta: dict, page: str) -> dict[str, str]:
         if isinstance(att, dict):
             target = resolve(page, str(att.get("path", ""))) or str(att.get("path", ""))
             out[target] = str(att.get("sha256", ""))
+            if att.get("unreadable"):
+                # A reviewer's acknowledgement that the file's text cannot be read is shown too.
+                out[target] += f"  unreadable: {att['unreadable']}"
     return out
 
 

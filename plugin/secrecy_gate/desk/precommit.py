@@ -15,7 +15,15 @@ page's review later decides:
   (第六条（二）、第七条): unmasked personal information not listed in
   ``review.pii_allowed``;
 * ``redaction.markers`` (第九条): unbalanced or malformed secret-point markers;
+* ``attachment.marking``, ``attachment.resident-id``, ``attachment.bank-card``,
+  ``attachment.mobile``, ``attachment.lossy-number``: the same in a document
+  being committed (PDF, Word, Excel, WPS, CSV …, read as the build reads
+  attachments), with the ``pii_allowed`` values of the pages that list it;
 * ``internal.error``: a file that could not be judged (fail closed).
+
+A document that cannot be read (a scan, an encrypted PDF) is reported and does
+not block: the build withholds the page that lists it until its record
+acknowledges it (``unreadable:``).
 
 A 不予公开 decision does not exempt a page here: classified text and
 personal data must not be stored in a website repository at all.  Every other
@@ -38,13 +46,17 @@ from ..core.findings import Finding
 from ..review.gate import Gate, GateConfig, front_matter_finding, is_page, list_docs
 from ..core.record import ReviewRecord, parse_record
 from ..core.roster import Roster
-from ..scanners import apply_redactions
+from ..review import attachments as attached
+from ..review.gate import resolve
+from ..scanners import apply_redactions, documents
 
 BLOCKING_CODES = (
     "front-matter.unclosed", "front-matter.yaml", "front-matter.encoding", "front-matter.not-mapping",
     "front-matter.key", "front-matter.too-large",
     "content.marking", "content.resident-id", "content.bank-card", "content.mobile",
     "redaction.markers", "internal.error",
+    "attachment.marking", "attachment.resident-id", "attachment.bank-card", "attachment.mobile",
+    "attachment.lossy-number",
 )
 
 # What the stored text itself carries; judged with ``_as_stored`` (a decision not to publish
@@ -148,6 +160,7 @@ def check_files(gc: GateConfig, paths: tuple[str, ...]) -> PreCommitCheck:
     reg, site_findings = _registers(gc)
     docs = gc.docs_dir.resolve()
     out = []
+    listings = None  # file -> [(page, entry)], read once when a document is committed
     for given in _targets(gc, paths):
         check = FileCheck(given)
         out.append(check)
@@ -159,7 +172,19 @@ def check_files(gc: GateConfig, paths: tuple[str, ...]) -> PreCommitCheck:
             check.skipped_en = f"not under docs_dir {gc.docs_dir}; never published"
             continue
         if not is_page(rel):
-            check.skipped_zh, check.skipped_en = "不是 Markdown 页面", "not a Markdown page"
+            try:
+                data = path.read_bytes()
+                if documents.is_document(rel, data):
+                    if listings is None:
+                        listings = _listings(gc)
+                    check.findings = _judge_document(rel, data, listings.get(rel, []), gc)
+                    continue
+            except Exception as exc:  # noqa: BLE001 - fail closed: a file that cannot be judged blocks
+                check.findings = [Finding("internal.error", "第二条", rel, f"无法检查该文件，拒绝提交：{exc!r}",
+                                          f"the file could not be checked; the commit is refused: {exc!r}",
+                                          "请修复后重试，或报告此错误", "fix it and retry, or report this error")]
+                continue
+            check.skipped_zh, check.skipped_en = "不是 Markdown 页面或文档", "not a Markdown page or a document"
             continue
         try:
             check.findings = _judge(rel, path.read_bytes(), gc, reg)
@@ -168,6 +193,44 @@ def check_files(gc: GateConfig, paths: tuple[str, ...]) -> PreCommitCheck:
                                       f"the file could not be checked; the commit is refused: {exc!r}",
                                       "请修复后重试，或报告此错误", "fix it and retry, or report this error")]
     return PreCommitCheck(out, site_findings)
+
+
+def _listings(gc: GateConfig) -> dict[str, list[tuple[str, dict]]]:
+    """Which working-tree pages list which files in ``review.attachments`` (their entries)."""
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for rel in list_docs(gc.docs_dir):
+        if not is_page(rel):
+            continue
+        try:
+            meta = frontmatter.parse((gc.docs_dir / rel).read_bytes()).meta
+        except (frontmatter.FrontMatterError, OSError):
+            continue
+        review = meta.get("review") if isinstance(meta, dict) else None
+        atts = review.get("attachments") if isinstance(review, dict) else None
+        for att in atts if isinstance(atts, list) else []:
+            if isinstance(att, dict) and isinstance(att.get("path"), str):
+                target = resolve(rel, att["path"])
+                if target:
+                    out.setdefault(target, []).append((rel, {**att, "_allowed": [
+                        a.get("value") for a in review.get("pii_allowed") or []
+                        if isinstance(a, dict) and isinstance(a.get("value"), str)]}))
+    return out
+
+
+def _judge_document(rel: str, data: bytes, listed: list[tuple[str, dict]], gc: GateConfig
+                    ) -> list[Finding]:
+    """A document being committed, read as the build reads attachments (第六条, 第七条).
+
+    Personal data is allowed only where every page listing the file allows the value (a file
+    no page lists yet allows nothing)."""
+    extract = documents.extract(rel, data)
+    allowed: set[str] | None = None
+    for _, att in listed:
+        values = set(att["_allowed"])
+        allowed = values if allowed is None else allowed & values
+    att = {"path": rel, "unreadable": listed[0][1].get("unreadable") if len(listed) == 1 else None}
+    return attached.content_findings(rel, 0, att, rel, extract, allowed_values=sorted(allowed or ()),
+                                     today=gc.today)
 
 
 def render(result: PreCommitCheck, lang: str = "zh") -> list[str]:

@@ -23,7 +23,9 @@ from pathlib import Path
 
 from ..core import frontmatter
 from ..history import gitaudit
+from . import attachments as attached
 from . import inputs, rules, secrets, trust
+from ..scanners import documents
 from ..core.digest import page_digest
 from ..core.findings import Finding, Severity, Verdict
 from ..core.record import ReviewRecord, parse_record
@@ -130,7 +132,7 @@ class FileResult:
     reason_zh: str
     reason_en: str
     # Why, as a kind the build's summary groups by: file.asset, file.attachment (copied);
-    # file.unlisted, file.unreadable, file.secret-point (withheld).
+    # file.unlisted, file.unreadable, file.secret-point, file.content (withheld).
     code: str = "file.unlisted"
 
 
@@ -483,10 +485,16 @@ class Gate:
             result.verdict.redacted = True
             result.redacted_body = redaction.text
             result.redacted_source = text[: len(text) - len(doc.body)] + redaction.text
-        result.verdict.findings.extend(self._attachments(path, record))
         return result
 
     def _attachments(self, page: str, record: ReviewRecord) -> Iterable[Finding]:
+        """Each listed file exists, is the reviewed one (sha256), and what it contains passes the
+        page's rules (``review/attachments.py``).
+
+        Judged on every review, outside the page cache: the page's bytes pin the sha256, not
+        the file's bytes.  The file's text is read once per sha256 (``documents.CACHE``)."""
+        allowed = [a["value"] for a in record.get("pii_allowed") or []]
+        declassified = record.classification != "非密" and bool(record.get("declassification"))
         for i, att in enumerate(record.get("attachments") or []):
             target = resolve(page, att["path"])
             fld = f"review.attachments[{i}]"
@@ -496,13 +504,21 @@ class Gate:
                               f"附件 {att['path']} 不存在", f"attachment {att['path']} does not exist",
                               "核对附件路径（相对于页面）", "check the path, relative to the page", fld)
                 continue
-            actual = hashlib.sha256(fpath.read_bytes()).hexdigest()
+            data = fpath.read_bytes()
+            actual = hashlib.sha256(data).hexdigest()
             if actual != att["sha256"]:
                 yield Finding("attachment.hash-mismatch", "第十条", page,
                               f"附件 {att['path']} 与审查时的内容不一致（sha256 不符），附件与页面均不发布",
                               f"attachment {att['path']} differs from the reviewed file (sha256 mismatch)",
                               "附件变更须重新审查：更新 sha256 后重新签署",
                               "a changed attachment needs a new review: update sha256 and sign again", fld)
+                continue
+            if record.disclosure == "不予公开":
+                continue  # neither the page nor its files are published
+            extract = documents.extract(target, data, actual)
+            yield from attached.content_findings(page, i, att, att["path"], extract,
+                                                 allowed_values=allowed, today=self.config.today,
+                                                 declassified=declassified)
 
     # -- the whole site -------------------------------------------------------------
     def start_reading(self, pages: list[str]) -> gitaudit.HistoryReader | None:
@@ -580,13 +596,15 @@ class Gate:
                     key = self._page_key(path, raw, site_key, review.history)
                     cached = self.cache.pages.get(path) if self.cache is not None else None
                     if cached is not None and cached[0] == key:
-                        review.pages[path] = _fresh(cached[1])
-                        continue
-                    ready = prepared.pop(path, None) or self._prepare(path, raw)
-                    result = self._finish(ready, roster, calendar, review.history, site_problem,
-                                          chain, raw)
-                    if self.cache is not None:
-                        self.cache.pages[path] = (key, _fresh(result))
+                        result = _fresh(cached[1])
+                    else:
+                        ready = prepared.pop(path, None) or self._prepare(path, raw)
+                        result = self._finish(ready, roster, calendar, review.history,
+                                              site_problem, chain, raw)
+                        if self.cache is not None:
+                            self.cache.pages[path] = (key, _fresh(result))
+                    if result.record is not None:
+                        result.verdict.findings.extend(self._attachments(path, result.record))
                     review.pages[path] = result
                 except Exception as exc:  # noqa: BLE001 - fail closed: an error withholds
                     review.pages[path] = PageResult(path, Verdict(path, [Finding(
@@ -728,23 +746,32 @@ class Gate:
                 if not result.published:
                     continue
                 if path not in scanned:
-                    data = None
-                    if posixpath.splitext(path.lower())[1] in secrets.TEXT_EXTENSIONS:
-                        try:
-                            data = (self.config.docs_dir / path).read_bytes()
-                        except OSError:
-                            data = b""
-                    scanned[path] = copies.in_file(path, data)
+                    data, extract = None, None
+                    full = self.config.docs_dir / path
+                    try:
+                        if posixpath.splitext(path.lower())[1] in secrets.TEXT_EXTENSIONS:
+                            data = full.read_bytes()
+                        else:
+                            with open(full, "rb") as fh:
+                                head = fh.read(1024)
+                            if documents.family(path, head) is not None:
+                                data = full.read_bytes()  # a document: its text is read too
+                        if data is not None:
+                            extract = documents.extract(path, data)
+                    except OSError:
+                        data = b""
+                    scanned[path] = copies.in_file(path, data, extract)
                 if not scanned[path]:
                     continue
                 source, matched = next(iter(scanned[path].items()))
+                where = copies.places.get(path, {}).get(source)
                 carrying[path] = review.files[path] = FileResult(
                     path, False, f"含有 {source} 标出并删除的第九条密点 [{matched}]",
                     f"holds a secret point [{matched}] that {source} marks and cuts (第九条)",
                     "file.secret-point")
                 for page_path, _ in listed.get(path, []):
                     review.pages[page_path].verdict.findings.append(
-                        secrets.attachment_finding(page_path, path, source, matched))
+                        secrets.attachment_finding(page_path, path, source, matched, where))
                 found_now = True
             if not found_now:
                 break  # otherwise: pages were withheld; their includes and attachments again
@@ -755,6 +782,11 @@ class Gate:
         """A non-page file is copied only as a reviewed attachment or an asset (第二条)."""
         for pattern in self.config.assets:
             if fnmatch.fnmatchcase(path, pattern):
+                problem = self._asset_content(path)
+                if problem is not None:
+                    return FileResult(path, False, f"匹配 assets 规则 {pattern}，但{problem[0]}",
+                                      f"matches asset glob {pattern}, but {problem[1]}",
+                                      "file.content")
                 return FileResult(path, True, f"匹配 assets 规则 {pattern}", f"matches asset glob {pattern}",
                                   "file.asset")
         if listings:
@@ -770,6 +802,23 @@ class Gate:
         return FileResult(path, False,
                           "未列入任何已发布页面的 review.attachments，也不匹配 assets 规则",
                           "not listed in any published page's review.attachments and matches no asset glob")
+
+
+    def _asset_content(self, path: str) -> tuple[str, str] | None:
+        """Why a document an ``assets:`` glob admits is withheld after all, or None.
+
+        An asset is published without review: a PDF or spreadsheet among them is read like
+        an attachment, with no allowance (no record lists it)."""
+        full = self.config.docs_dir / path
+        try:
+            with open(full, "rb") as fh:
+                head = fh.read(1024)
+            if documents.family(path, head) is None:
+                return None  # an image, a font, a style sheet: nothing to read
+            data = full.read_bytes()
+        except OSError as exc:
+            return f"无法读取：{exc.strerror}", f"cannot be read: {exc.strerror}"
+        return attached.asset_findings(path, documents.extract(path, data), self.config.today)
 
 
 def resolve(page: str, target: str) -> str | None:

@@ -131,6 +131,8 @@ class SecretCopies:
 
     def __init__(self, points: list[SecretPoint]):
         self.points = points
+        # file -> source page -> (zh, en) place inside the document where its secret point is
+        self.places: dict[str, dict[str, tuple[str, str]]] = {}
         self.scanner = LeakScanner(secret_needles(points), markings=False, pii=False)
 
     @classmethod
@@ -191,14 +193,32 @@ class SecretCopies:
                     _FIX_ZH, _FIX_EN, in_en))
         return findings
 
-    def in_file(self, path: str, data: bytes | None) -> dict[str, str]:
-        """source page -> a masked match, in an attachment's name and (plain-text formats) text."""
+    def in_file(self, path: str, data: bytes | None, extract=None) -> dict[str, str]:
+        """source page -> a masked match, in an attachment's name and (plain-text formats) text,
+        and in the texts of a document (``extract``: PDF, Office, spreadsheet …), where the match
+        is followed by the place inside the file (``[东区**厂] 第3页``)."""
         found = {s: m[0] for s, m in self._found(path, [path]).items()}
         if data is not None and os.path.splitext(path.lower())[1] in TEXT_EXTENSIONS:
             for hit in self.scanner.scan_bytes(path, data):
                 for source in _sources(hit.label):
                     found.setdefault(source, hit.matched)
+        texts = [t for t in (extract.texts if extract is not None else ()) if t.text.strip()]
+        if texts and self._found(path, [t.text for t in texts]):
+            for t in texts:  # rare: which page, sheet or paragraph holds it
+                for source, hits in self._found(path, [t.text]).items():
+                    if source not in found:
+                        found[source] = hits[0]
+                        self.places.setdefault(path, {})[source] = (
+                            t.where(0) if len(t.anchors) < 2 else self._place(t, path))
         return found
+
+    def _place(self, t, path: str) -> tuple[str, str]:
+        """The place of the first anchor span of ``t`` holding a secret point."""
+        bounds = [a[0] for a in t.anchors] + [len(t.text)]
+        for k, (start, zh, en) in enumerate(t.anchors):
+            if self._found(path, [t.text[start:bounds[k + 1]]]):
+                return zh, en
+        return t.anchors[0][1], t.anchors[0][2]
 
 
 def front_matter_finding(page: PageResult) -> Finding | None:
@@ -217,15 +237,21 @@ def front_matter_finding(page: PageResult) -> Finding | None:
         "field and have the page reviewed again", "front matter")
 
 
-def attachment_finding(page: str, file: str, source: str, matched: str) -> Finding:
-    """第九条: a published attachment (its name or text) carries a secret point."""
+def attachment_finding(page: str, file: str, source: str, matched: str,
+                       where: tuple[str, str] | None = None) -> Finding:
+    """第九条: a published attachment (its name or text) carries a secret point; ``where``: the
+    place inside a document (page, sheet and cell, paragraph, tracked deletion)."""
     own = source == page
+    if where and where[0]:
+        file_zh, file_en = f"{file}（{where[0]}）", f"{file} ({where[1]})"
+    else:
+        file_zh = file_en = file
     zh_whose = "本页" if own else f"删减后公开页面 {source} "
     en_whose = "this page" if own else f"the 删减后公开 page {source}"
     return Finding(
         "redaction.secret-in-attachment", "第九条", page,
-        f"附件 {file} 含有{zh_whose}标出的密点 [{matched}]：附件与本页均不发布",
-        f"the attachment {file} holds a secret point [{matched}] that {en_whose} marks and cuts; "
+        f"附件 {file_zh} 含有{zh_whose}标出的密点 [{matched}]：附件与本页均不发布",
+        f"the attachment {file_en} holds a secret point [{matched}] that {en_whose} marks and cuts; "
         "neither the attachment nor the page is published",
         "从附件中删除该内容（或改用删除密点后的附件），更新 sha256 后重新送审",
         "remove the text from the attachment (or attach the redacted version), update its sha256 "

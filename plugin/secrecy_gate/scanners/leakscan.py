@@ -77,6 +77,7 @@ MAX_ARCHIVE_DEPTH = 2
 MAX_PAYLOAD_DEPTH = 3
 # Encodings in which text stored verbatim in a binary (or non-UTF-8) file is looked for.
 _BINARY_CODECS = ("utf-8", "gb18030", "utf-16-le", "utf-16-be")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .et, .doc, .wps …
 
 # Needles shorter than this are looked for only in text a reader sees
 # (HTML text, search-index strings, plain-text files), not in scripts,
@@ -697,6 +698,11 @@ def _unique(hits: list[LeakHit]) -> list[LeakHit]:
     return list({(h.path, h.kind, h.label, h.matched): h for h in hits}.values())
 
 
+def _documents():
+    from . import documents  # imported on first use: the extractors load PDFium
+    return documents
+
+
 def content_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=20).digest()
 
@@ -961,8 +967,12 @@ class LeakScanner:
             if depth >= MAX_ARCHIVE_DEPTH:
                 return [LeakHit(path, UNSCANNABLE, "nested compression too deep", "", "第二条")]
             return self.scan_bytes(path, inner, _inner_name(name), depth + 1)
+        if data[:8] == _OLE or (b"%PDF-" in data[:1024] and _documents().family(name, data[:1024]) == "pdf"):
+            # A document's text is compressed or encoded in its streams: read it as the gate
+            # reads attachments (scanners.documents), and the raw bytes as before.
+            return _unique(self._binary_hits(path, data) + self._document_hits(path, name, data))
         if data[:4] == b"PK\x03\x04":
-            return self._scan_zip(path, data, depth)
+            return _unique(self._scan_zip(path, data, depth) + self._document_hits(path, name, data))
         ext = os.path.splitext(name.lower())[1]
         if ext in _COMPRESSED_UNREADABLE:
             return [LeakHit(path, UNSCANNABLE, f"compressed format {ext} cannot be read", "",
@@ -981,6 +991,49 @@ class LeakScanner:
                 return _unique(self.scan_text(path, text, name, depth)
                                + self._binary_hits(path, data))
         return self.scan_text(path, text, name, depth)
+
+    def _document_hits(self, path: str, name: str, data: bytes) -> list[LeakHit]:
+        """Needles, markings and personal data in the text of a PDF, Office, WPS or
+        OpenDocument file, with the place inside it (page, sheet and cell, paragraph).
+
+        Extraction is shared with the gate and kept by sha256 (``documents.CACHE``); a
+        document that cannot be read gives nothing here (its raw bytes are still searched):
+        the gate withholds such an attachment unless its record acknowledges it."""
+        from . import documents
+        try:
+            extract = documents.extract(name, data)
+        except Exception:  # noqa: BLE001 - the raw bytes are searched all the same
+            return []
+        if extract is None or extract.kind in ("text", "zip", "nested"):
+            return []  # plain text and archives: read by the rest of the scan
+        texts = [t for t in extract.texts if t.text.strip()]
+        if not texts:
+            return []
+
+        def scan(text: str) -> list[LeakHit]:
+            plain = normalise(text)
+            return (self._needle_hits(path, [plain], True) + self._projected_hits(path, [plain])
+                    + self._content_hits(path, plain, False))
+
+        if not scan("\n".join(t.text for t in texts)):
+            return []
+        hits: list[LeakHit] = []
+        for t in texts:  # rare: say where inside the document
+            for h in scan(t.text):
+                hits.append(replace(h, position=h.position or self._doc_place(t, h)))
+        return _unique(hits)
+
+    def _doc_place(self, t, hit: LeakHit) -> str:
+        if len(t.anchors) < 2:
+            return t.where(0)[0]
+        bounds = [a[0] for a in t.anchors] + [len(t.text)]
+        for k, (start, zh, _) in enumerate(t.anchors):
+            part = normalise(t.text[start:bounds[k + 1]])
+            if any(h.kind == hit.kind and h.matched == hit.matched
+                   for h in (self._needle_hits(hit.path, [part], True)
+                             + self._content_hits(hit.path, part, False))):
+                return zh
+        return t.anchors[0][1]
 
     def _scan_zip(self, path: str, data: bytes, depth: int) -> list[LeakHit]:
         if depth >= MAX_ARCHIVE_DEPTH:

@@ -18,6 +18,11 @@ are word characters:
   (``X`` or ``x``), weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, check
   ``"10X98765432"[sum % 11]``, and a real birth date between 1900-01-01 and
   today; in any grouping (``620602-1985-0315-1239``, ``6206 0219 8503 1512 39``);
+* first-generation resident ID numbers (issued until 2004, valid until 2013, and
+  still in old registers and spreadsheets): 15 digits — a province code (11–82),
+  four more region digits, a birth date ``YYMMDD`` of the 1900s that is a real
+  date, and three sequence digits; they have no check character, so the province
+  and the date are all that tell them from other 15-digit numbers;
 * bank card numbers: 16–19 digits starting 62, 4 or 51–55, in any grouping, only
   with a context word (银行卡, 卡号, 账号, 一卡通 …, spaced out or not: ``账　号``)
   within 20 characters before or 12 after (``6228…（卡号）``), or in the header
@@ -49,7 +54,7 @@ import bisect
 from .text import (BANK_CARD, MOBILE, RESIDENT_ID, ROW, TABLE, Hit, NormalisedText, as_normalised,
                    mask)
 
-__all__ = ["Hit", "find_pii", "canonical", "id_checksum_ok", "luhn_ok", "CONTEXT_WORDS"]
+__all__ = ["Hit", "find_pii", "canonical", "id_checksum_ok", "old_id_ok", "luhn_ok", "CONTEXT_WORDS"]
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -101,6 +106,33 @@ def _birth_date_ok(v: str, today: _dt.date) -> bool:
     except ValueError:
         return False
     return _dt.date(1900, 1, 1) <= born <= today
+
+
+# 第一代居民身份证: the first two digits are a province (GB/T 2260).
+PROVINCES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35",
+                       "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54",
+                       "61", "62", "63", "64", "65", "71", "81", "82"})
+
+
+def old_id_ok(digits15: str) -> bool:
+    """A 15-digit first-generation resident ID number: province code and a real 19YYMMDD date."""
+    if len(digits15) != 15 or not digits15.isdigit() or digits15[:2] not in PROVINCES:
+        return False
+    try:
+        _dt.date(1900 + int(digits15[6:8]), int(digits15[8:10]), int(digits15[10:12]))
+    except ValueError:
+        return False
+    return True
+
+
+def _old_id_grouping(sizes: list[int]) -> bool:
+    """How people write a 15-digit ID: in one piece, region|birth date|sequence (6 6 3), or in
+    fours (4 4 4 3) — never dates and amounts that happen to follow each other."""
+    ends, total = set(), 0
+    for size in sizes[:-1]:
+        total += size
+        ends.add(total)
+    return ends <= {6, 12} or ends <= {4, 8, 12}
 
 
 def luhn_ok(digits: str) -> bool:
@@ -268,6 +300,16 @@ def _find_pii(nt: NormalisedText, allowed: Iterable[str] = (),
                         add(RESIDENT_ID, groups[i][0], groups[j][1], v,
                             "居民身份证号码（校验位与出生日期均有效）",
                             "resident ID number (valid check character and birth date)")
+                        found = j
+                        break
+            if found < 0:
+                for j, d in spans:
+                    if len(d) == 15 and old_id_ok(d) and _old_id_grouping(
+                            [len(g[2]) for g in groups[i:j + 1]]):
+                        add(RESIDENT_ID, groups[i][0], groups[j][1], d,
+                            "第一代居民身份证号码（15 位，省份代码与出生日期有效）",
+                            "first-generation (15-digit) resident ID number (valid province code "
+                            "and birth date)")
                         found = j
                         break
             if found < 0:
