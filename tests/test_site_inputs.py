@@ -310,3 +310,28 @@ def test_a_package_beside_mkdocs_yml_is_an_input(gated):
     (pkg / "core.py").write_text("import atexit\n", encoding="utf-8")
     gated.commit_all("package code")
     assert "site-inputs.changed" in codes(gated)
+
+
+@pytest.mark.parametrize("layout", ["duplicate", "bom"])
+def test_a_configuration_that_parsers_read_differently_is_refused(gated, layout):
+    """Red team (issue 13 round): libyaml skipped a line starting with U+FEFF that MkDocs'
+    pure-Python parser reads, so mkdocs.yml could be approved as one configuration and built
+    as another (a later duplicate `plugins:` moving `ssh_since`).  The gate reads it as MkDocs
+    does, and refuses a file the two parsers read differently or that repeats a key."""
+    text = (gated.root / "mkdocs.yml").read_text(encoding="utf-8")
+    changed = text.replace("fail_on_withheld: false", "fail_on_withheld: false\n      include_on_request: true")
+    if layout == "duplicate":
+        bad = text + "\n" + changed[changed.index("plugins:"):]
+    else:
+        # libyaml: extra = {a: [1]}; MkDocs' parser: an announcement nobody approved as well.
+        bad = text.replace("plugins:", 'extra: {"a": [1,\n\ufeff#], "announcement": [未经审核的公告,\n]}\n'
+                           "plugins:", 1)
+    gated.set_mkdocs_yml(bad, approve=False)
+    gated.commit_all("改配置")
+    result = cli(gated, "check")
+    assert result.exit_code != 0
+    assert ("appears twice" in result.output) or ("different YAML parsers" in result.output) or (
+        "does not parse" in result.output), result.output
+    with pytest.raises((PluginError, Abort)):
+        gated.build()
+    assert not gated.output_files()

@@ -36,11 +36,34 @@ class Tagged:
     value: object
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _TagKeeping:
+    """Safe YAML, except that an unknown tag becomes ``Tagged`` instead of an error, and a
+    key written twice in one mapping is refused (which one counts is a parser's choice)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: the safe constructor refuses it itself
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
-class _TagKeepingLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe YAML, except that an unknown tag becomes ``Tagged`` instead of an error."""
+class _TagKeepingLoader(_TagKeeping, yaml.SafeLoader):
+    """MkDocs and Zensical read mkdocs.yml with PyYAML's pure-Python parser (``yaml.Loader``):
+    this is the same parser, so the gate approves exactly the configuration they build with."""
+
+
+class _TagKeepingCLoader(_TagKeeping, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's parser, only to compare with (see ``load_config_yaml``)."""
 
 
 def _construct_tagged(loader, node):
@@ -54,19 +77,42 @@ def _construct_tagged(loader, node):
 
 
 _TagKeepingLoader.add_constructor(None, _construct_tagged)
+_TagKeepingCLoader.add_constructor(None, _construct_tagged)
 
 
 def load_config_yaml(raw: bytes, what: str) -> dict:
-    """Parse one MkDocs configuration file, tags kept; SiteConfigError when it does not parse."""
+    """Parse one MkDocs configuration file, tags kept; SiteConfigError when it does not parse.
+
+    Read as MkDocs reads it (the pure-Python parser), and refused when libyaml reads it
+    otherwise: the two parsers disagree on some inputs (a byte-order mark inside the file
+    turns a line into a comment for one of them), and a file that means two things could be
+    approved as one and built as the other (第二条, 第十八条).
+    """
     try:
         data = yaml.load(raw, Loader=_TagKeepingLoader)  # noqa: S506 - safe loader + Tagged
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise SiteConfigError(f"{what} 无法解析：{exc}", f"{what} does not parse: {exc}") from None
+    if hasattr(yaml, "CSafeLoader"):
+        try:
+            other = yaml.load(raw, Loader=_TagKeepingCLoader)  # noqa: S506
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+            other = _DIFFERENT
+        if other != data:
+            raise SiteConfigError(
+                f"{what} 可被不同的 YAML 解析器读成不同的配置（如文件中间的字节顺序标记 U+FEFF、不可见字符），"
+                "审查批准的与构建所用的可能不是同一配置，不予接受（第二条、第十八条）。请删除这些字符后重新记录并批准构建输入",
+                f"{what} reads as different configurations in different YAML parsers (a byte-order "
+                "mark U+FEFF inside the file, invisible characters): what is approved could differ "
+                "from what is built, so it is refused. Remove those characters, then record and "
+                "approve the build inputs again")
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise SiteConfigError(f"{what} 必须是键值映射", f"{what} must be a mapping")
     return data
+
+
+_DIFFERENT = object()
 
 
 def _env(value: Tagged):
