@@ -334,3 +334,24 @@ def test_forged_roster_approval_counts_for_nothing(ssh_site):
         ssh_site.commit_all("批准", who=who)  # forged author
     review = ssh_site.review()
     assert review.roster.version == 1
+
+
+def test_inputs_approval_with_a_key_revoked_on_the_main_line(ssh_site):
+    """An administrator's key withdrawn by a roster version on the main line no longer
+    approves build inputs on a branch forked before, once merged (as for entries)."""
+    ssh_site.write("a.md", page(BODY))
+    ssh_site.sign_all("a.md")
+    fork = ssh_site.git("rev-parse", "HEAD").strip()
+    ssh_site.change_roster(_rotated_roster(2, "leader-new"))  # the leader's old key revoked
+    ssh_site.git("checkout", "-q", "-b", "late", fork)
+    cfg = (ssh_site.root / "mkdocs.yml").read_text(encoding="utf-8")
+    ssh_site.set_mkdocs_yml(cfg.replace("site_name: 测试站点", "site_name: 测试站点\ncopyright: 分支上改的版权"),
+                            approve=False)
+    ssh_site.commit_all("改配置")
+    ssh_site.approve_inputs()  # the leader approves with the old key, valid on this line
+    assert ssh_site.verdict("a.md").published
+    ssh_site.git("checkout", "-q", "main")
+    ssh_site.git("merge", "-q", "--no-edit", "late")
+    ssh_site.auto_inputs = False
+    found = {f.code for f in ssh_site.review().site_findings}
+    assert "site-inputs.unapproved" in found, found

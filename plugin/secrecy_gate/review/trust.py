@@ -210,6 +210,20 @@ def _proves(chain: TrustChain, history: History, approval: dict, what: str, dige
     return None
 
 
+def _signing_key(chain: TrustChain, history: History, approval: dict, what: str, digest: str,
+                 c: Commit) -> bytes | None:
+    """The key blob whose SSH signature proves ``approval`` at ``c``, or None where git proves it."""
+    policy = chain.policy
+    if policy is None or policy.judged_by_git(c, history.is_ancestor):
+        return None
+    from ..signatures import messages, sshsig
+    try:
+        return sshsig.verify(approval.get(messages.ENTRY_FIELD), messages.approval_message(
+            what, approval.get("name"), approval.get("date"), digest), messages.NAMESPACE).blob
+    except sshsig.SSHSigError:
+        return None  # _proves has refused it already
+
+
 def read_version(history: History, blob: str) -> Version:
     raw = history.blob_text(blob)
     if raw is None:
@@ -561,6 +575,12 @@ def record_approval(history: History, chain: TrustChain, record_path: Path) -> R
                 break
             if chain.revoked(name, "admin", c.sha) is not None:
                 state.notes.append(f"{name}: no longer an administrator where this was merged")
+                break
+            blob = _signing_key(chain, history, a, "inputs", state.digest, c)
+            if blob is not None and chain.key_revoked(name, blob, c.sha) is not None:
+                # As for an entry: a key withdrawn on another line of history no longer
+                # approves once the two lines meet.
+                state.notes.append(f"{name}: signed with a key revoked where this was merged")
                 break
         else:
             if intro.get(key) and name not in state.approvers:
