@@ -211,3 +211,33 @@ def test_secret_point_in_an_earlier_pdf_revision_and_in_a_formula(site):
     for name, data in (("n.pdf", pdfb), ("t.xlsx", xb)):
         assert any(h.kind == "leaked-text" for h in scanner.scan_bytes(name, data)), name
     assert sha(pdfb) and DocumentCache().get("n.pdf", pdfb).unreadable == []
+
+
+# -- 6. pre-commit: documents are read, and the fix does not speak of a page that is not there -------
+
+def test_pre_commit_hook_reads_documents_and_names_the_listing_pages(site):
+    import json
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+    hook = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text("utf-8"))[0]
+    for name in ("a.md", "名单.XLSX", "b.pdf", "c.docx", "d.csv", "e.et", "f.wps", "g.ods"):
+        assert re.search(hook["files"], name), name
+    assert not re.search(hook["files"], "logo.png")
+    data = F.xlsx_numfmt()
+    site.write("files/unlisted.xlsx", data, commit=False)
+    attach(site, "listing.md", {"listed.xlsx": data}, sign=False)
+    proc = subprocess.run([sys.executable, "-m", "secrecy_gate.cli", "check", "--pre-commit", "--format",
+                           "json", "content/files/unlisted.xlsx", "content/files/listed.xlsx"],
+                          cwd=site.root, capture_output=True, text=True)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    files = {f["path"]: f for f in json.loads(proc.stdout)["files"]}
+    for path, where in (("content/files/unlisted.xlsx", "没有页面列出该文件"),
+                        ("content/files/listed.xlsx", "listing.md")):
+        fs = [x for x in files[path]["findings"] if x["code"] == "attachment.resident-id"]
+        assert fs, files[path]
+        text = json.dumps(fs, ensure_ascii=False)
+        assert where in text and "本页" not in text and "this page" not in text
