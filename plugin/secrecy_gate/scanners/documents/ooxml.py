@@ -316,22 +316,40 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def _attrs(el, attrib, t: Text) -> None:
+    local = None
+    for k, v in attrib.items():
+        lk = k.rsplit("}", 1)[-1]
+        if lk in TEXT_ATTRS or lk in ("name", "val", "Target"):
+            if local is None:
+                local = _local(el.tag)
+            if ((lk in TEXT_ATTRS or (local in NAMED and lk in ("name", "val")))
+                    or (local == "Relationship" and lk == "Target"
+                        and el.get("TargetMode") == "External")) and v.strip():
+                t.add("\n" + v + "\n")
+
+
 def _collect(root, t: Text, read: frozenset) -> None:
     """Every text node (run texts of one paragraph joined, other values one per line) and
     every text-bearing attribute of ``root``; ``read``: the run-text tags the structured pass
-    already read in this part."""
+    already read in this part (then only the rest is wanted: one flat pass, no order)."""
+    if read:
+        for el in root.iter():
+            attrib = el.attrib
+            if attrib:
+                _attrs(el, attrib, t)
+            text = el.text
+            if text and el.tag not in read and text.strip():
+                t.add("\n" + text + "\n")
+        return
 
     def walk(el, depth: int) -> None:
         if depth > 400:
             raise Unreadable("XML 嵌套层数过多", "XML nested too deep")
         tag = el.tag if isinstance(el.tag, str) else ""
         local = _local(tag)
-        for k, v in el.attrib.items():
-            lk = _local(k)
-            if ((lk in TEXT_ATTRS or (local in NAMED and lk in ("name", "val")))
-                    or (local == "Relationship" and lk == "Target"
-                        and el.get("TargetMode") == "External")) and v.strip():
-                t.add("\n" + v + "\n")
+        if el.attrib:
+            _attrs(el, el.attrib, t)
         if el.text and el.text.strip() and tag not in read:
             t.add(el.text if local in RUN_TEXT else "\n" + el.text + "\n")
         for child in el:
@@ -378,11 +396,28 @@ def every_part(pkg: Package, out: Extract, read: dict[str, frozenset]) -> None:
             head = pkg.read(name)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
             if not head.startswith(b"<"):
                 continue  # a binary part (an image, vbaProject.bin)
+        if name not in read and name not in pkg.roots and not _may_hold_text(pkg.read(name)):
+            continue  # styles, themes, font tables: no text node, no text-bearing attribute
         t = Text()
         t.at(f"部件 {name}", f"part {name}")
         _collect(pkg.xml(name), t, read.get(name, frozenset()))
         if t.done().text.strip():
             out.texts.append(t)
+
+
+# What the generic pass reads, found in the bytes (``_may_hold_text``): a text node (``>``
+# then a character that is not markup or blank, entities included), a text-bearing attribute, a named element, an
+# external relationship.  A part with none of them is not parsed (most of a package's bytes).
+_TEXT_NODE = re.compile(rb">\s*[^<\s]")
+_ATTR_PATTERNS = tuple(re.compile(a.encode() + rb"\s*=") for a in sorted(TEXT_ATTRS))
+
+
+def _may_hold_text(data: bytes) -> bool:
+    """Literal-prefixed searches (fast in C): a text node, a text-bearing attribute, a named
+    element, an external relationship."""
+    return (_TEXT_NODE.search(data) is not None
+            or any(n.encode() in data for n in NAMED) or b"External" in data
+            or any(p.search(data) is not None for p in _ATTR_PATTERNS))
 
 
 SPREADSHEET_READ = frozenset({"xl/sharedStrings.xml", "xl/calcChain.xml", "xl/styles.xml"})
