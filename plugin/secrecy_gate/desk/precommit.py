@@ -230,7 +230,7 @@ def _judge_document(rel: str, data: bytes, listed: list[tuple[str, dict]], gc: G
         allowed = values if allowed is None else allowed & values
     att = {"path": rel, "unreadable": listed[0][1].get("unreadable") if len(listed) == 1 else None}
     return attached.content_findings(rel, 0, att, rel, extract, allowed_values=sorted(allowed or ()),
-                                     today=gc.today)
+                                     today=gc.today, listed_by=[p for p, _ in listed])
 
 
 def render(result: PreCommitCheck, lang: str = "zh") -> list[str]:

@@ -53,18 +53,36 @@ _PII_FIX_EN = ("mask the number in the attachment (6206**********1234, 138****56
                "review.pii_allowed with a reason")
 
 
+def _pii_fix(listed_by: list[str] | None) -> tuple[str, str]:
+    if listed_by is None:
+        return _PII_FIX_ZH, _PII_FIX_EN
+    mask_zh, mask_en = _PII_FIX_ZH.split("；")[0], _PII_FIX_EN.split("; to publish")[0]
+    if not listed_by:
+        return (mask_zh + "；确需公开的，在列出该文件的页面的 review.attachments 中登记它，"
+                "并在该页 review.pii_allowed 中列出该值并说明理由（目前没有页面列出该文件）",
+                mask_en + "; to publish it on purpose, list the file in a page's review.attachments "
+                "and the value in that page's review.pii_allowed with a reason (no page lists the "
+                "file yet)")
+    pages = "、".join(listed_by[:5])
+    return (mask_zh + f"；确需公开的，在列出该文件的每个页面（{pages}）的 review.pii_allowed 中列出该值并说明理由",
+            mask_en + f"; to publish it on purpose, list the value in review.pii_allowed of every "
+            f"page that lists the file ({', '.join(listed_by[:5])}) with a reason")
+
+
 def _where(h_zh: str) -> str:
     return f"（{h_zh}）" if h_zh else ""
 
 
 def content_findings(page: str, index: int, att: dict, shown: str, extract: Extract | None, *,
                      allowed_values=(), today: _dt.date | None = None,
-                     declassified: bool = False) -> list[Finding]:
+                     declassified: bool = False, listed_by: list[str] | None = None) -> list[Finding]:
     """Findings on ``page`` for the attachment ``att`` (its entry ``index``), read as ``extract``.
 
     ``shown``: the file as the record names it.  ``extract`` None: not a document (an image):
-    nothing to read.
+    nothing to read.  ``listed_by``: when the finding is on the file itself (``check
+    --pre-commit``), the pages that list it — the fix names them, not "this page".
     """
+    pii_fix_zh, pii_fix_en = _pii_fix(listed_by)
     if extract is None:
         return []
     fld = f"review.attachments[{index}]"
@@ -112,7 +130,7 @@ def content_findings(page: str, index: int, att: dict, shown: str, extract: Extr
                             f"附件 {shown}{_where(h.where_zh)}含有未遮盖的个人信息 {h.matched}"
                             f"（{h.detail_zh}）",
                             f"the attachment {shown} ({h.where_en}) holds unmasked personal "
-                            f"information {h.matched} ({h.detail_en})", _PII_FIX_ZH, _PII_FIX_EN))
+                            f"information {h.matched} ({h.detail_en})", pii_fix_zh, pii_fix_en))
     for n in extract.lossy:
         out.append(Finding(
             "attachment.lossy-number", "第六条（二）、第七条", page,

@@ -1024,6 +1024,10 @@ class LeakScanner:
         return _unique(hits)
 
     def _doc_place(self, t, hit: LeakHit) -> str:
+        from .documents.model import COLUMN
+        return self._doc_anchor(t, hit).replace(COLUMN, "")  # (a spreadsheet row: no column)
+
+    def _doc_anchor(self, t, hit: LeakHit) -> str:
         if len(t.anchors) < 2:
             return t.where(0)[0]
         bounds = [a[0] for a in t.anchors] + [len(t.text)]

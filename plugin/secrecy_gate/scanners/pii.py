@@ -58,6 +58,11 @@ __all__ = ["Hit", "find_pii", "canonical", "id_checksum_ok", "old_id_ok", "luhn_
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+# The check character X as it is typed: Latin ``X``/``x``, the multiplication sign ``×``
+# (Chinese input methods offer it for "x"), Greek ``Χ``/``χ`` and Cyrillic ``Х``/``х``
+# (they look the same in every font); all are read as ``X``.
+X_CHARS = "Xx\u00d7\u03a7\u03c7\u0425\u0445"
+_TO_X = str.maketrans({c: "X" for c in X_CHARS[1:]})
 
 # A number as people type it: digit groups joined by the separators clerks use — one to
 # three spaces, hyphens or dots in any mix, or a hard line break (text pasted from a PDF,
@@ -66,12 +71,12 @@ ID_CHECK = "10X98765432"
 # Dashes Word's autoformat types (en, em, minus …), slashes, underscores and middle dots
 # join groups too: ``620602–19850315–1239``, ``620602/19850315/1239``.
 _SEP = r"(?:[ \t.\-/_·・\u2010-\u2015\u2212\ufe63]{1,3}|[ \t]*\n[ \t]*)"
-_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEP}[0-9]+)*(?:[Xx](?![0-9A-Za-z]))?")
-_GROUP = re.compile(r"[0-9]+[Xx]?")
+_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEP}[0-9]+)*(?:[{X_CHARS}](?![0-9A-Za-z]))?")
+_GROUP = re.compile(rf"[0-9]+[{X_CHARS}]?")
 # Stretches of digits and separators long enough to hold a number of 11 characters or more:
 # ``_RUN`` is tried inside them only (a page's many dates and short figures cost one pass of
 # a character class).
-_DENSE = re.compile(r"[0-9][0-9 \t\n.\-/_·・\u2010-\u2015\u2212\ufe63]{9,}[0-9Xx]")
+_DENSE = re.compile(rf"[0-9][0-9 \t\n.\-/_·・\u2010-\u2015\u2212\ufe63]{{9,}}[0-9{X_CHARS}]")
 # UnionPay 62, Visa 4, Mastercard 51–55, and the banks' own account numbers people list
 # as card numbers (Bank of China 601382, ICBC 9558, ABC 95599 …): judged with a context word.
 _CARD_PREFIX = re.compile(r"6[0-9]|4[0-9]|5[1-5]|9[0-9]")
@@ -93,7 +98,7 @@ CONTEXT_AFTER = 12         # characters after it: ``6228…（卡号）``
 
 def id_checksum_ok(digits17_and_check: str) -> bool:
     """GB 11643-1999 check character of an 18-character resident ID number."""
-    v = digits17_and_check.upper()
+    v = digits17_and_check.translate(_TO_X).upper()
     if len(v) != 18 or not v[:17].isdigit():
         return False
     total = sum(int(d) * w for d, w in zip(v[:17], ID_WEIGHTS))
@@ -148,7 +153,7 @@ def luhn_ok(digits: str) -> bool:
 
 def canonical(value: str) -> str:
     """The comparable form of a number: digits and ``X`` only, ``+86`` dropped from mobiles."""
-    v = re.sub(r"[^0-9X]", "", value.upper())
+    v = re.sub(r"[^0-9X]", "", value.translate(_TO_X).upper())
     if len(v) == 13 and v.startswith("86") and v[2] == "1":
         v = v[2:]
     elif len(v) == 15 and v.startswith("0086") and v[4] == "1":
@@ -290,12 +295,12 @@ def _find_pii(nt: NormalisedText, allowed: Iterable[str] = (),
                 if len(digits) > 19:
                     break
                 spans.append((j, digits))
-                if digits[-1] in "Xx":
+                if digits[-1] in X_CHARS:
                     break
             found = -1
             for j, d in spans:
                 if len(d) == 18:
-                    v = d.upper()
+                    v = d.translate(_TO_X).upper()
                     if id_checksum_ok(v) and _birth_date_ok(v, today):
                         add(RESIDENT_ID, groups[i][0], groups[j][1], v,
                             "居民身份证号码（校验位与出生日期均有效）",

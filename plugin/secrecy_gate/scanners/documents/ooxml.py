@@ -31,6 +31,20 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
 EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
 
+# ISO/IEC 29500 Strict (Word, Excel, PowerPoint "Strict Open XML" save): the same vocabulary in
+# other namespaces.
+STRICT = tuple((f"http://purl.oclc.org/ooxml/{a}".encode(), f"http://schemas.openxmlformats.org/{b}".encode())
+               for a, b in (("wordprocessingml/main", "wordprocessingml/2006/main"),
+                            ("drawingml/main", "drawingml/2006/main"),
+                            ("presentationml/main", "presentationml/2006/main"),
+                            ("spreadsheetml/main", "spreadsheetml/2006/main"),
+                            ("drawingml/wordprocessingDrawing", "drawingml/2006/wordprocessingDrawing"),
+                            ("drawingml/chart", "drawingml/2006/chart"),
+                            ("drawingml/diagram", "drawingml/2006/diagram"),
+                            ("officeDocument/relationships", "officeDocument/2006/relationships"),
+                            ("officeDocument/extendedProperties",
+                             "officeDocument/2006/extended-properties")))
+
 MAX_PART_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 
@@ -51,6 +65,7 @@ class Package:
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise Unreadable(f"压缩包结构损坏：{exc}", f"corrupt zip container: {exc}")
         self.total = 0
+        self.roots: dict = {}
 
     def read(self, name: str) -> bytes:
         try:
@@ -70,8 +85,17 @@ class Package:
             raise Unreadable(f"无法读取 {name}：{exc}", f"cannot read {name}: {exc}")
 
     def xml(self, name: str):
+        """The parsed part (kept: the structured and the generic pass share it); Strict Open
+        XML namespaces are read as their Transitional equivalents."""
+        if name in self.roots:
+            return self.roots[name]
         try:
-            return ET.fromstring(self.read(name))
+            data = self.read(name)
+            if b"purl.oclc.org/ooxml/" in data:
+                for strict, transitional in STRICT:
+                    data = data.replace(strict, transitional)
+            root = self.roots[name] = ET.fromstring(data)
+            return root
         except Unreadable:
             raise
         except Exception as exc:  # noqa: BLE001 - ParseError, defusedxml's refusals
@@ -175,6 +199,11 @@ def _docx(pkg: Package, out: Extract) -> None:
         t = Text()
         _Word(t, zh, en).walk(pkg.xml(name))
         out.texts.append(t.done())
+    return dict.fromkeys((n for n, _, _ in parts), WORD_READ)
+
+
+WORD_READ = frozenset({W + "t", W + "delText", W + "instrText", W + "delInstrText"})
+DRAWING_READ = frozenset({A + "t", P + "text"})
 
 
 # -- PresentationML ----------------------------------------------------------------
@@ -197,19 +226,24 @@ def _drawing_text(root, t: Text, zh: str, en: str) -> None:
             t.add((el.text or "") + "\n")
 
 
-def _pptx(pkg: Package, out: Extract) -> None:
+def _pptx(pkg: Package, out: Extract) -> dict[str, frozenset]:
+    done = {}
     for name in pkg.matching(r"ppt/slides/slide\d+\.xml"):
+        done[name] = DRAWING_READ
         t = Text()
         _drawing_text(pkg.xml(name), t, f"第{_num(name)}张幻灯片", f"slide {_num(name)}")
         out.texts.append(t.done())
     for name in pkg.matching(r"ppt/notesSlides/notesSlide\d+\.xml"):
+        done[name] = DRAWING_READ
         t = Text()
         _drawing_text(pkg.xml(name), t, f"备注{_num(name)}", f"notes {_num(name)}")
         out.texts.append(t.done())
     for name in pkg.matching(r"ppt/comments/[^/]+\.xml"):
+        done[name] = DRAWING_READ
         t = Text()
         _drawing_text(pkg.xml(name), t, f"幻灯片批注 {posixpath.basename(name)}", f"slide comments {name}")
         out.texts.append(t.done())
+    return done
 
 
 # -- SpreadsheetML extras: cell comments (cells themselves: ``sheets.py``) ------------------
@@ -259,19 +293,159 @@ def embedded(pkg: Package, out: Extract, nested) -> None:
                 out.merge(inner, f"嵌入文件 {base}", f"embedded file {base}")
 
 
+# -- every other part: all text nodes and text-bearing attributes ---------------------------
+
+# Attributes that hold text a reader sees: a WordArt watermark (``v:textpath/@string``), a
+# hyperlink's tooltip, alt text (``wp:docPr/@descr``, ``@title``), a field instruction
+# (``w:fldSimple/@w:instr``), a data validation's prompt …
+TEXT_ATTRS = frozenset({"string", "tooltip", "descr", "title", "alt", "caption", "label", "text",
+                        "instr", "prompt", "promptTitle", "error", "errorTitle", "display"})
+# Elements whose name (and value) is text: document variables, drawing objects' names.
+NAMED = frozenset({"docVar", "docPr", "cNvPr", "definedName"})
+RUN_TEXT = frozenset({"t", "delText", "instrText", "delInstrText"})
+BLOCK = frozenset({"p", "pt", "si", "tr", "tc", "row", "txbxContent", "ptLst", "ser", "cat", "val",
+                   "tx", "comment", "text", "lvl"})
+# Parts of a spreadsheet read by calamine (cells, shared strings): only their page headers and
+# footers and data-validation messages are read here, cut out of the bytes (sheets are large).
+_SHEET = re.compile(r"xl/(?:worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml")
+_SHEET_TEXT = re.compile(rb"<(?:\w+:)?(headerFooter|dataValidations)\b.*?</(?:\w+:)?\1>", re.S)
+_BINARY_DIRS = re.compile(r"(?:[^/]+/)*(?:media|embeddings|fonts|printerSettings)/")
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _attrs(el, attrib, t: Text) -> None:
+    local = None
+    for k, v in attrib.items():
+        lk = k.rsplit("}", 1)[-1]
+        if lk in TEXT_ATTRS or lk in ("name", "val", "Target"):
+            if local is None:
+                local = _local(el.tag)
+            if ((lk in TEXT_ATTRS or (local in NAMED and lk in ("name", "val")))
+                    or (local == "Relationship" and lk == "Target"
+                        and el.get("TargetMode") == "External")) and v.strip():
+                t.add("\n" + v + "\n")
+
+
+def _collect(root, t: Text, read: frozenset) -> None:
+    """Every text node (run texts of one paragraph joined, other values one per line) and
+    every text-bearing attribute of ``root``; ``read``: the run-text tags the structured pass
+    already read in this part (then only the rest is wanted: one flat pass, no order)."""
+    if read:
+        for el in root.iter():
+            attrib = el.attrib
+            if attrib:
+                _attrs(el, attrib, t)
+            text = el.text
+            if text and el.tag not in read and text.strip():
+                t.add("\n" + text + "\n")
+        return
+
+    def walk(el, depth: int) -> None:
+        if depth > 400:
+            raise Unreadable("XML 嵌套层数过多", "XML nested too deep")
+        tag = el.tag if isinstance(el.tag, str) else ""
+        local = _local(tag)
+        if el.attrib:
+            _attrs(el, el.attrib, t)
+        if el.text and el.text.strip() and tag not in read:
+            t.add(el.text if local in RUN_TEXT else "\n" + el.text + "\n")
+        for child in el:
+            walk(child, depth + 1)
+            if child.tail and child.tail.strip():
+                t.add(child.tail)
+        if local in BLOCK:
+            t.add("\n")
+
+    walk(root, 0)
+
+
+def every_part(pkg: Package, out: Extract, read: dict[str, frozenset]) -> None:
+    """The generic pass: every XML part of the package (whatever the relationships make of it:
+    SmartArt data and drawings, charts, text boxes, masters and layouts, settings with their
+    document variables, custom XML, the relationships' external targets), all text nodes and
+    text-bearing attributes.  ``read``: part -> the run-text tags its structured reading
+    covered (``_docx``, ``_pptx``); those are not read twice."""
+    for name in pkg.names:
+        if name.endswith("/") or _BINARY_DIRS.match(name):
+            continue
+        low = name.lower()
+        xmlish = low.endswith((".xml", ".rels", ".vml"))
+        if _SHEET.fullmatch(name):
+            data = pkg.read(name)
+            for m in _SHEET_TEXT.finditer(data):
+                t = Text()
+                t.at(f"部件 {name}（页眉页脚或数据验证提示）", f"part {name} (header/footer or validation)")
+                try:
+                    _collect(ET.fromstring(_with_ns(m.group(0))), t, frozenset())
+                except Unreadable:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    raise Unreadable(f"{name} 不是有效的 XML：{exc}", f"{name} is not valid XML: {exc}")
+                if t.done().text.strip():
+                    out.texts.append(t)
+            continue
+        if name in SPREADSHEET_READ or re.fullmatch(r"xl/(?:comments\d*|threadedComments/[^/]+)\.xml", name):
+            continue
+        if not xmlish:
+            info = pkg.zf.getinfo(name)
+            if info.file_size > 64 * 1024 * 1024:
+                continue
+            head = pkg.read(name)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+            if not head.startswith(b"<"):
+                continue  # a binary part (an image, vbaProject.bin)
+        if name not in read and name not in pkg.roots and not _may_hold_text(pkg.read(name)):
+            continue  # styles, themes, font tables: no text node, no text-bearing attribute
+        t = Text()
+        t.at(f"部件 {name}", f"part {name}")
+        _collect(pkg.xml(name), t, read.get(name, frozenset()))
+        if t.done().text.strip():
+            out.texts.append(t)
+
+
+# What the generic pass reads, found in the bytes (``_may_hold_text``): a text node (``>``
+# then a character that is not markup or blank, entities included), a text-bearing attribute, a named element, an
+# external relationship.  A part with none of them is not parsed (most of a package's bytes).
+_TEXT_NODE = re.compile(rb">\s*[^<\s]")
+_ATTR_PATTERNS = tuple(re.compile(a.encode() + rb"\s*=") for a in sorted(TEXT_ATTRS))
+
+
+def _may_hold_text(data: bytes) -> bool:
+    """Literal-prefixed searches (fast in C): a text node, a text-bearing attribute, a named
+    element, an external relationship."""
+    return (_TEXT_NODE.search(data) is not None
+            or any(n.encode() in data for n in NAMED) or b"External" in data
+            or any(p.search(data) is not None for p in _ATTR_PATTERNS))
+
+
+SPREADSHEET_READ = frozenset({"xl/sharedStrings.xml", "xl/calcChain.xml", "xl/styles.xml"})
+
+
+def _with_ns(fragment: bytes) -> bytes:
+    """A cut-out sheet element made parseable on its own (its prefixes bound to dummies)."""
+    prefixes = set(re.findall(rb"</?([A-Za-z_][\w.-]*):", fragment))
+    decl = b"".join(b' xmlns:%s="urn:x-%s"' % (p, p) for p in prefixes if p != b"xml")
+    return b"<root xmlns=\"urn:x\"" + decl + b">" + fragment + b"</root>"
+
+
 def extract(data: bytes, nested, sheets=None) -> Extract:
     pkg = Package(data)
     kind = kind_of(pkg.names)
     if kind is None:
         raise Unreadable("不是可读取的 Office 文档（缺少正文部件）", "not a readable Office document")
     out = Extract(kind, size=len(data))
+    read: dict[str, frozenset] = {}
     if kind == "docx":
-        _docx(pkg, out)
+        read = _docx(pkg, out)
     elif kind == "pptx":
-        _pptx(pkg, out)
+        read = _pptx(pkg, out)
     else:
-        sheets(data, out)
+        from . import cells
+        sheets(data, out, cells.read(pkg))
         xlsx_comments(pkg, out)
+    every_part(pkg, out, read)
     metadata(pkg, out)
     embedded(pkg, out, nested)
     return out

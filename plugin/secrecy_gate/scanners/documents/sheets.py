@@ -70,8 +70,27 @@ def cell_text(v) -> str:
     return "" if v is None else str(v)
 
 
-def read(data: bytes, out: Extract) -> None:
-    """Every sheet of a workbook into ``out`` (raises ``Unreadable``)."""
+def _shown(v, stored: str, code: str | None, formula: list[str] | None) -> str:
+    """A cell's stored value with what it shows besides (``cells.py``): the value under its
+    number format when the format holds literal text, the texts of its formula."""
+    extra = []
+    if code is not None:
+        from .cells import around, display
+        shown = display(code, v)
+        shown = around(code, stored) if shown is None else shown
+        if shown != stored:
+            extra.append(shown)
+    if formula:
+        extra += [f for f in formula if f != stored]
+    if not extra:
+        return stored
+    # Full-width brackets: no separator a number could be read across.
+    return (stored + "（显示：" if stored else "（公式：") + "；".join(extra) + "）"
+
+
+def read(data: bytes, out: Extract, extras: dict | None = None) -> None:
+    """Every sheet of a workbook into ``out`` (raises ``Unreadable``); ``extras``: per sheet
+    name, the cells' number formats and formulas (``cells.read``, XLSX only)."""
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
@@ -91,6 +110,9 @@ def read(data: bytes, out: Extract) -> None:
             except Exception as exc:  # noqa: BLE001
                 raise Unreadable(f"工作表“{name}”无法读取：{exc}", f"sheet {name!r} cannot be read: {exc}")
             t = Text(grid=True)
+            ex = (extras or {}).get(name)
+            if ex is not None and (ex.formats or ex.formulas):
+                rows = _with_extras(rows, ex)
             for r, row in enumerate(rows):
                 cells += len(row)
                 if cells > MAX_CELLS:
@@ -120,5 +142,36 @@ def read(data: bytes, out: Extract) -> None:
                     parts.append(cell_text(v))
                 t.add(parts[filled[0]] + "\n" if lone else "| " + " | ".join(parts) + " |\n")
             out.texts.append(t.done())
+            if ex is not None and ex.uncomputed:
+                refs = "、".join(ex.uncomputed[:5]) + ("…" if len(ex.uncomputed) > 5 else "")
+                out.unreadable.append((
+                    f"工作表“{name}”{tag_zh}的单元格 {refs} 为公式，文件中没有计算结果，且结果无法由公式中的文字确定",
+                    f"sheet {name!r}{tag_en}: the cells {refs.replace('、', ', ')} hold formulas with no "
+                    "stored result, and the result cannot be computed from the formula's literals"))
     finally:
         wb.close()
+
+
+class _Shown(str):
+    """A cell's text with what it shows besides its stored value (a ``str``: read as text)."""
+
+
+def _with_extras(rows: list, ex) -> list:
+    """The rows with each formatted or formula cell replaced by its stored and shown texts."""
+    rows = [list(r) for r in rows]
+    width = max((len(r) for r in rows), default=0)
+    for (r, c) in list(ex.formats) + list(ex.formulas):
+        if r < 0 or c < 0:
+            continue
+        while len(rows) <= r:
+            rows.append([""] * width)
+        row = rows[r]
+        while len(row) <= c:
+            row.append("")
+        v = row[c]
+        if isinstance(v, _Shown):
+            continue
+        stored = "" if v is None or v == "" else v if isinstance(v, str) else cell_text(v)
+        shown = _shown(v, stored, ex.formats.get((r, c)), ex.formulas.get((r, c)))
+        row[c] = _Shown(shown) if shown else v
+    return rows

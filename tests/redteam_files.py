@@ -1,0 +1,319 @@
+"""Attachments that got past the gate (red team, issue 14), written by code as ``docfiles.py`` writes
+its files: openpyxl, python-docx, python-pptx and PDF objects written out one by one (a stamp
+annotation's appearance, a FileAttachment annotation, an incremental update, a Type3 font with
+no Unicode mapping, document information and bookmarks, an OCR'd scan).  No opaque binaries.
+"""
+import io, re, zipfile
+ID = "620602198503151239"
+IDX = "62060219900101102X"
+MOB = "13912345678"
+
+def rezip(data, edits, add=None):
+    zin = zipfile.ZipFile(io.BytesIO(data)); out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in zin.infolist():
+            b = zin.read(i.filename)
+            if i.filename in edits: b = edits[i.filename](b)
+            z.writestr(i.filename, b)
+        for k, v in (add or {}).items(): z.writestr(k, v)
+    return out.getvalue()
+
+def xlsx_numfmt():
+    """Excel tip 快速输入身份证号: custom format "620602"@ ; cells hold only the rest."""
+    import openpyxl
+    wb = openpyxl.Workbook(); ws = wb.active; ws.title = "名单"
+    ws.append(["姓名", "身份证号", "联系电话"])
+    ws.append(["张三", ID[6:], int(MOB[3:])])
+    ws["B2"].number_format = '"620602"@'
+    ws["C2"].number_format = '"139"00000000'
+    b = io.BytesIO(); wb.save(b); return b.getvalue()
+
+def xlsx_formula():
+    """ID column built by formula from region code + rest (a system export: no cached value)."""
+    import openpyxl
+    wb = openpyxl.Workbook(); ws = wb.active
+    ws.append(["姓名", "身份证号", "联系电话"])
+    ws.append(["张三", '="620602"&"198503151239"', '=CONCATENATE("139","1234","5678")'])
+    b = io.BytesIO(); wb.save(b); return b.getvalue()
+
+def docx_watermark(text="机密★5年"):
+    """Word 设计→水印→自定义文字水印: VML WordArt in the header."""
+    import docx
+    d = docx.Document(); d.add_paragraph("关于公布2026年度补助名单的通知")
+    hdr = d.sections[0].header; hdr.paragraphs[0].text = ""
+    b = io.BytesIO(); d.save(b); data = b.getvalue()
+    pict = ('<w:r><w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" '
+            'adj="10800" path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
+            '<v:textpath on="t" fitshape="t"/></v:shapetype>'
+            '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" '
+            'style="position:absolute;margin-left:0;margin-top:0;width:415pt;height:138pt;rotation:315;'
+            'z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;'
+            'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
+            'fillcolor="silver" stroked="f"><v:fill opacity=".5"/>'
+            f'<v:textpath style="font-family:&quot;宋体&quot;;font-size:1pt" string="{text}"/></v:shape></w:pict></w:r>')
+    def edit(x):
+        s = x.decode()
+        if "xmlns:v=" not in s:
+            s = s.replace("<w:hdr ", '<w:hdr xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" ', 1)
+        s = re.sub(r"<w:p(\s[^>]*)?/>", lambda m: "<w:p>" + pict + "</w:p>", s, 1) if "<w:p/>" in s or re.search(r"<w:p [^>]*/>", s) else s.replace("</w:p>", pict + "</w:p>", 1)
+        return s.encode()
+    hname = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/header")][0]
+    return rezip(data, {hname: edit})
+
+def docx_tooltip():
+    import docx
+    d = docx.Document(); d.add_paragraph("联系人")
+    b = io.BytesIO(); d.save(b); data = b.getvalue()
+    run = f'<w:hyperlink w:anchor="x" w:tooltip="经办人张三 手机{MOB} 身份证{ID}"><w:r><w:t>经办人</w:t></w:r></w:hyperlink>'
+    return rezip(data, {"word/document.xml": lambda x: x.decode().replace("</w:p>", run + "</w:p>", 1).encode()})
+
+# ---- PDF by hand -------------------------------------------------------------
+import zlib
+
+def _ucs2(s):  # for the Adobe-GB1 CID font STSong-Light, UniGB-UCS2-H
+    return "<" + s.encode("utf-16-be").hex() + ">"
+
+CJK_FONT = ("<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+            "/DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> "
+            "/FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6 "
+            "/FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >> "
+            "/DW 1000 >>] >>")
+
+class PDF:
+    def __init__(self): self.objs = []
+    def add(self, body):
+        self.objs.append(body if isinstance(body, bytes) else body.encode("latin-1")); return len(self.objs)
+    def stream(self, content, extra="", compress=True):
+        data = content.encode("latin-1") if isinstance(content, str) else content
+        if compress:
+            data = zlib.compress(data); extra += " /Filter /FlateDecode"
+        return self.add(b"<< /Length %d %s >>\nstream\n" % (len(data), extra.encode()) + data + b"\nendstream")
+    def set(self, n, body): self.objs[n-1] = body.encode("latin-1") if isinstance(body, str) else body
+    def bytes(self, root, info=None, base=b"", prev=None, first=1):
+        out = bytearray(base or b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"); offs = {}
+        for i, o in enumerate(self.objs, 1):
+            if i < first or o is None: continue
+            offs[i] = len(out); out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+        x = len(out)
+        if prev is None:
+            out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.objs) + 1)
+            for i in range(1, len(self.objs) + 1): out += b"%010d 00000 n \n" % offs[i]
+        else:
+            out += b"xref\n0 1\n0000000000 65535 f \n"
+            for i in sorted(offs): out += b"%d 1\n%010d 00000 n \n" % (i, offs[i])
+        out += b"trailer\n<< /Size %d /Root %d 0 R" % (len(self.objs) + 1, root)
+        if info: out += b" /Info %d 0 R" % info
+        if prev is not None: out += b" /Prev %d" % prev
+        out += b" >>\nstartxref\n%d\n%%%%EOF\n" % x
+        return bytes(out)
+
+def _basic(p, content, annots="", res_extra=""):
+    f1 = p.add(CJK_FONT); f2 = p.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    c = p.stream(content)
+    pages = len(p.objs) + 2
+    pg = p.add(f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 595 842] /Contents {c} 0 R "
+               f"/Resources << /Font << /F1 {f1} 0 R /F2 {f2} 0 R >> {res_extra} >> {annots} >>")
+    p.add(f"<< /Type /Pages /Kids [{pg} 0 R] /Count 1 >>")
+    return pg, pages, c, f1, f2
+
+BODY = f"BT /F1 14 Tf 50 780 Td {_ucs2('关于公布补助名单的通知')} Tj ET"
+
+def pdf_stamp(text="机密★5年"):
+    """A stamp annotation (Acrobat 图章 / WPS 印章) with its appearance only, no /Contents."""
+    p = PDF()
+    f1 = p.add(CJK_FONT)
+    ap = p.stream(f"1 0 0 RG 3 w 2 2 196 56 re S BT /F1 28 Tf 1 0 0 rg 12 18 Td {_ucs2(text)} Tj ET",
+                  f"/Type /XObject /Subtype /Form /BBox [0 0 200 60] /Resources << /Font << /F1 {f1} 0 R >> >>")
+    annot = p.add(f"<< /Type /Annot /Subtype /Stamp /Rect [350 700 550 760] /F 4 /Name /Draft /AP << /N {ap} 0 R >> >>")
+    pg, pages, *_ = _basic(p, BODY, f"/Annots [{annot} 0 R]")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    return p.bytes(cat)
+
+def pdf_file_annot():
+    """附件 as a comment: a FileAttachment annotation (paper-clip) holding a CSV of IDs."""
+    p = PDF()
+    csv = f"姓名,身份证号,手机\n张三,{ID},{MOB}\n".encode("utf-8-sig")
+    ef = p.stream(csv, "/Type /EmbeddedFile /Subtype /text#2Fcsv")
+    fs = p.add(f"<< /Type /Filespec /F (list.csv) /UF (list.csv) /EF << /F {ef} 0 R >> >>")
+    annot = p.add(f"<< /Type /Annot /Subtype /FileAttachment /Rect [500 770 520 790] /F 4 /FS {fs} 0 R /Name /PushPin >>")
+    pg, pages, *_ = _basic(p, BODY, f"/Annots [{annot} 0 R]")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    return p.bytes(cat)
+
+def pdf_incremental():
+    """Edited in a PDF editor and saved incrementally: revision 1 (with the ID) stays in the file."""
+    p = PDF()
+    old = BODY + f" BT /F2 12 Tf 50 740 Td (ID {ID} Tel {MOB}) Tj ET"
+    pg, pages, c, f1, f2 = _basic(p, old)
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    rev1 = p.bytes(cat)
+    x1 = int(rev1.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    n = len(p.objs)
+    c2 = p.stream(BODY + " BT /F2 12 Tf 50 740 Td (ID 620602**********39) Tj ET")
+    p.set(pg, f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 595 842] /Contents {c2} 0 R "
+              f"/Resources << /Font << /F1 {f1} 0 R /F2 {f2} 0 R >> >> >>")
+    # write only the changed page object and the new stream
+    saved = list(p.objs)
+    p.objs = [o if i in (pg, c2) else None for i, o in enumerate(saved, 1)]
+    return p.bytes(cat, base=rev1, prev=x1, first=1)
+
+def pdf_type3():
+    """Text in a Type3 font without ToUnicode (glyphs /g0../g9, as many 公文/OA exporters write)."""
+    p = PDF()
+    helv = p.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    procs = {}
+    for d in range(10):
+        procs[d] = p.stream(f"556 0 d0 BT /H 1000 Tf 0 0 Td ({d}) Tj ET", compress=True)
+    diffs = " ".join(f"/g{d}" for d in range(10))
+    cp = " ".join(f"/g{d} {procs[d]} 0 R" for d in range(10))
+    t3 = p.add(f"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] "
+               f"/CharProcs << {cp} >> /Encoding << /Type /Encoding /Differences [1 {diffs}] >> "
+               f"/FirstChar 1 /LastChar 10 /Widths [{' '.join(['556']*10)}] "
+               f"/Resources << /Font << /H {helv} 0 R >> >> >>")
+    codes = "".join("\\%03o" % (int(ch) + 1) for ch in ID)
+    content = BODY + f" BT /F1 12 Tf 50 740 Td {_ucs2('身份证号：')} Tj /T3 12 Tf ({codes}) Tj ET"
+    pg, pages, *_ = _basic(p, content, res_extra="")
+    # add T3 to resources
+    s = p.objs[pg-1].decode("latin-1").replace("/F2 ", f"/T3 {t3} 0 R /F2 ", 1)
+    p.set(pg, s)
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    return p.bytes(cat)
+
+def pdf_meta(text="机密★5年"):
+    """Title (the browser tab's title) and a bookmark carry the marking; body is clean."""
+    p = PDF()
+    pg, pages, *_ = _basic(p, BODY)
+    ol = len(p.objs) + 2
+    item = p.add(f"<< /Title {_ucs2(chr(0xfeff) + text + ' ' + '经办人手机' + MOB)} /Parent {ol} 0 R /Dest [{pg} 0 R /Fit] >>")
+    p.add(f"<< /Type /Outlines /First {item} 0 R /Last {item} 0 R /Count 1 >>")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R /Outlines {ol} 0 R /PageMode /UseOutlines "
+                f"/ViewerPreferences << /DisplayDocTitle true >> >>")
+    info = p.add(f"<< /Title {_ucs2(chr(0xfeff) + text + '文件')} /Subject {_ucs2(chr(0xfeff) + '身份证' + ID)} >>")
+    return p.bytes(cat, info)
+
+def pdf_ocr_scan():
+    """A scan with an OCR text layer (invisible, render mode 3) that misread the ID."""
+    from PIL import Image, ImageDraw, ImageFont
+    img = Image.new("L", (900, 120), 255)
+    ImageDraw.Draw(img).text((10, 40), f"ID: {ID}   Tel: {MOB}", fill=0, font=ImageFont.load_default(size=40))
+    raw = img.tobytes()
+    p = PDF()
+    im = p.stream(raw, "/Type /XObject /Subtype /Image /Width 900 /Height 120 /ColorSpace /DeviceGray /BitsPerComponent 8")
+    ocr = "ID: 62O6O2l985O3l5l239   Tel: l39l2345678"
+    content = (f"q 500 0 0 66 40 700 cm /Im1 Do Q BT 3 Tr /F2 12 Tf 45 730 Td ({ocr}) Tj ET")
+    pg, pages, *_ = _basic(p, content, res_extra=f"/XObject << /Im1 {im} 0 R >>")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    return p.bytes(cat)
+
+SECRET = "第三水厂备用取水口位于东河湾南岸暗渠"
+
+def pdf_incremental_secret():
+    p = PDF()
+    old = BODY + f" BT /F1 12 Tf 50 740 Td {_ucs2('涉及区域：' + SECRET + '以外的全部片区')} Tj ET"
+    pg, pages, c, f1, f2 = _basic(p, old)
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    rev1 = p.bytes(cat)
+    x1 = int(rev1.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    c2 = p.stream(BODY + f" BT /F1 12 Tf 50 740 Td {_ucs2('涉及区域：部分片区')} Tj ET")
+    p.set(pg, f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 595 842] /Contents {c2} 0 R "
+              f"/Resources << /Font << /F1 {f1} 0 R /F2 {f2} 0 R >> >> >>")
+    saved = list(p.objs)
+    p.objs = [o if i in (pg, c2) else None for i, o in enumerate(saved, 1)]
+    return p.bytes(cat, base=rev1, prev=x1)
+
+def xlsx_formula_secret():
+    import openpyxl
+    wb = openpyxl.Workbook(); ws = wb.active
+    ws.append(["片区", "说明"])
+    ws.append(["东片", '="第三水厂备用取水口"&LOWER("位于东河湾南岸暗渠")'])
+    b = io.BytesIO(); wb.save(b); return b.getvalue()
+
+def pdf_stamp_id():
+    p = PDF()
+    f1 = p.add(CJK_FONT); h = p.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    ap = p.stream(f"1 0 0 RG 3 w 2 2 296 56 re S BT /F1 20 Tf 1 0 0 rg 12 32 Td {_ucs2('机密★5年')} Tj ET "
+                  f"BT /H 12 Tf 1 0 0 rg 12 10 Td (ID {ID}) Tj ET",
+                  f"/Type /XObject /Subtype /Form /BBox [0 0 300 60] /Resources << /Font << /F1 {f1} 0 R /H {h} 0 R >> >>")
+    annot = p.add(f"<< /Type /Annot /Subtype /Stamp /Rect [250 700 550 760] /F 4 /AP << /N {ap} 0 R >> >>")
+    pg, pages, *_ = _basic(p, BODY, f"/Annots [{annot} 0 R]")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    return p.bytes(cat)
+
+
+def docx_edit(edits: dict, add: dict | None = None, paragraphs=("关于公布补助名单的通知",)) -> bytes:
+    """A python-docx document with parts edited as Word, WPS or a script writes them."""
+    import docx
+    d = docx.Document()
+    for p in paragraphs:
+        d.add_paragraph(p)
+    b = io.BytesIO(); d.save(b)
+    return rezip(b.getvalue(), edits, add)
+
+
+def docx_alt_text_and_docvar():
+    """Alt text of a drawing (``wp:docPr/@descr``) and a document variable in settings.xml."""
+    drawing = ('<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/'
+               'wordprocessingDrawing"><wp:extent cx="100" cy="100"/>'
+               f'<wp:docPr id="1" name="图片 1" descr="经办人身份证 {ID}"/></wp:inline></w:drawing></w:r>')
+    var = f'<w:docVars><w:docVar w:name="contact" w:val="联系电话{MOB}"/></w:docVars>'
+    return docx_edit({
+        "word/document.xml": lambda x: x.decode().replace("</w:p>", drawing + "</w:p>", 1).encode(),
+        "word/settings.xml": lambda x: x.decode().replace("</w:settings>", var + "</w:settings>").encode()})
+
+
+def docx_strict(text=ID):
+    """A Strict Open XML document (Word "Strict Open XML 文档"): the purl.oclc.org namespaces."""
+    def edit(x):
+        s = x.decode().replace("</w:p>", f"<w:r><w:t>身份证号{text}</w:t></w:r></w:p>", 1)
+        return s.replace("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                         "http://purl.oclc.org/ooxml/wordprocessingml/main").encode()
+    return docx_edit({"word/document.xml": edit})
+
+
+def docx_smartart(text="内部资料 注意保存"):
+    """A SmartArt diagram's data part, reached by a relationship from the body."""
+    data = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<dgm:dataModel xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" '
+            'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><dgm:ptLst>'
+            f'<dgm:pt modelId="1"><dgm:t><a:bodyPr/><a:p><a:r><a:t>{text[:3]}</a:t></a:r>'
+            f'<a:r><a:t>{text[3:]}</a:t></a:r></a:p></dgm:t></dgm:pt></dgm:ptLst></dgm:dataModel>')
+    rel = ('<Relationship Id="rIdDgm1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           'relationships/diagramData" Target="diagrams/data1.xml"/>')
+    return docx_edit({"word/_rels/document.xml.rels":
+                      lambda x: x.decode().replace("</Relationships>", rel + "</Relationships>").encode()},
+                     {"word/diagrams/data1.xml": data})
+
+
+def pptx_layout(text="机密★1年"):
+    """A marking typed into the slide layout (every slide shows it), not into a slide."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    import docfiles
+    data = docfiles.pptx(["汇报内容"])
+    return rezip(data, {"ppt/slideLayouts/slideLayout6.xml": lambda x: x.replace(
+        b"Click to edit Master title style", text.encode())})
+
+
+def xlsx_formula_refs():
+    """A formula of cell references with no cached value: what it shows cannot be known."""
+    import openpyxl
+    wb = openpyxl.Workbook(); ws = wb.active
+    ws.append(["前六位", "后十二位", "身份证号"])
+    ws.append(["620602", "198503151239", "=A2&B2"])
+    ws.column_dimensions["A"].hidden = True
+    b = io.BytesIO(); wb.save(b); return b.getvalue()
+
+
+def xlsx_clean_formats():
+    """Ordinary formats with literal text (amounts in 元, a percentage): nothing to report."""
+    import openpyxl
+    wb = openpyxl.Workbook(); ws = wb.active
+    ws.append(["项目", "金额", "完成率"])
+    ws.append(["道路维修", 1200.5, 0.875])
+    ws["B2"].number_format = '#,##0.00"元"'
+    ws["C2"].number_format = '0.0%'
+    ws.append(["合计", "=B2", None])
+    ws["B3"].value = 1200.5
+    b = io.BytesIO(); wb.save(b); return b.getvalue()
