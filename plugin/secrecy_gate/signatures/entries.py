@@ -35,18 +35,21 @@ def _verify(armoured: str, message: bytes) -> Proof:
         return Proof(None, exc)
 
 
-def prove(kind: str, entry, previous) -> Proof:
-    """The proof of one ``signature`` or ``consent`` entry after ``previous`` entries."""
+def prove(kind: str, entry, previous, items: list[bytes] | None = None) -> Proof:
+    """The proof of one ``signature`` or ``consent`` entry after ``previous`` entries
+    (``items``: their ``messages.chain_item``s, when already made)."""
     if not entry.sshsig:
         return Proof()
-    return _verify(entry.sshsig, messages.entry_message(kind, entry, previous))
+    return _verify(entry.sshsig, messages.entry_message(kind, entry, previous, items))
 
 
 def prove_record(record) -> dict[tuple[str, int], Proof]:
     """("signatures" | "consents", index) → Proof, for every entry of a ReviewRecord."""
     out = {}
-    for i, s in enumerate(record.signatures):
-        out[("signatures", i)] = prove("signature", s, record.signatures[:i])
-    for i, c in enumerate(record.consents):
-        out[("consents", i)] = prove("consent", c, record.consents[:i])
+    for kind, field, entries in (("signature", "signatures", record.signatures),
+                                 ("consent", "consents", record.consents)):
+        items: list[bytes] = []
+        for i, entry in enumerate(entries):
+            out[(field, i)] = prove(kind, entry, entries[:i], items[:])
+            items.append(messages.chain_item(entry))
     return out

@@ -48,22 +48,27 @@ def _entry_fields(entry) -> dict:
     return out
 
 
-def chain_hash(previous) -> str:
-    """``sha256:`` of the entries before one, each with its signature (the chain link)."""
-    items = []
-    for entry in previous:
-        fields = _entry_fields(entry)
-        get = entry.get if isinstance(entry, dict) else (lambda k, d=None: getattr(entry, k, d))
-        fields[ENTRY_FIELD] = get(ENTRY_FIELD) or ""
-        items.append(fields)
-    return "sha256:" + hashlib.sha256(_canonical(items)).hexdigest()
+def chain_item(entry) -> bytes:
+    """One entry as it enters the chain: its signed fields and its own signature."""
+    fields = _entry_fields(entry)
+    get = entry.get if isinstance(entry, dict) else (lambda k, d=None: getattr(entry, k, d))
+    fields[ENTRY_FIELD] = get(ENTRY_FIELD) or ""
+    return _canonical(fields)
 
 
-def entry_message(kind: str, entry, previous) -> bytes:
+def chain_hash(previous, items: list[bytes] | None = None) -> str:
+    """``sha256:`` of the entries before one, each with its signature (the chain link): the
+    canonical JSON list of ``chain_item``s.  ``items``: those items already made (a record's
+    entries are proven in order, each item made once)."""
+    items = [chain_item(e) for e in previous] if items is None else items
+    return "sha256:" + hashlib.sha256(b"[" + b",".join(items) + b"]").hexdigest()
+
+
+def entry_message(kind: str, entry, previous, items: list[bytes] | None = None) -> bytes:
     """The bytes signed for a ``signature`` or ``consent`` entry after ``previous`` entries."""
     if kind not in ("signature", "consent"):
         raise ValueError(kind)
-    doc = {"entry": _entry_fields(entry), "previous": chain_hash(previous)}
+    doc = {"entry": _entry_fields(entry), "previous": chain_hash(previous, items)}
     return f"secrecy-gate {kind} v1\n".encode() + _canonical(doc)
 
 
