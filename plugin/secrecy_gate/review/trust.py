@@ -418,11 +418,12 @@ def _first_keys(chain: TrustChain, approvals: list[dict]) -> None:
     if not pins:
         chain.findings.append(_site(
             "trust-root.keys-unpinned",
-            f"管理员密钥未固定：名册第 {first.version} 版中的密钥随该版本按{'固定的提交' if chain.pinned else '首次使用'}信任；"
-            f"请在 CI 设置中固定 {ADMIN_KEYS_ENV}",
-            f"the administrators' keys are not pinned: the keys of roster version {first.version} are "
-            f"trusted as that version is ({'its pinned commit' if chain.pinned else 'on first use'}); "
-            f"pin {ADMIN_KEYS_ENV} in the CI settings",
+            f"管理员密钥未固定：名册中的密钥随给出它们的名册版本一同信任（信任根第 {first.version} 版按"
+            f"{'固定的提交' if chain.pinned else '首次使用'}信任，此后各版须经批准）；请在 CI 设置中固定 {ADMIN_KEYS_ENV}",
+            f"the administrators' keys are not pinned: keys are trusted as the roster version that "
+            f"gives them is (the trust root, version {first.version}, "
+            f"{'by its pinned commit' if chain.pinned else 'on first use'}; each later version by its "
+            f"approvals); pin {ADMIN_KEYS_ENV} in the CI settings",
             f"管理员在 CI 的受保护变量中设置 {ADMIN_KEYS_ENV}=管理员公钥指纹（ssh-keygen -lf 密钥.pub），"
             "并各自运行 secrecy-gate approve roster 签署第一版",
             f"an administrator sets the protected CI variable {ADMIN_KEYS_ENV} to the administrators' "
