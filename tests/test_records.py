@@ -329,3 +329,19 @@ def test_missing_signature_fix_names_the_page_and_the_command(site):
     (finding,) = [f for f in Gate(site.gate_config()).review().pages["notices/a.md"].verdict.findings
                   if f.code == "signature.missing"]
     assert "secrecy-gate sign content/notices/a.md --step originator_head --opinion 主动公开" in finding.fix_zh
+
+
+@pytest.mark.parametrize("extra", [
+    "meta:\n  1: 未经签署的值\n  '1': 已签署的值\n",   # two keys, one digest
+    "meta:\n  x: !!binary aGVsbG8=\n",               # bytes digest as the hex text '68656c6c6f'
+    "meta: !!omap [a: b]\n",                          # digests as the list [[a, b]]
+])
+def test_front_matter_that_digests_like_another_is_refused(make_site, extra):
+    """Red team (issue 13, round 2): the digest writes values as JSON, so a nested non-string
+    key, !!binary or !!omap made two front matters with one digest — a value covered by no
+    signature could ride along.  Such front matter does not parse: the page is withheld."""
+    site = make_site()
+    site.write("p.md", page("# 页面\n\n正文。\n", extra=extra))
+    verdict = site.review().pages["p.md"].verdict
+    assert not verdict.published
+    assert any(f.code.startswith("front-matter.") for f in verdict.findings), verdict.findings

@@ -335,3 +335,18 @@ def test_a_configuration_that_parsers_read_differently_is_refused(gated, layout)
     with pytest.raises((PluginError, Abort)):
         gated.build()
     assert not gated.output_files()
+
+
+def test_a_nav_section_written_as_a_mapping_is_pruned_too(make_site):
+    """Red team (issue 13, round 2): MkDocs reads a section given as a mapping; pruning read
+    only lists, so a withheld page's title stayed in every page's navigation."""
+    site = make_site(mkdocs_extra=("nav:\n  - 首页: index.md\n"
+                                   f"  - 政策文件: {{首页副本: index.md, '{WITHHELD_TITLE}': secret.md}}\n"))
+    site.write("index.md", page(f"# 首页\n\n{BODY}\n", title="首页"))
+    site.sign_all("index.md")
+    site.write("secret.md", page(f"# {WITHHELD_TITLE}\n\n{SECRET}\n", disclosure="不予公开",
+                                 title=WITHHELD_TITLE))
+    site.sign_all("secret.md", "不予公开")
+    site.build()
+    assert BODY in site.output_text()
+    site.assert_absent(WITHHELD_TITLE, SECRET)

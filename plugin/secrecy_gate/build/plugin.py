@@ -727,12 +727,16 @@ def prune_nav(nav, published: set[str], files: set[str]):
                 elif isinstance(value, str):
                     if shown(value):
                         kept[title] = value
-                else:
-                    kept[title] = value
+                elif isinstance(value, dict):
+                    # A section written as a mapping (MkDocs reads it as one): pruned the
+                    # same way, or a withheld page's title would be shown through it.
+                    sub = prune_nav([value], published, files)
+                    if sub:
+                        kept[title] = sub[0]
+                # Anything else is no page link MkDocs would show: left out.
             if kept:
                 out.append(kept)
-        else:
-            out.append(item)
+        # Items that are neither an entry nor a section are left out too (fail closed).
     return out
 
 

@@ -67,18 +67,32 @@ def _construct_mapping(loader, node, deep=False):
                 None, None, "YAML merge keys (<<) are not allowed", key_node.start_mark
             )
         key = loader.construct_object(key_node, deep=deep)
-        try:
-            hash(key)
-        except TypeError:
+        if not isinstance(key, str):
+            # At every level: the digest writes keys as text, so {1: a, '1': b} would be
+            # two front matters with one digest, and the value of one covered by no signature.
             raise yaml.constructor.ConstructorError(
-                None, None, "unhashable mapping key", key_node.start_mark
-            ) from None
+                None, None, f"mapping key {key!r} is not a string (quote it)", key_node.start_mark
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
         seen[key] = True
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+def _refused_tag(tag: str):
+    def construct(loader, node):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the YAML type {tag} is not accepted in front matter (it digests like "
+            "another value: write plain text, lists or mappings)", node.start_mark)
+    return construct
+
+
+# Values whose digest form is that of another value (bytes as hex, an ordered map as a list
+# of pairs, a set as a mapping): refused, so that one digest means one front matter.
+_REFUSED_TAGS = ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs",
+                 "tag:yaml.org,2002:set")
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -99,6 +113,8 @@ class _FastLoader(_FastBase):  # type: ignore[misc,valid-type]
 
 for _loader in (_StrictLoader, _FastLoader):
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    for _tag in _REFUSED_TAGS:
+        _loader.add_constructor(_tag, _refused_tag(_tag.rsplit(":", 1)[-1]))
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
