@@ -317,3 +317,128 @@ def xlsx_clean_formats():
     ws.append(["合计", "=B2", None])
     ws["B3"].value = 1200.5
     b = io.BytesIO(); wb.save(b); return b.getvalue()
+
+
+# -- third round: Word altChunk parts, PDF scripts and XFA, image metadata ------------------
+
+def _altchunk(target, content_type, payload):
+    rel = ('<Relationship Id="rIdAlt1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           f'relationships/aFChunk" Target="{target}"/></Relationships>')
+    ext = target.rsplit(".", 1)[1]
+    return docx_edit({
+        "word/document.xml": lambda b: b.replace(b"<w:sectPr", b'<w:altChunk r:id="rIdAlt1"/><w:sectPr', 1),
+        "word/_rels/document.xml.rels": lambda b: b.replace(b"</Relationships>", rel.encode()),
+        "[Content_Types].xml": lambda b: b.replace(
+            b"</Types>", f'<Default Extension="{ext}" ContentType="{content_type}"/></Types>'.encode()),
+    }, add={f"word/{target}": payload})
+
+
+def docx_altchunk_rtf():
+    """An OA export: the body imported from an RTF chunk; digits as \\'36 escapes, Chinese as \\uN?."""
+    def esc(s):
+        return "".join(c if ord(c) < 128 else "\\u%d?" % (ord(c) if ord(c) < 32768 else ord(c) - 65536)
+                       for c in s)
+    digits = "".join("\\'%02x" % ord(c) for c in ID)
+    rtf = ("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 SimSun;}}\\f0\\fs24 " + esc("补助名单 张三 身份证号：")
+           + digits + "\\par " + esc("机密★5年 ") + "\\par " + esc(SECRET) + "\\par }")
+    return _altchunk("afchunk.rtf", "application/rtf", rtf.encode("ascii"))
+
+
+def docx_altchunk_mht():
+    """html-docx-js style: an MHT chunk, quoted-printable with a soft line break inside the ID."""
+    import quopri
+    html = f"<html><body><p>补助名单 张三 身份证号：{ID}</p><p>机密★5年</p><p>{SECRET}</p></body></html>"
+    qp = quopri.encodestring(html.encode("utf-8")).decode("ascii").replace(ID, ID[:9] + "=\r\n" + ID[9:])
+    mht = ("MIME-Version: 1.0\r\nContent-Type: multipart/related; type=\"text/html\"; boundary=\"--b\"\r\n\r\n"
+           "----b\r\nContent-Location: file:///C:/fake/document.html\r\n"
+           "Content-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset=\"utf-8\"\r\n\r\n"
+           + qp + "\r\n\r\n----b--\r\n")
+    return _altchunk("afchunk.mht", "message/rfc822", mht.encode("ascii"))
+
+
+def docx_opaque_part():
+    """A part that is neither XML, nor an image, nor a known embedding: compressed bytes."""
+    return docx_edit({}, add={"word/payload.dat": zlib.compress(f"身份证号 {ID}".encode()) * 3})
+
+
+def pdf_js_field():
+    """/OpenAction JavaScript fills a field with "139" + "1234" + "5678" when the file opens."""
+    p = PDF()
+    h = p.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    w = p.add("<< /Type /Annot /Subtype /Widget /FT /Tx /T (phone) /F 4 /Rect [100 600 400 630] "
+              "/DA (/Helv 12 Tf 0 g) >>")
+    js = p.add("<< /S /JavaScript /JS (this.getField\\(\"phone\"\\).value = \"139\" + \"1234\" + \"5678\";) >>")
+    pg, pages, *_ = _basic(p, BODY, f"/Annots [{w} 0 R]")
+    acro = p.add(f"<< /Fields [{w} 0 R] /NeedAppearances true /DA (/Helv 0 Tf 0 g) "
+                 f"/DR << /Font << /Helv {h} 0 R >> >> >>")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R /AcroForm {acro} 0 R /OpenAction {js} 0 R >>")
+    return p.bytes(cat)
+
+
+def pdf_aa_field():
+    """A field's /AA keystroke script, the action's name spelled with #xx escapes."""
+    p = PDF()
+    js = p.add("<< /S /Java#53cript /JS (event.value = \"139\" + \"1234\" + \"5678\";) >>")
+    w = p.add(f"<< /Type /Annot /Subtype /Widget /FT /Tx /T (phone) /F 4 /Rect [100 600 400 630] "
+              f"/AA << /F {js} 0 R >> >>")
+    pg, pages, *_ = _basic(p, BODY, f"/Annots [{w} 0 R]")
+    acro = p.add(f"<< /Fields [{w} 0 R] >>")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R /AcroForm {acro} 0 R >>")
+    return p.bytes(cat)
+
+
+def pdf_xfa():
+    """An XFA form (the data packet holds the number; PDFium shows only the fallback page)."""
+    p = PDF()
+    xdp = p.stream(f'<xfa:datasets xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/"><xfa:data>'
+                   f'<form><phone>{MOB}</phone></form></xfa:data></xfa:datasets>', "")
+    pg, pages, *_ = _basic(p, BODY)
+    acro = p.add(f"<< /Fields [] /XFA [(datasets) {xdp} 0 R] >>")
+    cat = p.add(f"<< /Type /Catalog /Pages {pages} 0 R /AcroForm {acro} 0 R >>")
+    return p.bytes(cat)
+
+
+def png_text(comment=f"经办人 张三 身份证号 {ID} 手机 {MOB}", itxt="机密★5年 内部资料", after_idat=False):
+    """PNG tEXt and compressed iTXt chunks (``after_idat``: the text chunk after the image data)."""
+    from PIL import Image, PngImagePlugin
+    im = Image.new("RGB", (40, 20), "white")
+    info = PngImagePlugin.PngInfo()
+    if itxt:
+        info.add_itxt("Description", itxt, zip=True)
+    b = io.BytesIO(); im.save(b, "PNG", pnginfo=info); data = b.getvalue()
+    if comment:
+        import struct
+        body = b"Comment\x00" + comment.encode("utf-8")
+        chunk = struct.pack(">I", len(body)) + b"tEXt" + body + struct.pack(">I", zlib.crc32(b"tEXt" + body))
+        at = data.rindex(b"IEND") - 4 if after_idat else 33  # after IHDR
+        data = data[:at] + chunk + data[at:]
+    return data
+
+
+def jpeg_exif(xp=None, description=None, artist=None, user_comment=None, xmp=None):
+    """A JPEG with EXIF written by Pillow: the Windows XP* tags (UTF-16LE), ImageDescription,
+    Artist, UserComment (UNICODE), and an XMP packet."""
+    from PIL import Image
+    im = Image.new("RGB", (40, 20), "white")
+    ex = Image.Exif()
+    tags = {"XPTitle": 0x9C9B, "XPComment": 0x9C9C, "XPAuthor": 0x9C9D, "XPKeywords": 0x9C9E, "XPSubject": 0x9C9F}
+    for name, value in (xp or {}).items():
+        ex[tags[name]] = value.encode("utf-16-le") + b"\0\0"
+    if description:
+        ex[0x010E] = description
+    if artist:
+        ex[0x013B] = artist
+    if user_comment:
+        ex.get_ifd(0x8769)[0x9286] = b"UNICODE\x00" + user_comment.encode("utf-16-be")
+    b = io.BytesIO()
+    kw = {"xmp": xmp.encode("utf-8")} if xmp else {}
+    im.save(b, "JPEG", exif=ex.tobytes(), **kw)
+    return b.getvalue()
+
+
+def xmp_packet(description):
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt>'
+            f'<rdf:li xml:lang="x-default">{description}</rdf:li></rdf:Alt></dc:description>'
+            '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>')

@@ -973,6 +973,10 @@ class LeakScanner:
             return _unique(self._binary_hits(path, data) + self._document_hits(path, name, data))
         if data[:4] == b"PK\x03\x04":
             return _unique(self._scan_zip(path, data, depth) + self._document_hits(path, name, data))
+        if _documents().images.is_image(data[:16]):
+            # An image's metadata (EXIF, XMP, PNG text chunks) is text anyone's viewer shows:
+            # personal data and markings in it leak as they would in a page.
+            return _unique(self._binary_hits(path, data) + self._document_hits(path, name, data))
         ext = os.path.splitext(name.lower())[1]
         if ext in _COMPRESSED_UNREADABLE:
             return [LeakHit(path, UNSCANNABLE, f"compressed format {ext} cannot be read", "",

@@ -16,6 +16,7 @@ Family        | read with                  | formats
 ``xlsx``      | python-calamine (+ XML)    | .xlsx .xlsm; .xls and .et (BIFF) via calamine
 ``odf``       | calamine / defusedxml      | .ods; .odt .odp
 ``text``      | decoded bytes              | .txt .csv .tsv .html .json .xml …
+``image``     | by hand + Pillow's EXIF    | .png .jpg .webp .tif .gif: metadata text only
 unreadable    | —                          | .doc .wps .ppt .dps .rtf, archives other than zip,
               |                            | encrypted, corrupt or image-only files
 
@@ -31,6 +32,7 @@ import os
 import threading
 from collections import OrderedDict
 
+from . import images
 from .model import Extract, LossyNumber, MetaField, Text, Unreadable
 
 __all__ = ["Extract", "Text", "MetaField", "LossyNumber", "Unreadable", "extract", "family",
@@ -57,7 +59,7 @@ def _ext(name: str) -> str:
 
 def family(name: str, data: bytes) -> str | None:
     """The format family of a file from its bytes first, its name second; None: not a document
-    (an image, a font, a style sheet …)."""
+    (a font, a style sheet …).  ``image``: only its metadata holds text (``images.py``)."""
     ext = _ext(name)
     # PDF readers accept a header anywhere in the first KiB (junk before it hides nothing);
     # a text file that merely mentions "%PDF-" stays text.
@@ -68,6 +70,8 @@ def family(name: str, data: bytes) -> str | None:
         return "zip"
     if data[:8] == OLE:
         return "ole"
+    if images.is_image(data):
+        return "image"  # published images: the text of their metadata (EXIF, XMP, PNG chunks)
     if ext in TEXT_EXTENSIONS or ext in MARKUP_EXTENSIONS:
         return "text"
     if ext in OFFICE_EXTENSIONS:
@@ -100,6 +104,8 @@ def _extract(name: str, data: bytes, depth: int) -> Extract | None:
             return pdf.extract(data, nested)
         if fam == "text":
             return plain.extract(data, ext)
+        if fam == "image":
+            return images.extract(data)
         if fam == "ole":
             if ext in (".doc", ".dot", ".wps", ".wpt", ".ppt", ".pps", ".dps", ".dpt"):
                 raise Unreadable(f"{ext} 为旧版二进制格式，没有可靠的程序库读取其文字",

@@ -309,7 +309,13 @@ BLOCK = frozenset({"p", "pt", "si", "tr", "tc", "row", "txbxContent", "ptLst", "
 # footers and data-validation messages are read here, cut out of the bytes (sheets are large).
 _SHEET = re.compile(r"xl/(?:worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml")
 _SHEET_TEXT = re.compile(rb"<(?:\w+:)?(headerFooter|dataValidations)\b.*?</(?:\w+:)?\1>", re.S)
-_BINARY_DIRS = re.compile(r"(?:[^/]+/)*(?:media|embeddings|fonts|printerSettings)/")
+_BINARY_DIRS = re.compile(r"(?:[^/]+/)*(?:embeddings|fonts|printerSettings)/")
+# Binary parts that hold no text a reader sees: macros (code, not shown), ActiveX control
+# state, font files, vector pictures, signature origins.
+_KNOWN_BINARY = re.compile(r"(?:[^/]+/)*(?:vbaProject\.bin|vbaProjectSignature\w*\.bin|activeX\d*\.bin"
+                           r"|[^/]+\.(?:odttf|ttf|otf|fntdata|emf|wmf|emz|wmz|sigs|bin|mp3|mp4|m4a|wav"
+                           r"|wma|wmv|avi|mov|mpg|mpeg|ogg|webm|bmp|ico|tif|tiff|wdp|jxr|heic|png|jpe?g|gif))",
+                           re.I)
 
 
 def _local(tag) -> str:
@@ -362,7 +368,7 @@ def _collect(root, t: Text, read: frozenset) -> None:
     walk(root, 0)
 
 
-def every_part(pkg: Package, out: Extract, read: dict[str, frozenset]) -> None:
+def every_part(pkg: Package, out: Extract, read: dict[str, frozenset], nested=None) -> None:
     """The generic pass: every XML part of the package (whatever the relationships make of it:
     SmartArt data and drawings, charts, text boxes, masters and layouts, settings with their
     document variables, custom XML, the relationships' external targets), all text nodes and
@@ -390,12 +396,14 @@ def every_part(pkg: Package, out: Extract, read: dict[str, frozenset]) -> None:
         if name in SPREADSHEET_READ or re.fullmatch(r"xl/(?:comments\d*|threadedComments/[^/]+)\.xml", name):
             continue
         if not xmlish:
-            info = pkg.zf.getinfo(name)
-            if info.file_size > 64 * 1024 * 1024:
+            data = pkg.read(name)
+            head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+            if not (head.startswith(b"<") or head[:2] in (b"\xff\xfe", b"\xfe\xff")):
+                other_part(pkg, name, data, out, nested)
                 continue
-            head = pkg.read(name)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-            if not head.startswith(b"<"):
-                continue  # a binary part (an image, vbaProject.bin)
+            if not _is_xml(pkg, name):
+                other_part(pkg, name, data, out, nested)  # HTML (an altChunk), not XML
+                continue
         if name not in read and name not in pkg.roots and not _may_hold_text(pkg.read(name)):
             continue  # styles, themes, font tables: no text node, no text-bearing attribute
         t = Text()
@@ -445,7 +453,45 @@ def extract(data: bytes, nested, sheets=None) -> Extract:
         from . import cells
         sheets(data, out, cells.read(pkg))
         xlsx_comments(pkg, out)
-    every_part(pkg, out, read)
+    every_part(pkg, out, read, nested)
     metadata(pkg, out)
     embedded(pkg, out, nested)
     return out
+
+
+def _is_xml(pkg: Package, name: str) -> bool:
+    try:
+        pkg.xml(name)
+        return True
+    except Unreadable:
+        return False
+
+
+def other_part(pkg: Package, name: str, data: bytes, out: Extract, nested) -> None:
+    """A part that is not XML: an image (its metadata is read), an alternative-format chunk
+    (``w:altChunk``: RTF, HTML, MHT, plain text or a whole DOCX that Word merges into the body
+    when it opens the file), a nested package, a known binary part (macros, fonts, vector
+    pictures) — or something no reader here knows, which is unreadable: never skipped silently."""
+    from . import altchunk, images
+    if not data.strip(b"\x00 \t\r\n"):
+        return  # an empty part (a signature origin, a placeholder): nothing to read
+    label_zh, label_en = f"部件 {name}", f"part {name}"
+    if images.is_image(data):
+        inner = images.extract(data)
+        out.merge(inner, label_zh, label_en)
+        return
+    if data[:4] == b"PK\x03\x04" and nested is not None:
+        inner = nested(posixpath.basename(name) if "." in posixpath.basename(name) else name + ".docx", data)
+        if inner is not None:
+            out.merge(inner, label_zh, label_en)
+            return
+    kind = altchunk.sniff(data)
+    if kind is not None:
+        out.merge(altchunk.extract(data, kind), label_zh, label_en)
+        return
+    if _KNOWN_BINARY.fullmatch(name):
+        return
+    out.unreadable.append((
+        f"部件 {name} 既不是 XML，也不是图像或已知的嵌入对象，其内容无法检查",
+        f"the part {name} is neither XML, nor an image, nor a known embedded object: its "
+        "content cannot be checked"))

@@ -12,6 +12,7 @@ scanned page: its text cannot be read (``unreadable``).
 from __future__ import annotations
 
 import ctypes
+import io
 import re
 import unicodedata
 
@@ -44,6 +45,7 @@ def _wide(fn, *args) -> str:
 def extract(data: bytes, nested) -> Extract:
     out = Extract("pdf", size=len(data))
     _read(data, out, nested)
+    _scripts(data, out)
     _revisions(data, out, nested)
     return out
 
@@ -300,3 +302,73 @@ def _annotations(page, form, number: int, out: Extract, nested) -> list[str] | N
         finally:
             raw.FPDFPage_CloseAnnot(annot)
     return parts
+
+
+# -- scripts and XFA forms -----------------------------------------------------------------
+
+# Names whose presence needs a closer look; PDF names may spell any byte as #xx.
+_SCRIPT_NAME = re.compile(rb"/(?:JS|JavaScript|XFA|ObjStm)\b|/[^\s/\[\]()<>{}%]*#[0-9A-Fa-f]{2}")
+MAX_OBJECTS = 2_000_000
+
+
+def _scripts(data: bytes, out: Extract) -> None:
+    """JavaScript actions and XFA forms: a script (run when the file opens, a page shows or a
+    field changes) can write text no reader finds in the file (``"139" + "1234" + "5678"``
+    into a field), and an XFA form's content is a separate XML world PDFium does not lay out.
+    Either makes the file unreadable unless the reviewers acknowledge it.
+
+    Found with pypdf by walking every object reachable from the document catalog (actions
+    sit in /OpenAction, /AA of the catalog, pages, annotations and fields, /Names
+    /JavaScript, outline items, /Next chains), dictionaries only — streams are not decoded.
+    A file whose raw bytes hold none of these names and no object stream (where compressed
+    dictionaries hide) is not walked."""
+    if _SCRIPT_NAME.search(data) is None:
+        return
+    try:
+        import pypdf
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+    except ImportError:  # pragma: no cover - a runtime dependency
+        out.unreadable.append(("无法检查 PDF 中的脚本（未安装 pypdf）", "cannot check the PDF for scripts (pypdf missing)"))
+        return
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return  # reported as encrypted already
+        found_js, found_xfa = [], False
+        seen: set[tuple[int, int]] = set()
+        stack = [reader.trailer["/Root"]]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, IndirectObject):
+                key = (obj.idnum, obj.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if len(seen) > MAX_OBJECTS:
+                    raise Unreadable("PDF 对象过多", "too many objects")
+                obj = obj.get_object()
+            if isinstance(obj, DictionaryObject):
+                if obj.get("/S") == "/JavaScript" or "/JS" in obj:
+                    found_js.append(obj)
+                if "/XFA" in obj:
+                    found_xfa = True
+                for k, v in obj.items():
+                    if k not in ("/Parent", "/P"):
+                        stack.append(v)
+            elif isinstance(obj, ArrayObject):
+                stack.extend(obj)
+    except Unreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - fail closed: we cannot say there is no script
+        out.unreadable.append((f"无法检查 PDF 中是否含有脚本：{exc!r}",
+                               f"cannot check the PDF for scripts: {exc!r}"))
+        return
+    if found_js:
+        out.unreadable.append((
+            f"PDF 含有 {len(found_js)} 个 JavaScript 动作（打开文件、翻页或填写表单时运行）：脚本写入的文字不在文件中，无法检查",
+            f"the PDF holds {len(found_js)} JavaScript action(s) (run when it opens, a page shows or a "
+            "field changes): text a script writes is not in the file and cannot be checked"))
+    if found_xfa:
+        out.unreadable.append((
+            "PDF 含有 XFA 表单：其内容由阅读器另行排版，无法可靠读取",
+            "the PDF holds an XFA form: its content is laid out by the viewer and cannot be read reliably"))
