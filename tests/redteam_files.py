@@ -442,3 +442,135 @@ def xmp_packet(description):
             'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt>'
             f'<rdf:li xml:lang="x-default">{description}</rdf:li></rdf:Alt></dc:description>'
             '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>')
+
+
+# -- third round: formulas a reader's Excel recalculates, conditional formats, CSV formulas ----
+
+def _xw(build) -> bytes:
+    """An XlsxWriter workbook: every formula cached as 0, ``<calcPr fullCalcOnLoad="1"/>``."""
+    import xlsxwriter
+    b = io.BytesIO()
+    wb = xlsxwriter.Workbook(b)
+    build(wb)
+    wb.close()
+    return b.getvalue()
+
+
+def xw_substitute():
+    def build(wb):
+        ws = wb.add_worksheet("名单")
+        ws.write_row(0, 0, ["姓名", "身份证号"])
+        ws.write_string(1, 0, "张三")
+        ws.write_formula(1, 1, '=SUBSTITUTE("620602A19850315A1239","A","")')
+    return _xw(build)
+
+
+def xw_refs():
+    """=A2&B2 with the halves in hidden columns; =名单2!A1&$B$3 across sheets."""
+    def build(wb):
+        ws = wb.add_worksheet("名单")
+        ws.write_row(0, 0, ["前六位", "后十二位", "身份证号", "联系电话"])
+        ws.write_string(1, 0, "620602")
+        ws.write_string(1, 1, "198503151239")
+        ws.write_formula(1, 2, "=A2&B2")
+        ws.write_formula(1, 3, "=备用!A1&备用!$B$1")
+        ws.set_column(0, 1, None, None, {"hidden": True})
+        hid = wb.add_worksheet("备用")
+        hid.write_string(0, 0, "139")
+        hid.write_number(0, 1, 12345678)
+        hid.hide()
+    return _xw(build)
+
+
+def xw_text_fn():
+    def build(wb):
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["姓名", "联系电话"])
+        ws.write_string(1, 0, "张三")
+        ws.write_formula(1, 1, '=TEXT(12345678,"""139""00000000")')
+    return _xw(build)
+
+
+def xw_nested():
+    """MID, LEFT, RIGHT, REPLACE, REPT, CHAR, VALUE, CONCAT nested: 620602198503151239."""
+    def build(wb):
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["姓名", "证件", "辅助"])
+        ws.write_string(1, 0, "张三")
+        ws.write_string(1, 2, "xx620602yy")
+        ws.write_formula(1, 1, '=CONCATENATE(MID(C2,3,6),LEFT("1985abc",4),RIGHT("zz0315",4),'
+                               'REPLACE("1x",2,1,"2"),REPT("",3),CHAR(51),VALUE("9"))')
+    return _xw(build)
+
+
+def xw_secret_subst():
+    def build(wb):
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["片区", "说明"])
+        ws.write_string(1, 0, "东片")
+        ws.write_formula(1, 1, f'=SUBSTITUTE("{SECRET[:9]}(TEMP){SECRET[9:]}","(TEMP)","")')
+    return _xw(build)
+
+
+def xw_lookup():
+    """A formula no evaluator here computes (VLOOKUP), cached 0, recalculated on open."""
+    def build(wb):
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["编号", "身份证号"])
+        ws.write_row(1, 0, [1, "620602"])
+        ws.write_formula(2, 1, "=VLOOKUP(1,A2:B2,2,FALSE)&\"198503151239\"")
+    return _xw(build)
+
+
+def xw_clean_sums():
+    """An ordinary XlsxWriter report: amounts, SUM, AVERAGE, ROUND, a running total, ROW()."""
+    def build(wb):
+        ws = wb.add_worksheet("汇总")
+        ws.write_row(0, 0, ["序号", "项目", "金额（元）", "累计"])
+        for i, (name, amount) in enumerate([("道路维修", 1200.5), ("路灯更换", 800),
+                                            ("绿化养护", 2350.25)], start=1):
+            ws.write_formula(i, 0, "=ROW()-1")
+            ws.write_string(i, 1, name)
+            ws.write_number(i, 2, amount)
+            ws.write_formula(i, 3, "=C2" if i == 1 else f"=D{i}+C{i + 1}")
+        ws.write_string(4, 1, "合计")
+        ws.write_formula(4, 2, "=SUM(C2:C4)")
+        ws.write_string(5, 1, "平均")
+        ws.write_formula(5, 2, "=ROUND(AVERAGE(C2:C4),2)")
+        money = wb.add_format({"num_format": '#,##0.00"元"'})
+        ws.write_formula(6, 2, "=MAX(C2:C4)-MIN(C2:C4)", money)
+    return _xw(build)
+
+
+def xlsx_cond_sections():
+    """[>99999999]0;"139"00000000 shows 13912345678 for 12345678 (the second section)."""
+    import openpyxl
+    wb = openpyxl.Workbook(); ws = wb.active
+    ws.append(["姓名", "联系电话", "身份证号"])
+    ws.append(["张三", int(MOB[3:]), 3151239])
+    ws["B2"].number_format = '[>99999999]0;"139"00000000'
+    ws["C2"].number_format = '[<1000]0;[>=1000]"6206021985"00000000'
+    b = io.BytesIO(); wb.save(b); return b.getvalue()
+
+
+def xlsx_currency_literal():
+    import openpyxl
+    wb = openpyxl.Workbook(); ws = wb.active
+    ws.append(["姓名", "联系电话"])
+    ws.append(["张三", int(MOB[3:])])
+    ws["B2"].number_format = '[$139-804]00000000'
+    b = io.BytesIO(); wb.save(b); return b.getvalue()
+
+
+def csv_formula():
+    return ('姓名,身份证号,联系电话\n张三,="620602"&"198503151239",="139"&"12345678"\n').encode()
+
+
+def csv_formula_uncomputable():
+    return ('姓名,身份证号\n张三,=WEBSERVICE("http://example.invalid/id")\n').encode()
+
+
+def csv_clean():
+    """Dashes for empty cells, a +86 number written as text, negative amounts: no formulas."""
+    return ("序号,项目,金额,备注\n1,道路维修,-1200.5,-\n2,路灯更换,+800,--\n"
+            "3,咨询电话,0,+86 010 1234\n").encode()

@@ -55,14 +55,14 @@ def test_xlsx_formula_without_cached_value_is_read_from_its_literals(site):
     assert any("B2" in f.message_zh for f in fs if f.code == "attachment.resident-id")
 
 
-def test_xlsx_formula_that_cannot_be_computed_is_unreadable_unless_acknowledged(site):
-    data = F.xlsx_formula_refs()  # =A2&B2, no cached value (A2 in a hidden column)
+def test_xlsx_formula_of_cell_references_is_computed(site):
+    # =A2&B2, no cached value (A2 in a hidden column): computed from the cells it refers to
+    # (the formula no evaluator computes, unreadable unless acknowledged: test_attachments_sheets).
+    data = F.xlsx_formula_refs()
     attach(site, "refs.md", {"refs.xlsx": data})
-    fs = withholding(site, "refs.md", "attachment.unreadable")
-    assert fs and "C2" in fs[0].message_zh and "公式" in fs[0].message_zh
-    attach(site, "refs2.md", {"refs2.xlsx": data}, ack={"refs2.xlsx": "公式结果已人工核对"})
-    assert not withholding(site, "refs2.md", "attachment.unreadable")
-    assert any(f.code == "attachment.unreadable-acknowledged" for f in findings(site, "refs2.md"))
+    fs = assert_caught(site, "refs.md", "refs.xlsx", data, ("attachment.resident-id", ID_MASKED))
+    assert any("C2" in f.message_zh for f in fs if f.code == "attachment.resident-id")
+    assert not withholding(site, "refs.md", "attachment.unreadable")
 
 
 def test_xlsx_ordinary_literal_formats_publish(site):

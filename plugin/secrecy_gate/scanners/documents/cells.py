@@ -10,13 +10,20 @@ sees without changing that value:
   ``cellXfs``; calamine does not expose them) and applied to the value
   (``display``): the displayed value is scanned as well as the stored one.
 * **Formulas.**  A file written by a program (an OA export, openpyxl) holds a
-  formula and no cached value: ``="620602"&"198503151239"`` shows an ID
-  number once opened, and calamine reads nothing.  The formula's string
-  literals, the concatenations of adjacent literals and, when the whole
-  formula is built from literals (``&``, ``CONCATENATE``, ``CONCAT``,
-  ``LOWER`` …), its value are scanned.  A formula with no cached value whose
-  result cannot be computed from literals cannot be read exactly: the file is
+  formula and no cached value; XlsxWriter caches ``0`` and asks for
+  recalculation on open (``fullCalcOnLoad``).  ``="620602"&"198503151239"``
+  or ``=A2&B2`` shows an ID number once opened, and calamine reads nothing
+  (or ``0``).  The formula texts are collected here; ``formulas.py``
+  computes them in ``sheets.py`` (where the cells they refer to are read).
+  A cached result is trusted only when there is one and nothing asks for
+  recalculation (``recalculates``, a cell's ``ca="1"``); otherwise a formula
+  whose result cannot be computed cannot be read exactly: the file is
   unreadable (withheld unless acknowledged).
+* **Conditions and bracketed text.**  ``[>99999999]0;"139"00000000`` shows
+  ``13912345678`` for ``12345678`` by its second section, and
+  ``[$139-804]00000000`` writes ``139`` as a currency symbol: the value is
+  rendered under every section that has literal text (``renderings``) and
+  every rendering is scanned.
 
 Sheets are read with an incremental XML parser (defusedxml) and only when
 their bytes hold a formula or a style that has literal text, so ordinary
@@ -47,8 +54,9 @@ class SheetExtras:
     """Per cell (row, column), counted from 0: what it shows besides its stored value."""
 
     formats: dict[tuple[int, int], str] = field(default_factory=dict)    # number format code
-    formulas: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # texts from a formula
-    uncomputed: list[str] = field(default_factory=list)  # cell refs: formula, no value, not computable
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # formula text, no "="
+    # Cells whose cached result a reader sees: there is one, and nothing asks for recalculation.
+    trusted: set[tuple[int, int]] = field(default_factory=set)
 
 
 def _col(letters: str) -> int:
@@ -123,7 +131,14 @@ def _tokens(section: str) -> list[tuple[str, str]]:
             i += 2
         elif ch == "[":
             j = section.find("]", i)
-            i = n if j < 0 else j + 1  # [Red], [>100], [$-804]: not shown
+            inner = section[i + 1:(n if j < 0 else j)]
+            if inner.startswith("$"):
+                # [$¥-804], [$139-804]: a currency symbol or any text, shown as typed.
+                toks.append(("lit", inner[1:].split("-", 1)[0]))
+            i = n if j < 0 else j + 1  # [Red], [>100], [DBNum1]: not shown
+        elif section.startswith("General", i) or section.startswith("G/通用格式", i):
+            toks.append(("general", ""))
+            i += 7 if section.startswith("General", i) else 6
         elif ch in "_*":
             i += 2  # _x: a space as wide as x; *x: fill with x
         elif ch == "@":
@@ -154,6 +169,36 @@ def _has_literal(code: str) -> bool:
     return any(k == "lit" and t.strip() for s in _sections(code) for k, t in _tokens(s))
 
 
+_CONDITION = re.compile(r"\[(<=|>=|<>|=|<|>)\s*(-?\d+(?:\.\d*)?)\]")
+
+
+def _condition(section: str):
+    m = _CONDITION.search(section.replace('\\[', ''))
+    return None if m is None else (m.group(1), float(m.group(2)))
+
+
+def _holds(cond, v: float) -> bool:
+    op, x = cond
+    return {"<": v < x, ">": v > x, "=": v == x, "<=": v <= x, ">=": v >= x, "<>": v != x}[op]
+
+
+def _pick(secs: list[str], value: float) -> tuple[str, bool] | None:
+    """The section a number is shown in, and whether its sign is dropped: by sign, or by the
+    sections' conditions (``[>99999999]0;"139"00000000``)."""
+    nums = secs[:3]
+    conds = [_condition(s) for s in nums]
+    if any(conds):
+        for sec, cond in zip(nums, conds):
+            if cond is None or _holds(cond, value):
+                return sec, False
+        return None  # no section takes it: Excel shows ####
+    if value < 0 and len(secs) > 1:
+        return secs[1], True
+    if value == 0 and len(secs) > 2:
+        return secs[2], False
+    return secs[0], False
+
+
 def display(code: str, value) -> str | None:
     """``value`` as the format ``code`` shows it, or None when the format is not one of
     literals around text or a plain number (a date, say): then the literal parts are
@@ -166,16 +211,43 @@ def display(code: str, value) -> str | None:
         return "".join(value if k == "text" else t if k == "lit" else "" for k, t in _tokens(sec))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    neg = value < 0
-    sec = secs[0]
-    if neg and len(secs) > 1:
-        sec = secs[1]
-    elif value == 0 and len(secs) > 2:
-        sec = secs[2]
-    toks = _tokens(sec)
+    picked = _pick(secs, value)
+    if picked is None:
+        return None
+    sec, unsigned = picked
+    return _render(_tokens(sec), abs(value) if unsigned else value)
+
+
+def renderings(code: str, value) -> list[str]:
+    """``value`` under every section of ``code`` that has literal text, whatever the sign
+    and the conditions say: a condition (``[>=1000]``) or a sign a reader's value meets
+    picks one of them, and all are scanned."""
+    out = []
+    for sec in _sections(code):
+        toks = _tokens(sec)
+        if not any(k == "lit" and t.strip() for k, t in toks):
+            continue
+        if isinstance(value, str):
+            if any(k == "text" for k, _ in toks):
+                out.append("".join(value if k == "text" else t if k == "lit" else "" for k, t in toks))
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        shown = _render(toks, abs(value))
+        if shown is not None and shown not in out:
+            out.append(shown)
+    return out
+
+
+def _render(toks: list[tuple[str, str]], value: float) -> str | None:
+    """A number under one section's tokens (None: dates, times, fractions, exponents)."""
     if any(k == "other" for k, _ in toks):
         return None
-    v = abs(value) if (neg and len(secs) > 1) else value
+    from .formulas import num_text
+    if any(k in ("text", "general") for k, _ in toks) and not any(k == "digit" for k, _ in toks):
+        return "".join(num_text(float(value)) if k in ("text", "general") else t if k == "lit"
+                       else "" for k, t in toks)
+    v = value
     if any(k == "pct" for k, _ in toks):
         v *= 100
     dot = next((i for i, (k, _) in enumerate(toks) if k == "dot"), None)
@@ -215,145 +287,6 @@ def around(code: str, stored: str) -> str:
             + "".join(t for k, t in toks[last + 1:] if k == "lit"))
 
 
-# -- formulas -----------------------------------------------------------------------------
-
-_TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"]|"")*")|(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
-                    r'|(?P<func>[A-Za-z_][A-Za-z0-9_.]*)\s*\(|(?P<op><>|<=|>=|[&+\-*/^=<>(),;:%!])'
-                    r'|(?P<name>\$?[A-Za-z_\'][\w.$\'!]*)|(?P<other>\S))')
-_TEXT_FUNCS = {"CONCATENATE", "CONCAT", "_XLFN.CONCAT", "LOWER", "UPPER", "TRIM", "T", "CLEAN"}
-
-
-class _Formula:
-    """A tiny evaluator: literals, ``&``, parentheses and text functions of literals.  Any
-    other part (a cell reference, another function) makes its value unknown (None)."""
-
-    def __init__(self, text: str):
-        self.toks = []
-        for m in _TOKEN.finditer(text):
-            kind = m.lastgroup
-            self.toks.append((kind, m.group(kind)))
-        self.i = 0
-        self.values: list[str] = []   # every text value computed, literals included
-
-    def peek(self):
-        return self.toks[self.i] if self.i < len(self.toks) else (None, None)
-
-    def take(self):
-        t = self.peek()
-        self.i += 1
-        return t
-
-    def parse(self):
-        v = self.compare()
-        return v if self.i >= len(self.toks) else None
-
-    def compare(self):
-        v = self.concat()
-        while self.peek()[1] in ("=", "<>", "<", ">", "<=", ">="):
-            self.take()
-            self.concat()
-            v = None
-        return v
-
-    def concat(self):
-        v = self.additive()
-        parts = [v]
-        while self.peek()[1] == "&":
-            self.take()
-            parts.append(self.additive())
-        if len(parts) == 1:
-            return v
-        # Adjacent computed parts are joined even when another part is unknown.
-        run: list[str] = []
-        for p in parts + [None]:
-            if p is None:
-                if len(run) > 1:
-                    self.values.append("".join(run))
-                run = []
-            else:
-                run.append(_as_text(p))
-        return None if any(p is None for p in parts) else "".join(_as_text(p) for p in parts)
-
-    def additive(self):
-        v = self.unary()
-        while self.peek()[1] in ("+", "-", "*", "/", "^"):
-            self.take()
-            self.unary()
-            v = None
-        while self.peek()[1] == "%":
-            self.take()
-            v = None
-        return v
-
-    def unary(self):
-        if self.peek()[1] in ("-", "+"):
-            self.take()
-            self.unary()
-            return None
-        return self.primary()
-
-    def primary(self):
-        kind, text = self.take()
-        if kind == "str":
-            s = text[1:-1].replace('""', '"')
-            self.values.append(s)
-            return s
-        if kind == "num":
-            return float(text) if "." in text or "e" in text.lower() else int(text)
-        if kind == "op" and text == "(":
-            v = self.compare()
-            if self.peek()[1] == ")":
-                self.take()
-            return v
-        if kind == "func":
-            name = text.upper()
-            args = []
-            while self.peek()[0] is not None and self.peek()[1] != ")":
-                if self.peek()[1] in (",", ";"):
-                    self.take()
-                    args.append(None)  # an empty argument
-                    continue
-                args.append(self.compare())
-                if self.peek()[1] in (",", ";"):
-                    self.take()
-            if self.peek()[1] == ")":
-                self.take()
-            if name not in _TEXT_FUNCS or any(a is None for a in args):
-                known = [_as_text(a) for a in args if a is not None]
-                if len(known) > 1:
-                    self.values.append("".join(known))
-                return None
-            texts = [_as_text(a) for a in args]
-            joined = "".join(texts)
-            v = (joined.lower() if name == "LOWER" else joined.upper() if name == "UPPER"
-                 else " ".join(joined.split()) if name == "TRIM" else joined)
-            self.values.append(v)
-            return v
-        return None  # a reference, a name, an error value: unknown
-
-
-def _as_text(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def formula_texts(formula: str) -> tuple[list[str], str | None]:
-    """(texts to scan, the value when the whole formula is built from literals)."""
-    f = _Formula(formula.lstrip("="))
-    try:
-        value = f.parse()
-    except (IndexError, ValueError, RecursionError):
-        value = None
-    texts = []
-    for v in f.values + ([_as_text(value)] if value is not None else []):
-        if v.strip() and v not in texts:
-            texts.append(v)
-    # The order matters little; the longest first reads best in a finding.
-    texts.sort(key=len, reverse=True)
-    return texts, (None if value is None else _as_text(value))
-
-
 # -- the workbook ---------------------------------------------------------------------------
 
 def sheet_parts(pkg) -> list[tuple[str, str]]:
@@ -375,9 +308,22 @@ def sheet_parts(pkg) -> list[tuple[str, str]]:
     return out
 
 
+def recalculates(pkg) -> bool:
+    """Whether Excel and WPS recalculate every formula on open (``<calcPr fullCalcOnLoad="1"/>``,
+    ``forceFullCalc``): then the results cached in the file are not what a reader sees."""
+    if "xl/workbook.xml" not in pkg.names:
+        return False
+    for cp in pkg.xml("xl/workbook.xml").iter(X + "calcPr"):
+        if any((cp.get(a) or "").strip().lower() in ("1", "true", "on")
+               for a in ("fullCalcOnLoad", "forceFullCalc")):
+            return True
+    return False
+
+
 def read(pkg) -> dict[str, SheetExtras]:
     """Per sheet name: its cells' formats with literal text and their formulas."""
     formats = _literal_formats(pkg)
+    recalc = recalculates(pkg)
     out: dict[str, SheetExtras] = {}
     for name, part in sheet_parts(pkg):
         if part not in pkg.names:
@@ -386,12 +332,32 @@ def read(pkg) -> dict[str, SheetExtras]:
         has_formula = _FORMULA.search(data) is not None
         if not has_formula and not (formats and b" s=" in data):
             continue
-        out[name] = _sheet(data, formats, part)
+        out[name] = _sheet(data, formats, part, recalc)
     return out
 
 
-def _sheet(data: bytes, formats: dict[int, str], part: str) -> SheetExtras:
+def _source(f, row: int, col: int, shared: dict) -> str | None:
+    """A cell's formula text; a shared formula's other cells hold only its index and read as
+    its first cell's text with relative references moved (``formulas.shift``)."""
+    from .formulas import shift
+    text = f.text or ""
+    if f.get("t") == "shared":
+        si = f.get("si")
+        if text.strip():
+            shared[si] = (text, row, col)
+        elif si in shared:
+            base, r0, c0 = shared[si]
+            return shift(base, row - r0, col - c0)
+        else:
+            return None
+    if f.get("t") == "dataTable":
+        return ""  # a what-if table: computed by Excel, not here
+    return text.lstrip("=") if text.strip() else None
+
+
+def _sheet(data: bytes, formats: dict[int, str], part: str, recalc: bool = False) -> SheetExtras:
     ex = SheetExtras()
+    shared: dict = {}
     row, col = -1, -1
     try:
         for event, el in ET.iterparse(io.BytesIO(data), events=("start", "end")):
@@ -417,23 +383,19 @@ def _sheet(data: bytes, formats: dict[int, str], part: str) -> SheetExtras:
                 ex.formats[(row, col)] = formats[int(s)]
             f = el.find(X + "f")
             if f is not None:
+                text = _source(f, row, col, shared)
                 v = el.find(X + "v")
                 cached = v is not None and (v.text or "") != ""
                 if not cached:
                     is_ = el.find(X + "is")
                     cached = is_ is not None and "".join(is_.itertext()) != ""
-                texts, value = formula_texts(f.text or "") if (f.text or "").strip() else ([], None)
-                if texts:
-                    ex.formulas[(row, col)] = texts
-                if not cached and value is None:
-                    ref = f"{_colname(col)}{row + 1}"
-                    ex.uncomputed.append(ref)
+                # No text (a shared formula whose first cell is missing): its value is unknown.
+                ex.formulas[(row, col)] = text if text is not None else ""
+                # ca="1": this cell is calculated on every open, as with fullCalcOnLoad.
+                if cached and not recalc and f.get("ca") not in ("1", "true"):
+                    ex.trusted.add((row, col))
             el.clear()
     except Exception as exc:  # noqa: BLE001 - ParseError, defusedxml's refusals
         raise Unreadable(f"{part} 不是有效的 XML：{exc}", f"{part} is not valid XML: {exc}")
     return ex
 
-
-def _colname(n: int) -> str:
-    from .sheets import column
-    return column(n)

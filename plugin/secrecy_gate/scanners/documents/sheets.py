@@ -70,22 +70,98 @@ def cell_text(v) -> str:
     return "" if v is None else str(v)
 
 
-def _shown(v, stored: str, code: str | None, formula: list[str] | None) -> str:
-    """A cell's stored value with what it shows besides (``cells.py``): the value under its
-    number format when the format holds literal text, the texts of its formula."""
-    extra = []
+def _shown(values: list, code: str | None, texts: list[str]) -> str:
+    """A cell's values (computed first, then the one stored in the file) with what it shows
+    besides (``cells.py``): the values under its number format when the format holds literal
+    text (every section's rendering), the texts of its formula."""
+    from .cells import around, display, renderings
+    first = _as_cell_text(values[0]) if values else ""
+    extra: list[str] = []
+
+    def add(s: str) -> None:
+        if s and s != first and s not in extra:
+            extra.append(s)
+    for v in values[1:]:
+        add(_as_cell_text(v))
     if code is not None:
-        from .cells import around, display
-        shown = display(code, v)
-        shown = around(code, stored) if shown is None else shown
-        if shown != stored:
-            extra.append(shown)
-    if formula:
-        extra += [f for f in formula if f != stored]
+        for v in values:
+            if v is None or v == "":
+                continue
+            shown = display(code, v)
+            add(around(code, _as_cell_text(v)) if shown is None else shown)
+            for r in renderings(code, v):
+                add(r)
+    for t in texts:
+        add(t)
     if not extra:
-        return stored
+        return first
     # Full-width brackets: no separator a number could be read across.
-    return (stored + "（显示：" if stored else "（公式：") + "；".join(extra) + "）"
+    return (first + "（显示：" if first else "（公式：") + "；".join(extra) + "）"
+
+
+def _as_cell_text(v) -> str:
+    return v if isinstance(v, str) else cell_text(v)
+
+
+class _Book:
+    """The workbook as formulas see it (``formulas.evaluate``'s resolver): sheets read by
+    calamine when a formula first refers to them; formula cells computed once, in order."""
+
+    def __init__(self, wb, extras: dict):
+        self.wb, self.extras = wb, extras
+        self.names = {n.upper(): n for n in wb.sheet_names}
+        self.loaded: dict[str, list] = {}
+        self.memo: dict = {}
+        self.busy: set = set()
+
+    def rows(self, name: str) -> list:
+        if name not in self.loaded:
+            try:
+                self.loaded[name] = self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001
+                raise Unreadable(f"工作表“{name}”无法读取：{exc}", f"sheet {name!r} cannot be read: {exc}")
+        return self.loaded[name]
+
+    def sheet(self, raw: str) -> str | None:
+        return self.names.get(raw.upper())
+
+    def extent(self, sheet: str):
+        rows = self.rows(sheet)
+        return len(rows), max((len(r) for r in rows), default=0)
+
+    def stored(self, sheet: str, r: int, c: int):
+        rows = self.rows(sheet)
+        v = rows[r][c] if 0 <= r < len(rows) and 0 <= c < len(rows[r]) else ""
+        from .formulas import serial
+        return "" if v is None else serial(v)
+
+    def cell(self, sheet: str, r: int, c: int):
+        ex = self.extras.get(sheet)
+        if ex is not None and (r, c) in ex.formulas:
+            value = self.formula(sheet, r, c).value
+            if value is not None:
+                return value
+            return self.stored(sheet, r, c) if (r, c) in ex.trusted else None
+        return self.stored(sheet, r, c)
+
+    def formula(self, sheet: str, r: int, c: int):
+        from .formulas import Result, Syntax, evaluate
+        key = (sheet, r, c)
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.busy:
+            return Result(None)  # a circular reference: Excel shows 0 and a warning; unknown here
+        self.busy.add(key)
+        try:
+            text = self.extras[sheet].formulas[(r, c)]
+            try:
+                res = evaluate(text, self, key) if text.strip() else Result(None)
+            except Syntax:
+                res = Result(None)
+        finally:
+            self.busy.discard(key)
+        self.memo[key] = res
+        return res
 
 
 def read(data: bytes, out: Extract, extras: dict | None = None) -> None:
@@ -99,20 +175,18 @@ def read(data: bytes, out: Extract, extras: dict | None = None) -> None:
         raise Unreadable(f"表格文件损坏或格式无法识别：{exc}", f"corrupt or unknown spreadsheet: {exc}")
     cells = 0
     try:
+        book = _Book(wb, extras or {})
         hidden = {m.name: str(m.visible) for m in wb.sheets_metadata}
         for name in wb.sheet_names:
             state = hidden.get(name, "")
             tag_zh = "（隐藏工作表）" if "Hidden" in state else ""
             tag_en = " (hidden sheet)" if "Hidden" in state else ""
-            try:
-                sheet = wb.get_sheet_by_name(name)
-                rows = sheet.to_python(skip_empty_area=False)
-            except Exception as exc:  # noqa: BLE001
-                raise Unreadable(f"工作表“{name}”无法读取：{exc}", f"sheet {name!r} cannot be read: {exc}")
+            rows = book.rows(name)
             t = Text(grid=True)
             ex = (extras or {}).get(name)
+            uncomputed: list[str] = []
             if ex is not None and (ex.formats or ex.formulas):
-                rows = _with_extras(rows, ex)
+                rows = _with_extras(rows, ex, book, name, uncomputed)
             for r, row in enumerate(rows):
                 cells += len(row)
                 if cells > MAX_CELLS:
@@ -142,12 +216,14 @@ def read(data: bytes, out: Extract, extras: dict | None = None) -> None:
                     parts.append(cell_text(v))
                 t.add(parts[filled[0]] + "\n" if lone else "| " + " | ".join(parts) + " |\n")
             out.texts.append(t.done())
-            if ex is not None and ex.uncomputed:
-                refs = "、".join(ex.uncomputed[:5]) + ("…" if len(ex.uncomputed) > 5 else "")
+            if uncomputed:
+                refs = "、".join(uncomputed[:5]) + ("…" if len(uncomputed) > 5 else "")
                 out.unreadable.append((
-                    f"工作表“{name}”{tag_zh}的单元格 {refs} 为公式，文件中没有计算结果，且结果无法由公式中的文字确定",
+                    f"工作表“{name}”{tag_zh}的单元格 {refs} 为公式，文件中没有可信的计算结果（没有结果，"
+                    "或文件要求打开时重新计算），且结果无法由公式中的文字和所引用的单元格确定（第六条、第七条）",
                     f"sheet {name!r}{tag_en}: the cells {refs.replace('、', ', ')} hold formulas with no "
-                    "stored result, and the result cannot be computed from the formula's literals"))
+                    "trusted stored result (none, or the file asks for recalculation on open), and the "
+                    "result cannot be computed from the formula's literals and the cells it refers to"))
     finally:
         wb.close()
 
@@ -156,11 +232,14 @@ class _Shown(str):
     """A cell's text with what it shows besides its stored value (a ``str``: read as text)."""
 
 
-def _with_extras(rows: list, ex) -> list:
-    """The rows with each formatted or formula cell replaced by its stored and shown texts."""
+def _with_extras(rows: list, ex, book: _Book, name: str, uncomputed: list[str]) -> list:
+    """The rows with each formatted or formula cell replaced by its computed, stored and
+    shown texts; formula cells whose result a reader sees cannot be known go to ``uncomputed``."""
+    from .formulas import Opaque
     rows = [list(r) for r in rows]
     width = max((len(r) for r in rows), default=0)
-    for (r, c) in list(ex.formats) + list(ex.formulas):
+    # Top to bottom, left to right: a running total refers to the cell above, computed already.
+    for (r, c) in sorted(set(ex.formats) | set(ex.formulas)):
         if r < 0 or c < 0:
             continue
         while len(rows) <= r:
@@ -171,7 +250,18 @@ def _with_extras(rows: list, ex) -> list:
         v = row[c]
         if isinstance(v, _Shown):
             continue
-        stored = "" if v is None or v == "" else v if isinstance(v, str) else cell_text(v)
-        shown = _shown(v, stored, ex.formats.get((r, c)), ex.formulas.get((r, c)))
+        stored = None if v is None or v == "" else v
+        values, texts = [], []
+        if (r, c) in ex.formulas:
+            res = book.formula(name, r, c)
+            texts = res.texts
+            if res.value is None:
+                if (r, c) not in ex.trusted:
+                    uncomputed.append(f"{column(c)}{r + 1}")
+            elif not isinstance(res.value, Opaque):
+                values.append(res.value)
+        if stored is not None and stored not in values:
+            values.append(stored)
+        shown = _shown(values, ex.formats.get((r, c)), texts)
         row[c] = _Shown(shown) if shown else v
     return rows
