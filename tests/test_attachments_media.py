@@ -19,18 +19,15 @@ import docfiles as D
 import redteam_files as F
 from conftest import page
 from test_attachments import attach, findings, output_all
+from test_attachments_redteam import assert_caught
 
 ID_MASKED = "620***********1239"
 MOB_MASKED = "139****5678"
 
 
 def caught(site, rel, name, *codes_and_texts):
-    fs = findings(site, rel)
-    for code, text in codes_and_texts:
-        hit = [f for f in fs if f.code == code and f.withholds and text in f.message_zh]
-        assert hit, (code, text, [(f.code, f.message_zh) for f in fs])
-        assert f"files/{name}" in hit[0].message_zh
-    return fs
+    """Each (code, text) is a withholding finding on ``rel`` naming ``files/<name>``."""
+    return assert_caught(site, rel, name, None, *codes_and_texts)
 
 
 def not_published(site, name, *absent):

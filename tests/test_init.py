@@ -443,7 +443,9 @@ def test_pre_commit_hooks_yaml_parses_and_its_entry_runs(site):
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook = next(h for h in hooks if h["id"] == "secrecy-gate")
     assert hook["language"] == "python"
-    assert re.search(hook["files"], "content/a.md") and not re.search(hook["files"], "content/a.pdf")
+    # Pages and the documents `check --pre-commit` reads; not images or code.
+    assert re.search(hook["files"], "content/a.md") and re.search(hook["files"], "content/a.PDF")
+    assert not re.search(hook["files"], "content/a.png") and not re.search(hook["files"], "hooks/a.py")
     marked = site.write("marked.md", page("秘密★1年\n\n内容\n"), commit=False)
     clean = site.write("clean.md", _draft() + CLEAN_BODY, commit=False)
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")

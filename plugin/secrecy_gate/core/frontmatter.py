@@ -67,12 +67,12 @@ def _construct_mapping(loader, node, deep=False):
                 None, None, "YAML merge keys (<<) are not allowed", key_node.start_mark
             )
         key = loader.construct_object(key_node, deep=deep)
-        if not isinstance(key, str):
-            # At every level: the digest writes keys as text, so {1: a, '1': b} would be
-            # two front matters with one digest, and the value of one covered by no signature.
+        try:
+            hash(key)
+        except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, f"mapping key {key!r} is not a string (quote it)", key_node.start_mark
-            )
+                None, None, "unhashable mapping key", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -258,14 +258,31 @@ def parse(raw: bytes | str) -> Document:
             "前置信息必须是键值映射",
             "the front matter must be a mapping of keys to values",
         )
-    for key in meta:
-        if not isinstance(key, str):
-            raise FrontMatterError(
-                "front-matter.key",
-                f"前置信息的键 {key!r} 不是字符串",
-                f"front matter key {key!r} is not a string",
-            )
+    key = _non_string_key(meta)
+    if key is not None:
+        # At every level: the digest writes keys as text, so {1: a, '1': b} would be two
+        # front matters with one digest, the value of one covered by no signature.
+        raise FrontMatterError(
+            "front-matter.key",
+            f"前置信息的键 {key!r} 不是字符串（请加引号，如 '1':）",
+            f"front matter key {key!r} is not a string (quote it, e.g. '1':)",
+        )
     return Document(meta=meta, body=body, body_line=body_line)
+
+
+def _non_string_key(value):
+    """The first mapping key anywhere in ``value`` that is not a string, or None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if not isinstance(k, str):
+                    return k
+                stack.append(v)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def to_jsonable(value):
