@@ -193,3 +193,32 @@ def test_clean_images_docx_and_pdf_publish(site):
     out = site.output_files()
     for name in files:
         assert f"files/{name}" in out
+
+
+# -- round 2 leftovers: a standalone RTF and an SVG drawing ---------------------------
+
+def test_standalone_rtf_is_read_like_an_altchunk(site):
+    """An .rtf attachment was unreadable (withheld, acknowledgeable); it is read now, escapes
+    undone, as Word shows it."""
+    digits = "".join(f"\\'{ord(c):x}" for c in F.ID[:6]) + F.ID[6:]
+    data = ("{\\rtf1\\ansi\\ansicpg936 ID " + digits + " \\u26426?\\u23494?\\u9733?5\\u24180?\\par}").encode()
+    attach(site, "rtf.md", {"note.rtf": data})
+    caught(site, "rtf.md", "note.rtf", ("attachment.resident-id", ID_MASKED),
+           ("attachment.marking", "机密★5年"))
+    not_published(site, "note.rtf", F.ID)
+
+
+def test_svg_text_split_over_tspans_is_read(site):
+    data = (f'<svg xmlns="http://www.w3.org/2000/svg"><title>表格</title><text x="0" y="10">'
+            f'<tspan>{F.ID[:6]}</tspan><tspan>{F.ID[6:]}</tspan></text></svg>').encode()
+    attach(site, "svg.md", {"chart.svg": data})
+    caught(site, "svg.md", "chart.svg", ("attachment.resident-id", ID_MASKED))
+    not_published(site, "chart.svg", F.ID)
+
+
+def test_clean_rtf_and_svg_publish(site):
+    attach(site, "clean-vec.md", {"a.rtf": b"{\\rtf1\\ansi Notice of holidays\\par}",
+                                  "b.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><text>2026</text></svg>'})
+    assert site.verdict("clean-vec.md").published
+    site.build()
+    assert {"files/a.rtf", "files/b.svg"} <= set(site.output_files())

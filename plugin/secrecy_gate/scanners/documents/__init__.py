@@ -17,7 +17,9 @@ Family        | read with                  | formats
 ``odf``       | calamine / defusedxml      | .ods; .odt .odp
 ``text``      | decoded bytes              | .txt .csv .tsv .html .json .xml …
 ``image``     | by hand + Pillow's EXIF    | .png .jpg .webp .tif .gif: metadata text only
-unreadable    | —                          | .doc .wps .ppt .dps .rtf, archives other than zip,
+``rtf``       | striprtf (``altchunk.py``) | .rtf (what Word shows of it)
+``svg``       | html.parser               | .svg: its text, titles and descriptions
+unreadable    | —                          | .doc .wps .ppt .dps, archives other than zip,
               |                            | encrypted, corrupt or image-only files
 
 Extraction depends on the bytes alone, so results are kept in memory by
@@ -72,6 +74,11 @@ def family(name: str, data: bytes) -> str | None:
         return "ole"
     if images.is_image(data):
         return "image"  # published images: the text of their metadata (EXIF, XMP, PNG chunks)
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if ext == ".svg" or (head.startswith((b"<svg", b"<?xml")) and b"<svg" in head.lower()):
+        return "svg"  # a drawing whose <text> any browser shows
     if ext in TEXT_EXTENSIONS or ext in MARKUP_EXTENSIONS:
         return "text"
     if ext in OFFICE_EXTENSIONS:
@@ -86,7 +93,7 @@ def is_document(name: str, data: bytes) -> bool:
 
 
 def _extract(name: str, data: bytes, depth: int) -> Extract | None:
-    from . import ooxml, odf, pdf, plain, sheets
+    from . import altchunk, ooxml, odf, pdf, plain, sheets
 
     def nested(inner_name: str, inner: bytes) -> Extract | None:
         if depth >= MAX_DEPTH:
@@ -106,6 +113,10 @@ def _extract(name: str, data: bytes, depth: int) -> Extract | None:
             return plain.extract(data, ext)
         if fam == "image":
             return images.extract(data)
+        if fam == "rtf":
+            return altchunk.extract(data, "rtf")
+        if fam == "svg":
+            return altchunk.extract(data, "html")
         if fam == "ole":
             if ext in (".doc", ".dot", ".wps", ".wpt", ".ppt", ".pps", ".dps", ".dpt"):
                 raise Unreadable(f"{ext} 为旧版二进制格式，没有可靠的程序库读取其文字",
