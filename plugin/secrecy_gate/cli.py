@@ -190,17 +190,10 @@ def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
 
 def _repository_top(start: Path) -> Path:
     """The git work tree holding ``start`` (where CI files live), else ``start``'s parent."""
-    import subprocess
+    from .desk.init import git_top
 
     here = start if start.is_dir() else start.parent
-    try:
-        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=here, capture_output=True,
-                              text=True, check=False)
-    except OSError:
-        proc = None
-    if proc is not None and proc.returncode == 0 and proc.stdout.strip():
-        return Path(proc.stdout.strip())
-    return here.parent
+    return git_top(here) or here.parent
 
 
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,

@@ -46,10 +46,10 @@ from pathlib import Path
 
 import yaml
 
-from ..core.siteconfig import SiteConfig, Tagged, read_chain
+from ..core.siteconfig import SiteConfig, Tagged, plugin_names, read_chain
 from ..review.gate import Gate, GateConfig, SiteReview
 from . import catalogue, report
-from .stage import Stage, memory_dir, staged_bytes, write_stage
+from .stage import Stage, _inside, memory_dir, staged_bytes, write_stage
 from .verify import verify_report
 
 PLUGIN_NAME = "secrecy-gate"
@@ -230,7 +230,7 @@ def _check_dirs(config: SiteConfig) -> tuple[Path, Path, Path]:
     site_dir = Path(config.site_dir).resolve()
 
     def inside(p: Path, d: Path) -> bool:
-        return p == d or d in p.parents
+        return _inside(str(p), d)
 
     if not inside(docs_dir, config_dir):
         raise BuildError(
@@ -469,11 +469,7 @@ def _enables_gate(config: Path) -> bool | None:
         plugins = read_chain(config).get("plugins")
     except (SiteConfigError, OSError):
         return None
-    if plugins is None:
-        return False
-    names = plugins.keys() if isinstance(plugins, dict) else [
-        next(iter(p)) if isinstance(p, dict) and p else p for p in plugins if isinstance(p, (str, dict))]
-    return PLUGIN_NAME in names
+    return plugins is not None and PLUGIN_NAME in plugin_names(plugins)
 
 
 def ungated_builds(top: Path, default_config: Path | None = None) -> list[UngatedBuild]:

@@ -185,6 +185,16 @@ def read_chain(config_file: Path) -> dict:
     return merged
 
 
+def plugin_names(plugins) -> list[str]:
+    """Names in an MkDocs ``plugins`` value (a list of names/one-key mappings, or a mapping)."""
+    if isinstance(plugins, dict):
+        return [str(k) for k in plugins]
+    names: list[str] = []
+    for item in plugins if isinstance(plugins, list) else []:
+        names.extend([item] if isinstance(item, str) else [str(k) for k in item] if isinstance(item, dict) else [])
+    return names
+
+
 def _named(items) -> list[tuple[str, dict]]:
     """``plugins:``/``markdown_extensions:`` entries → (name, options)."""
     out = []

@@ -37,6 +37,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from ..core.siteconfig import plugin_names  # noqa: F401 - also this module's API
 from .signing import _detect_indent, _yaml
 from .sitedeps import SiteDeps, site_deps
 
@@ -111,18 +112,26 @@ def _config_file(site: Path) -> Path:
                       "(use --site DIR)")
 
 
-def _git_top(site: Path) -> Path:
+def git_top(path: Path) -> Path | None:
+    """The top level of the git work tree holding the directory ``path``, or None."""
     try:
-        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=site, capture_output=True,
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True,
                               text=True, check=False)
     except OSError:
-        proc = None
-    if proc is None or proc.returncode != 0:
+        return None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return None
+    return Path(proc.stdout.strip()).resolve()
+
+
+def _git_top(site: Path) -> Path:
+    top = git_top(site)
+    if top is None:
         raise InitRefused(f"{site} 不在 git 仓库中。请先执行 git init 并提交站点文件：保密审查的每一步签署都由 git "
                           "历史证明（第十八条），没有历史就无法发布任何页面",
                           f"{site} is not in a git repository. Run `git init` and commit the site first: "
                           "the gate proves every review step from git history (第十八条)")
-    return Path(proc.stdout.strip()).resolve()
+    return top
 
 
 def _has_commits(top: Path) -> bool:
@@ -141,16 +150,6 @@ def _load_config(path: Path, text: str) -> CommentedMap:
     if not isinstance(data, CommentedMap):
         raise InitRefused(f"{path} 不是 MkDocs 配置（顶层须为映射）", f"{path} is not an MkDocs config (not a mapping)")
     return data
-
-
-def plugin_names(plugins) -> list[str]:
-    """Names in an MkDocs ``plugins`` value (a list of names/one-key mappings, or a mapping)."""
-    if isinstance(plugins, dict):
-        return [str(k) for k in plugins]
-    names: list[str] = []
-    for item in plugins if isinstance(plugins, list) else []:
-        names.extend([item] if isinstance(item, str) else [str(k) for k in item] if isinstance(item, dict) else [])
-    return names
 
 
 def plugin_options(data: CommentedMap) -> dict:
