@@ -38,7 +38,7 @@ import hashlib
 import importlib.metadata
 from collections.abc import Iterable
 
-from ..review.inputs import _file_digest
+from ..review.inputs import _file_digest, record_rows
 from ..scanners.text import normalise
 
 # Directories of a package that are never copied or shown as they are: Material's ~14,000
@@ -85,18 +85,20 @@ class PublicFiles:
         for name in names:
             try:
                 dist = importlib.metadata.distribution(name)
-                files = dist.files or []
+                rows = record_rows(dist)
             except Exception:  # noqa: BLE001 - not installed, broken metadata: nothing public
                 continue
             self.names.append(f"{dist.metadata['Name']} {dist.version}")
-            for f in files:
-                if (f.hash is None or f.hash.mode != "sha256" or f.size is None
-                        or f.size > MAX_PACKAGE_FILE or f.suffix in (".pyc", ".pyo")
-                        or any(part in _SKIP_DIRS or part.endswith(".dist-info")
-                               for part in f.parts[:-1])):
+            for path, spec, size in rows:
+                mode, _, value = (spec or "").partition("=")
+                if mode != "sha256" or size is None or size > MAX_PACKAGE_FILE:
                     continue
-                self._digests.add((f.size, f.hash.value))
-                self._files.append((dist.locate_file(f), f.hash.value))
+                parts = [p for p in path.split("/") if p not in ("", ".")]
+                if (not parts or parts[-1].endswith((".pyc", ".pyo"))
+                        or any(part in _SKIP_DIRS or part.endswith(".dist-info") for part in parts[:-1])):
+                    continue
+                self._digests.add((size, value))
+                self._files.append((dist.locate_file(path), value))
         self._sizes = {size for size, _ in self._digests}
 
     def texts(self) -> Iterable[str]:

@@ -275,11 +275,11 @@ def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> Le
         names += package_names(*public["site"])
     packages = PublicFiles(names)
     summary.packages = list(packages.names)
-    package_text = Corpus("\x00".join(packages.texts()))
-    input_text = Corpus("\x00".join(approved_texts(public.get("inputs") or [])))
+    package_text = Corpus(packages.texts())
+    input_text = Corpus(approved_texts(public.get("inputs") or []))
     fixed = [vocabulary(), column_headings()]
     published_text = as_corpus(published_text)  # once, for the three needle forms
-    public_text = Corpus("\x00".join(t for t in (published_text, package_text) if t))
+    public_text = Corpus((*published_text, *package_text))
     # Short ASCII is common unless it is prose (three words and more): a withheld English
     # sentence written in short clauses stays looked for (red team, third round).
     common = {n for n in candidates if is_common(n) and n not in prose}

@@ -53,6 +53,7 @@ from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from operator import itemgetter
 
 import ahocorasick
 
@@ -479,20 +480,34 @@ def _chunks(fragment: str, min_len: int) -> list[str]:
     return parts
 
 
-class Corpus(str):
-    """Published texts already in the needle form (``as_corpus``): passed as ``exclude`` to
-    the needle functions, it is not read again (a portal's pages take a second each time)."""
+class Corpus(tuple):
+    """Texts already in the needle form, one piece per text (``as_corpus``, or built from
+    pieces that are): passed as ``exclude`` to the needle functions, it is not read again
+    (a portal's pages take a second each time).  The pieces are searched one by one, never
+    joined: no needle holds the separator a join would put between them, and a theme's
+    few megabytes of text joined and converted for the automaton cost 75 MB at once."""
+
+    def __new__(cls, pieces: Iterable[str] = ()):
+        return super().__new__(cls, (p for p in pieces if p))
 
 
 def as_corpus(exclude: str | Iterable[str]) -> Corpus:
-    return Corpus(_as_corpus(exclude))
+    return _as_corpus(exclude)
 
 
-def _as_corpus(exclude: str | Iterable[str]) -> str:
+def _as_corpus(exclude: str | Iterable[str]) -> Corpus:
     if isinstance(exclude, Corpus):
         return exclude
     texts = [exclude] if isinstance(exclude, str) else list(exclude)
-    return "\x00".join(squash("\n".join(plain_text(t))) for t in texts if t)
+    return Corpus(squash("\n".join(plain_text(t))) for t in texts if t)
+
+
+def _found(auto: ahocorasick.Automaton, pieces: Iterable[str]) -> set:
+    """The values of the automaton's words that occur in any of ``pieces``."""
+    found: set = set()
+    for piece in pieces:
+        found.update(map(itemgetter(1), auto.iter(_bytes_form(piece))))
+    return found
 
 
 def needles_from_text(text: str, min_len: int = DEFAULT_MIN_LEN, *,
@@ -552,7 +567,7 @@ def drop_found_in(candidates: list[str], exclude: str | Iterable[str]) -> list[s
     for i, c in enumerate(candidates):
         auto.add_word(_bytes_form(c), i)
     auto.make_automaton()
-    found = {i for _, i in auto.iter(_bytes_form(corpus))}
+    found = _found(auto, corpus)
     return [c for i, c in enumerate(candidates) if i not in found]
 
 
@@ -595,10 +610,7 @@ def projected_needles(needles: Mapping[str, str],
         for run in project_cjk(needle).split("\x00"):
             if len(run) >= MIN_PROJECTED:
                 out.setdefault(run, label + PROJECTED)
-    texts = exclude if isinstance(exclude, Corpus) else (
-        [exclude] if isinstance(exclude, str) else list(exclude))
-    corpus = "\x00".join(project_cjk(c).replace("\x00", "")
-                          for c in _as_corpus(texts).split("\x00")) if out and texts else ""
+    corpus = _as_corpus(exclude) if out else Corpus()
     if not corpus:
         return out
     auto = ahocorasick.Automaton()
@@ -606,7 +618,7 @@ def projected_needles(needles: Mapping[str, str],
     for i, c in enumerate(keys):
         auto.add_word(_bytes_form(c), i)
     auto.make_automaton()
-    found = {i for _, i in auto.iter(_bytes_form(corpus))}
+    found = _found(auto, (project_cjk(c).replace("\x00", "") for c in corpus))
     return {c: out[c] for i, c in enumerate(keys) if i not in found}
 
 
