@@ -56,3 +56,54 @@ def test_page_file_rewritten_after_it_was_scanned_is_scanned_again(site, backgro
     with pytest.raises((PluginError, Abort)):
         site.build()
     assert "index.html: leaked-text" in caplog.text
+
+
+def test_worker_uses_the_reviews_extracts_by_the_bytes_digest(tmp_path):
+    """The scanning process takes in the extracts the review made (``extracts=``), keyed by
+    the SHA-256 of the bytes read: an output file with exactly those bytes is not read again.
+    Shown with a planted extract that says more than the file: the hit proves it was used."""
+    import hashlib
+
+    import docfiles as D
+    from secrecy_gate.build.leakwatch import LeakWatch
+    from secrecy_gate.scanners import LeakScanner
+    from secrecy_gate.scanners.documents.model import Extract, Text
+
+    withheld = "只在预先读出的文字里出现的内部句子庚辛壬癸"
+    data = D.docx(["公开的通知正文"])
+    (tmp_path / "a.docx").write_bytes(data)
+    planted = Extract("ooxml", [Text(text=withheld)])
+    key = f"{hashlib.sha256(data).hexdigest()}:.docx"
+    watch = LeakWatch(LeakScanner, {withheld: "withheld page x.md"}, extracts=[(key, planted)])
+    hits = watch.finish(tmp_path)
+    assert [(h.path, h.kind) for h in hits] == [("a.docx", "leaked-text")]
+    # Without the planted extract the same file is read, and is clean.
+    assert LeakWatch(LeakScanner, {withheld: "withheld page x.md"}).finish(tmp_path) == []
+
+
+def test_attachment_changed_after_review_is_read_afresh(site, background, caplog):
+    """A published attachment rewritten in the output after the review (a hook putting a
+    withheld sentence into the copy) has other bytes, so another key: the scanning process
+    reads it itself and finds the sentence — the review's extract of the original is not
+    taken for it."""
+    import hashlib
+
+    import docfiles as D
+    withheld = "水源地备用取水口改造的内部论证意见甲乙丙丁"
+    clean = D.docx(["公开的申报指南正文"])
+    site.write("files/guide.docx", clean, commit=False)
+    site.write("index.md", page("# 首页\n\n[指南](files/guide.docx)\n",
+                                review_extra="attachments:\n  - {path: files/guide.docx, sha256: "
+                                             f"{hashlib.sha256(clean).hexdigest()}}}\n"))
+    site.sign_all("index.md")
+    site.write("secret.md", page(f"# 内部\n\n{withheld}\n", disclosure="不予公开"))
+    site.sign_all("secret.md")
+    assert site.review().files["files/guide.docx"].published
+    leaked = D.docx(["公开的申报指南正文", withheld])
+    site.add_hook("from pathlib import Path\n"
+                  "def on_post_build(config):\n"
+                  f"    Path(config.site_dir, 'files', 'guide.docx').write_bytes({leaked!r})\n")
+    with pytest.raises((PluginError, Abort)):
+        site.build()
+    assert "files/guide.docx: leaked-text" in caplog.text
+    assert not (site.root / "site").exists()

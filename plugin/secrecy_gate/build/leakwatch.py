@@ -52,7 +52,11 @@ def _resolve(name: str):
 class LeakWatch:
     """Scan page HTML as it is produced; ``finish`` returns every hit in the output."""
 
-    def __init__(self, make_scanner, *scanner_args):
+    def __init__(self, make_scanner, *scanner_args, extracts=()):
+        """``extracts``: ``documents.CACHE.snapshot()`` of this process — the attachments the
+        review already read.  The worker's cache takes them in, so a published attachment
+        copied unchanged into the output is not read a second time (its key is the SHA-256
+        of its bytes: any change to the copy is read afresh)."""
         env = dict(os.environ)
         # The worker imports exactly what this interpreter can import.
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
@@ -65,7 +69,7 @@ class LeakWatch:
         self._writer.start()
         self._reader.start()
         name = f"{make_scanner.__module__}:{make_scanner.__qualname__}"
-        self._outbox.put((_INIT, (name, scanner_args)))
+        self._outbox.put((_INIT, (name, scanner_args, list(extracts))))
 
     def _write(self) -> None:
         try:
@@ -118,9 +122,12 @@ class LeakWatch:
 def _serve(stdin, stdout) -> int:
     """The worker: read frames until ``done``, answer with every hit."""
     try:
-        kind, (name, scanner_args) = pickle.load(stdin)
+        kind, (name, scanner_args, extracts) = pickle.load(stdin)
         if kind != _INIT:
             raise ValueError(f"expected {_INIT}, got {kind}")
+        if extracts:
+            from ..scanners import documents
+            documents.CACHE.seed(extracts)
         scanner: LeakScanner = _resolve(name)(*scanner_args)
         hits: list[LeakHit] = []
         scanned: dict[str, bytes] = {}

@@ -76,6 +76,7 @@ from ..review import rules
 from ..review.gate import (MARKDOWN_EXTENSIONS, Discovery, Gate, GateConfig, PageResult,
                            ReviewCache, SiteReview)
 from ..review.inputs import nav_target
+from ..scanners import documents
 from ..scanners.text import MARKING_KINDS, PII_KINDS
 from .leakwatch import LeakWatch
 from .stage import Stage, handoff_body, memory_dir, stage_parent, staged_bytes, write_stage
@@ -288,7 +289,8 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         if len(review.pages) >= BACKGROUND_SCAN_PAGES:
             # The leak scan starts now, on the other core (its start-up overlaps the
             # staging and MkDocs' listing), and reads pages as they are rendered.
-            self.watch = LeakWatch(scanner_from_inputs, *scanner_inputs(review, docs_dir))
+            inputs = scanner_inputs(review, docs_dir)  # reads the published attachments' text
+            self.watch = LeakWatch(scanner_from_inputs, *inputs, extracts=documents.CACHE.snapshot())
         avoid = [config.site_dir, docs_dir]
         if self.command == "serve":
             avoid += [*config.watch, *config.theme.dirs]

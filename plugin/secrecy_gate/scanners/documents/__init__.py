@@ -191,6 +191,23 @@ class DocumentCache:
         return result
 
 
+    def snapshot(self) -> list[tuple[str, Extract]]:
+        """Every extract held, by key: what another process may ``seed`` its cache with."""
+        with self.lock:
+            return list(self.items.items())
+
+    def seed(self, items: list[tuple[str, Extract]]) -> None:
+        """Take in another process's extracts (``snapshot``).  Safe because a key is the
+        SHA-256 of the very bytes that were read (and the format the name gives), and the
+        extraction is a function of those alone: a file whose bytes differ in any way has
+        another key and is read afresh."""
+        with self.lock:
+            for key, result in items:
+                if key not in self.items:
+                    self.items[key] = result
+                    self.held += result.cost()
+
+
 CACHE = DocumentCache()
 
 
