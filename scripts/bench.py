@@ -6,9 +6,22 @@ plain MkDocs (plugin removed) and with the gate, prints medians and ratios.
 The last line is machine-readable:
 
     pages=N plain_s=… gated_s=… ratio=… cpu_ratio=… check_s=… peak_mb=… signatures=ssh|git
+    attachments=N small_fixed_s=… small_cpu_ratio=… small_peak_ratio=…
 
 ``ratio`` compares wall time, ``cpu_ratio`` user+system CPU time of the build
 process and every process it starts (the gate's helper processes included).
+
+``--attachments N`` (default 100, about one per 20 pages of the default 2,000;
+0: none) puts N real attachments in the portal: PDFs, spreadsheets and Word
+files written by scripts/attachbench.py's generators, each beside a published
+page, linked from its Markdown and listed in its ``review.attachments`` (the
+entry written by the package's own ``secrecy-gate attachments --write`` code)
+before the four signatures, so both builds copy them and the gate reads them.
+
+``--small N`` (default 100; 0: skip) also generates an N-page Material portal
+with N/20 attachments and builds it plain and gated alternately: the gate's
+fixed cost (gated − plain wall seconds), CPU and peak memory ratios on a small
+site, where the issue's targets are ≤ 0.5 s and ≤ 1.3×.
 
 ``--signatures ssh`` (the default) signs every entry and approval of the portal
 in-process with the sample's TEST ONLY keys (reviews/test-keys/), builds with
@@ -34,6 +47,8 @@ from pathlib import Path
 
 from secrecy_gate.core.digest import page_digest
 from secrecy_gate.core.frontmatter import parse
+
+import attachbench  # scripts/: the attachment generators (reportlab, openpyxl, python-docx)
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = {
@@ -87,7 +102,7 @@ PARA = ("为进一步做好政府信息公开工作，根据《中华人民共�
         "现就有关事项通知如下。各单位要高度重视，明确责任分工，认真组织实施，确保各项工作落到实处。")
 
 
-def record(i: int, disclosure: str, signatures: list[str], title: str) -> str:
+def record(i: int, disclosure: str, signatures: list[str], title: str, attachments: str = "") -> str:
     # 索引号 in the site's default format: documents 2026-NNNNN, section pages
     # (i = 100000 + s) 2025-NNNNN, the home page (i = 200000) 2024-00000.
     sigs = "".join(f"\n    - {s}" for s in signatures) if signatures else " []"
@@ -98,7 +113,7 @@ def record(i: int, disclosure: str, signatures: list[str], title: str) -> str:
             f"  sensitive:\n    economic_data: false\n    historical_events: false\n"
             f"    pending_cases: false\n    cautious_matters: false\n    other_risks: false\n"
             f"  third_party: {{involved: false}}\n  lead_agency: wuwei-gov-office\n"
-            f"  co_agencies: []\n  consents: []\n  signatures:{sigs}\n---\n")
+            f"  co_agencies: []\n{attachments}  consents: []\n  signatures:{sigs}\n---\n")
 
 
 def body(i: int, version: int, rng: random.Random) -> str:
@@ -151,10 +166,45 @@ class FastImport:
             raise SystemExit("git fast-import failed")
 
 
-def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: bool, clock):
-    """The page after each of its four signature commits."""
+def attachment_entries(scratch: Path, rel: str, page: str, files: dict[str, bytes]) -> str:
+    """The ``attachments:`` lines of ``page``'s record (at ``rel``, docs-relative) that list
+    the linked ``files`` (name -> bytes, beside the page), as ``secrecy-gate attachments
+    PAGE --write`` writes them: the package's own survey and writer, in a scratch docs_dir
+    holding just this page and its files."""
+    from secrecy_gate.desk import attachments as att
+    from secrecy_gate.review.gate import GateConfig
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    target = scratch / rel
+    target.parent.mkdir(parents=True)
+    target.write_text(page, encoding="utf-8")
+    for name, data in files.items():
+        (target.parent / name).write_bytes(data)
+    (pf,) = att.survey(GateConfig(docs_dir=scratch, roster=scratch / "roster.yml"), [(target, rel)])
+    if pf.error or sorted(f.state for f in pf.files) != [att.UNLISTED] * len(files):
+        raise SystemExit(f"the attachments of {rel} are not seen as linked and unlisted: "
+                         f"{pf.error or [(f.target, f.state) for f in pf.files]}")
+    att.plan_write(pf)
+    lines = pf.text.split("\n")
+    start = lines.index("  attachments:")
+    end = start + 1
+    while lines[end].startswith("    "):
+        end += 1
+    block = "\n".join(lines[start:end]) + "\n"
+    written = parse(pf.text).meta["review"]["attachments"]
+    ours = parse(page.replace("  consents: []\n", block + "  consents: []\n", 1)).meta["review"]
+    if len(written) != len(files) or ours.get("attachments") != written:
+        raise SystemExit(f"the attachments of {rel} were not all listed: {written}")
+    shutil.rmtree(scratch)
+    return block
+
+
+def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: bool, clock,
+                    attachments: str = ""):
+    """The page after each of its four signature commits (``attachments``: the record's
+    ``attachments:`` lines, in the record before anyone signs)."""
     sigs: list[str] = []
-    page = record(i, disclosure, sigs, title) + text_body
+    page = record(i, disclosure, sigs, title, attachments) + text_body
     yield "editor", page
     if not sign:
         return
@@ -172,7 +222,7 @@ def signed_versions(i: int, disclosure: str, text_body: str, title: str, sign: b
             line += f", sshsig: '{entry['sshsig']}'"
         entries.append(entry)
         sigs.append(line + "}")
-        yield step, record(i, disclosure, sigs, title) + text_body
+        yield step, record(i, disclosure, sigs, title, attachments) + text_body
 
 
 def site_record(repo: Path, config: str, titles: dict[str, str], day: str) -> tuple[bytes, list[bytes]]:
@@ -201,8 +251,28 @@ def site_record(repo: Path, config: str, titles: dict[str, str], day: str) -> tu
     return record, out
 
 
-def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mkdocs") -> dict:
+FORMATS = {"pdf", "xlsx", "docx"}  # --attachment-formats: set in main()
+
+
+def attachment_files(n: int) -> list[tuple[str, bytes, int]]:
+    """N attachments as (name, bytes, pages or rows), 2/3 PDFs, 2/9 spreadsheets, the rest Word
+    files (a format left out of --attachment-formats: PDFs instead), in a fixed shuffled order
+    (scripts/attachbench.py's generators)."""
+    xlsx = n * 2 // 9 if "xlsx" in FORMATS else 0
+    docx = n - n * 2 // 3 - n * 2 // 9 if "docx" in FORMATS else 0
+    files = attachbench.make_files(n - xlsx - docx, xlsx, docx)
+    random.Random(11).shuffle(files)
+    return files
+
+
+def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mkdocs",
+             attachments: int = 0) -> dict:
+    """A signed portal of ``pages`` pages in ``repo``; ``attachments`` files spread evenly over
+    its published pages (one each), linked and listed in their records before signing."""
     rng = random.Random(seed)
+    files = attachment_files(attachments) if attachments else []
+    scratch = repo.parent / (repo.name + "-scratch")
+    attached: list[str] = []  # docs-relative paths of the attachments
     repo.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     fi = FastImport(repo)
@@ -231,16 +301,29 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mk
             withheld += 1
         section_lists[s].append(f"- [{title}](doc{i:05d}.md)")
         text_body = body(i, 1, rng)
-        first_version[i] = (path, disclosure, title, sign)
-        for who, page in signed_versions(i, disclosure, text_body, title, sign, fi.next_date):
-            fi.commit(who, f"{who}: {path}", {path: page.encode()})
+        block, link, extra = "", "", {}
+        # Published pages only, and evenly: by page i, (i + 1) * N / pages of them (one ahead, so
+        # that withheld pages at the end leave none over).
+        if sign and disclosure == "主动公开" and len(attached) < min(len(files), (i + 1) * len(files) // pages + 1):
+            name, data, _ = files[len(attached)]
+            fname = f"doc{i:05d}-{name}"
+            link = f"\n附件：[{name}]({fname})\n"
+            rel = path.removeprefix("content/")
+            block = attachment_entries(scratch, rel, record(i, disclosure, [], title) + text_body + link,
+                                       {fname: data})
+            text_body += link
+            extra = {f"content/s{s:02d}/{fname}": data}
+            attached.append(f"s{s:02d}/{fname}")
+        first_version[i] = (path, disclosure, title, sign, block, link)
+        for who, page in signed_versions(i, disclosure, text_body, title, sign, fi.next_date, block):
+            fi.commit(who, f"{who}: {path}", {path: page.encode(), **(extra if who == "editor" else {})})
     # Some pages edited later and signed again.
     for i in rng.sample(range(pages), min(edits, pages)):
-        path, disclosure, title, sign = first_version[i]
+        path, disclosure, title, sign, block, link = first_version[i]
         if not sign:
             continue
-        text_body = body(i, 2, rng)
-        for who, page in signed_versions(i, disclosure, text_body, title, True, fi.next_date):
+        text_body = body(i, 2, rng) + link  # an attachment stays, linked and listed as before
+        for who, page in signed_versions(i, disclosure, text_body, title, True, fi.next_date, block):
             fi.commit(who, f"{who}: {path} (revised)", {path: page.encode()})
     # Section pages and the home page, signed as well.
     for s in range(sections):
@@ -257,9 +340,9 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mk
     if SSH["on"]:
         gated += "      signatures: ssh\n"
     titles = {"index.md": "首页", **{f"s{s:02d}/index.md": f"第{s + 1}栏目" for s in range(sections)}}
-    record, approved = site_record(repo, gated, titles, fi.next_date())
+    inputs_record, approved = site_record(repo, gated, titles, fi.next_date())
     fi.commit("editor", "mkdocs.yml", {"mkdocs.yml": gated.encode(), "mkdocs-plain.yml": plain.encode(),
-                                        "reviews/site.yml": record})
+                                        "reviews/site.yml": inputs_record})
     # The build inputs approved by the roster's two administrators, each in a commit of their own.
     for i, who in enumerate(("secrecy_office", "leader")):
         fi.commit(who, f"构建输入 管理员批准：{PEOPLE[who][0]}", {"reviews/site.yml": approved[i]})
@@ -267,22 +350,38 @@ def generate(repo: Path, pages: int, edits: int, seed: int = 7, theme: str = "mk
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True)
     commits = int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, check=True,
                                  capture_output=True, text=True).stdout)
-    return {"commits": commits, "withheld": withheld}
+    if len(attached) != len(files):
+        raise SystemExit(f"only {len(attached)} of {len(files)} attachments found a published page")
+    return {"commits": commits, "withheld": withheld, "attached": attached, "files": files}
+
+
+# Starts the measured command and reports its wall, CPU and peak RSS.  Linux keeps, across
+# exec, the peak RSS of the process image a child was forked from: a build started straight
+# from this script (which holds the generated portals, attachments and the package) would
+# report at least this script's size, plain and gated alike.  Started from this small
+# interpreter instead, the build's peak is its own.
+MEASURE = r"""
+import os, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(f"\nMEASURED {time.perf_counter() - t0} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} "
+      f"{os.waitstatus_to_exitcode(status)}", file=sys.stderr)
+"""
 
 
 def run(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system, children included) and peak RSS (MB) of one
-    child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    child process (measured by MEASURE)."""
+    proc = subprocess.run([sys.executable, "-S", "-c", MEASURE, *cmd], cwd=cwd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.decode("utf-8", "replace")
+    last = err.rstrip().rsplit("\n", 1)[-1].split()
+    if proc.returncode != 0 or not last or last[0] != "MEASURED" or last[4] != "0":
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
-    # wait4's rusage covers the child and the grandchildren it waited for (git, helpers).
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    # wait4's rusage covers the child and the grandchildren it waited for (git, helpers);
+    # the peak is the largest of them, not their sum.
+    return float(last[1]), float(last[2]), int(last[3]) / 1024
 
 
 SERVE_PROBE = r"""
@@ -398,11 +497,80 @@ def time_verification(repo: Path) -> tuple[float, int, int, int]:
     return time.perf_counter() - t0, len(records), total, valid
 
 
-def time_attachments(n: int, gated_s: float) -> None:
-    """Reading N attachments (scripts/attachbench.py) against the gated build's time."""
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "attachbench.py"), "--pdfs", str(n * 2 // 3),
-                    "--xlsx", str(n * 2 // 9), "--docx", str(n - n * 2 // 3 - n * 2 // 9),
-                    "--build-s", f"{gated_s:.3f}"], check=True)
+def time_attachments(files: list[tuple[str, bytes, int]], gated_s: float) -> float:
+    """Seconds to read and scan the portal's attachments cold, as the gate does
+    (scripts/attachbench.py's measure, in this process, one core); printed per format with
+    the share of the gated build, which includes this work."""
+    from secrecy_gate.scanners.documents import DocumentCache
+    stats = attachbench.measure(files, DocumentCache())
+    total = sum(st[3] for st in stats.values())
+    per = ", ".join(f"{fmt} {int(st[0])} files {st[1] / 1e6:.1f} MB {st[3]:.2f}s" for fmt, st in stats.items())
+    print(f"reading the attachments cold: {per}; {total:.2f}s in all "
+          f"({total / gated_s:.0%} of the gated build's wall time)")
+    return total
+
+
+def judge(repo: Path, info: dict) -> None:
+    """`secrecy-gate check` withholds exactly the pages the generator meant and publishes every
+    attachment it placed: otherwise the builds would not compare like with like."""
+    proc = subprocess.run([sys.executable, "-m", "secrecy_gate.cli", "check", "--format", "json"],
+                          cwd=repo, capture_output=True, text=True)
+    try:
+        judged = json.loads(proc.stdout)
+    except ValueError:
+        sys.exit(f"secrecy-gate check gave no JSON:\n{proc.stderr[-3000:]}")
+    gate_withheld = sum(p["outcome"] == "withhold" for p in judged["pages"])
+    if gate_withheld != info["withheld"]:
+        sys.exit(f"the gate withholds {gate_withheld} pages, the generator meant {info['withheld']}: "
+                 "the builds would not compare like with like; fix the generator")
+    files = {f["path"]: f for f in judged["files"]}
+    held = [f"{a}: {files[a]['reason'] if a in files else 'not judged'}" for a in info["attached"]
+            if not files.get(a, {}).get("published")]
+    if held:
+        sys.exit(f"the gate withholds {len(held)} of the {len(info['attached'])} attachments: "
+                 + "; ".join(held[:5]) + "; fix the generator")
+
+
+def build_pairs(repo: Path, out: Path, runs: int, attached: list[str], label: str = "") -> dict:
+    """``runs`` plain and gated builds, alternately: wall and CPU seconds, peak MB of each;
+    both outputs must hold every attachment."""
+    py = sys.executable
+    r = {k: [] for k in ("plain_t", "plain_c", "plain_m", "gated_t", "gated_c", "gated_m")}
+    for n in range(runs):
+        for kind, config in (("plain", "mkdocs-plain.yml"), ("gated", "mkdocs.yml")):
+            t, c, m = run([py, "-m", "mkdocs", "build", "-q", "-f", config, "-d", str(out / kind)], repo)
+            r[kind + "_t"].append(t), r[kind + "_c"].append(c), r[kind + "_m"].append(m)
+        print(f"{label}run {n + 1}: plain {r['plain_t'][-1]:.2f}s ({r['plain_c'][-1]:.2f}s CPU) "
+              f"{r['plain_m'][-1]:.0f}MB, gated {r['gated_t'][-1]:.2f}s ({r['gated_c'][-1]:.2f}s CPU) "
+              f"{r['gated_m'][-1]:.0f}MB", flush=True)
+    for kind in ("plain", "gated"):
+        missing = [a for a in attached if not (out / kind / a).is_file()]
+        if missing:
+            sys.exit(f"the {kind} build did not copy {len(missing)} attachments, e.g. {missing[0]}")
+    return r
+
+
+def small_site(tmp: Path, pages: int, runs: int) -> dict:
+    """The gate's fixed cost on a small Material site (issue 15: ≤ 0.5 s, memory ≤ 1.3×):
+    ``pages`` pages with pages/20 attachments, built plain and gated alternately."""
+    repo = tmp / "small"
+    t0 = time.perf_counter()
+    info = generate(repo, pages, pages // 10, theme="material", attachments=max(1, pages // 20))
+    judge(repo, info)
+    print(f"small site: {pages} Material pages, {info['withheld']} withheld, {len(info['attached'])} "
+          f"attachments published, generated and checked in {time.perf_counter() - t0:.1f}s", flush=True)
+    r = build_pairs(repo, tmp / "small-out", runs, info["attached"], "small ")
+    med = {k: statistics.median(v) for k, v in r.items()}
+    out = {"plain_s": med["plain_t"], "gated_s": med["gated_t"],
+           "fixed_s": statistics.median(g - p for g, p in zip(r["gated_t"], r["plain_t"])),
+           "cpu_ratio": med["gated_c"] / med["plain_c"],
+           "peak_ratio": max(r["gated_m"]) / max(r["plain_m"])}
+    print(f"small site ({pages} pages, Material, {len(info['attached'])} attachments): plain median "
+          f"{out['plain_s']:.2f}s, gated median {out['gated_s']:.2f}s, fixed cost {out['fixed_s']:+.2f}s "
+          f"(median of the runs' gated − plain); CPU plain {med['plain_c']:.2f}s, gated "
+          f"{med['gated_c']:.2f}s, ratio {out['cpu_ratio']:.3f}; peak RSS plain {max(r['plain_m']):.0f}MB, "
+          f"gated {max(r['gated_m']):.0f}MB (×{out['peak_ratio']:.2f})", flush=True)
+    return out
 
 
 def main() -> None:
@@ -420,11 +588,18 @@ def main() -> None:
                     help="sign the portal's entries with the TEST ONLY SSH keys (ssh, default) or not")
     ap.add_argument("--verify-only", action="store_true",
                     help="generate, time the SSH verification of every entry, and stop")
-    ap.add_argument("--attachments", type=int, default=0, metavar="N",
-                    help="also read N portal attachments (2/3 PDFs, 2/9 spreadsheets, 1/9 Word) the way "
-                         "the gate does, and report MB/s per format and the share of the gated build "
-                         "(scripts/attachbench.py)")
+    ap.add_argument("--attachments", type=int, default=100, metavar="N",
+                    help="put N attachments (2/3 PDFs, 2/9 spreadsheets, 1/9 Word; default 100, 0: none) "
+                         "beside the portal's published pages, linked and listed in their records, and "
+                         "time reading them as the gate does (scripts/attachbench.py)")
+    ap.add_argument("--small", type=int, default=100, metavar="N",
+                    help="also build an N-page Material site with N/20 attachments plain and gated "
+                         "(default 100, 0: skip): the gate's fixed cost and memory on a small site")
+    ap.add_argument("--attachment-formats", default="pdf,xlsx,docx", metavar="LIST",
+                    help="the attachments' formats (default pdf,xlsx,docx; one left out: PDFs instead)")
     args = ap.parse_args()
+    FORMATS.intersection_update(args.attachment_formats.split(","))
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner
     if args.zensical:
         args.theme = "material"
     SSH["on"] = args.signatures == "ssh"
@@ -433,10 +608,11 @@ def main() -> None:
     repo = args.keep or tmp / "portal"
     try:
         t0 = time.perf_counter()
-        info = generate(repo, args.pages, edits, theme=args.theme)
+        info = generate(repo, args.pages, edits, theme=args.theme, attachments=args.attachments)
         gen_s = time.perf_counter() - t0
-        print(f"generated {args.pages} pages, {info['commits']} commits, {info['withheld']} withheld "
-              f"in {gen_s:.1f}s at {repo}", flush=True)
+        att_mb = sum(len(d) for _, d, _ in info["files"]) / 1e6
+        print(f"generated {args.pages} pages, {info['commits']} commits, {info['withheld']} withheld, "
+              f"{len(info['attached'])} attachments ({att_mb:.1f} MB) in {gen_s:.1f}s at {repo}", flush=True)
         py = sys.executable
         if SSH["on"]:
             ver_s, npages, nentries, nvalid = time_verification(repo)
@@ -446,20 +622,12 @@ def main() -> None:
                 sys.exit("some generated signatures do not verify: fix the generator")
             if args.verify_only:
                 return
-        judged = json.loads(subprocess.run([py, "-m", "secrecy_gate.cli", "check", "--format", "json"],
-                                           cwd=repo, capture_output=True, text=True).stdout)
-        gate_withheld = sum(p["outcome"] == "withhold" for p in judged["pages"])
-        if gate_withheld != info["withheld"]:
-            sys.exit(f"the gate withholds {gate_withheld} pages, the generator meant {info['withheld']}: "
-                     "the builds would not compare like with like; fix the generator")
-        plain_t, gated_t, plain_m, gated_m, plain_c, gated_c = [], [], [], [], [], []
-        for r in range(args.runs):
-            t, c, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs-plain.yml", "-d", str(tmp / "plain")], repo)
-            plain_t.append(t), plain_c.append(c), plain_m.append(m)
-            t, c, m = run([py, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml", "-d", str(tmp / "gated")], repo)
-            gated_t.append(t), gated_c.append(c), gated_m.append(m)
-            print(f"run {r + 1}: plain {plain_t[-1]:.2f}s ({plain_c[-1]:.2f}s CPU) {plain_m[-1]:.0f}MB, "
-                  f"gated {gated_t[-1]:.2f}s ({gated_c[-1]:.2f}s CPU) {gated_m[-1]:.0f}MB", flush=True)
+        judge(repo, info)
+        print(f"secrecy-gate check: {info['withheld']} pages withheld as meant, all "
+              f"{len(info['attached'])} attachments published", flush=True)
+        r = build_pairs(repo, tmp, args.runs, info["attached"])
+        plain_t, gated_t, plain_m, gated_m, plain_c, gated_c = (
+            r[k] for k in ("plain_t", "gated_t", "plain_m", "gated_m", "plain_c", "gated_c"))
         check_t, _ = [], None
         for _ in range(args.runs):
             t0 = time.perf_counter()
@@ -493,8 +661,9 @@ def main() -> None:
             print(f"zensical: plain median {statistics.median(zp):.2f}s, secrecy-gate build --generator "
                   f"zensical median {statistics.median(zg):.2f}s, ratio "
                   f"{statistics.median(g / p for g, p in zip(zg, zp)):.3f}")
-        if args.attachments:
-            time_attachments(args.attachments, statistics.median(gated_t))
+        if info["files"]:
+            time_attachments(info["files"], statistics.median(gated_t))
+        small = small_site(tmp, args.small, args.runs) if args.small else None
         peak = max(gated_m)
         print(f"plain median {plain_s:.2f}s, gated median {gated_s:.2f}s, ratio {gated_s / plain_s:.3f}; "
               f"CPU plain {statistics.median(plain_c):.2f}s, gated {statistics.median(gated_c):.2f}s, "
@@ -504,7 +673,9 @@ def main() -> None:
               f"gated {peak:.0f}MB (×{peak / max(plain_m):.2f})")
         print(f"pages={args.pages} plain_s={plain_s:.2f} gated_s={gated_s:.2f} "
               f"ratio={gated_s / plain_s:.3f} cpu_ratio={cpu_ratio:.3f} check_s={statistics.median(check_t):.2f} peak_mb={peak:.0f} "
-              f"signatures={args.signatures}")
+              f"signatures={args.signatures} attachments={len(info['attached'])}"
+              + (f" small_fixed_s={small['fixed_s']:.2f} small_cpu_ratio={small['cpu_ratio']:.3f} "
+                 f"small_peak_ratio={small['peak_ratio']:.2f}" if small else ""))
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
