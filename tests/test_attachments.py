@@ -291,3 +291,34 @@ def test_attachment_corpus_recall_and_precision():
         print(f"  {fmt:5} recall {recall:.3f}  precision {precision:.3f}  (tp={tp} fn={fn} fp={fp})")
         assert not misses, (fmt, misses)
         assert not alarms, (fmt, alarms)
+
+
+def test_row_numbers_beside_masked_ids_are_not_read_as_phone_numbers(site):
+    """A subsidy list's 序号 column beside masked IDs and card numbers: the leak scan reads
+    the spreadsheet's XML parts too, and read the cells of a row as one run of digits
+    (``1`` + ``54…`` → a masked mobile number ``154****0602``), failing a clean build.  Cells
+    are separate values there, as the gate reads them."""
+    import random
+    rng = random.Random(1)
+    # As numbers and text cells are written: ``<c t="n"><v>193</v></c><c t="inlineStr">…``.
+    rows = [[r, f"620602********{rng.randrange(10000):04d}"] for r in range(3000)]
+    data = D.xlsx(rows)
+    attach(site, "list.md", {"list.xlsx": data})
+    assert site.verdict("list.md").published
+    site.build()
+    assert "files/list.xlsx" in site.output_files()
+
+
+def test_mobile_number_in_one_cell_of_a_published_copy_is_still_caught(make_site):
+    """The cells kept apart do not hide a number written whole in one cell: a hook that puts
+    a spreadsheet with a mobile number into the output fails the build."""
+    site = make_site()
+    site.write("index.md", page("# 首页\n\n公开正文。\n"))
+    site.sign_all("index.md")
+    leaked = D.xlsx([["序号", "联系电话"], [1, "13912345678"]])
+    site.add_hook("from pathlib import Path\n"
+                  "def on_post_build(config):\n"
+                  f"    Path(config.site_dir, 'list.xlsx').write_bytes({leaked!r})\n")
+    with pytest.raises((PluginError, Abort)):
+        site.build()
+    assert not (site.root / "site").exists()

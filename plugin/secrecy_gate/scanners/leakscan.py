@@ -146,7 +146,11 @@ def _bytes_form(text: str) -> str:
 _BLOCK_TAG = re.compile(
     r"<(?:/?(?:[\w-]+:)?(?:p|div|h[1-6]|li|ul|ol|br|hr|tr|td|th|table|thead|tbody|pre|blockquote|"
     r"section|article|header|footer|nav|main|aside|dd|dt|dl|figure|figcaption|title|option|"
-    r"summary|details|tc|body|html|head|url|loc|item|entry))\b[^>]*>"
+    r"summary|details|tc|body|html|head|url|loc|item|entry|"
+    # A spreadsheet's cells, rows and shared strings (OOXML ``c``/``row``/``si``): each value
+    # on its own line, as the gate reads them, so that a row number beside a masked ID is
+    # not read as one number (needles, matched without whitespace, are not affected).
+    r"c|row|si))\b[^>]*>"
 )
 # Case-insensitive by character classes: re.IGNORECASE makes these scans ~2x slower.
 _SCRIPT = r"<[sS][cC][rR][iI][pP][tT]\b[^>]*>.*?</[sS][cC][rR][iI][pP][tT]\s*>"
