@@ -175,6 +175,44 @@ def test_mutated_signature_never_crashes(pos, junk):
         sshsig.verify(_rearmour(mutated), b"x", NS)
 
 
+def _verdict(armoured: str, message: bytes):
+    try:
+        return sshsig.verify(armoured, message, NS).blob
+    except sshsig.SSHSigError as exc:
+        return exc.code
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=400), st.binary(min_size=1, max_size=4),
+       st.sampled_from(["plain", "sk"]))
+def test_libsodium_and_openssl_give_the_same_verdicts(pos, junk, kind):
+    """Ed25519 is checked by libsodium (PyNaCl) where installed, by OpenSSL otherwise: the
+    two agree on valid signatures, on every mutation of one (signature bytes, S beyond the
+    group order, a shortened signature), and on the wrong message."""
+    assert sshsig._sodium_open is not None  # the dependency is installed: its path is tested
+    if kind == "plain":
+        priv = ed25519.Ed25519PrivateKey.generate()
+        arm = sshsig.sign_with(priv, _pub(priv), b"x", NS)
+    else:
+        arm, _ = _sk_sign("ed25519", b"x")
+    blob = _blob(arm)
+    pos = pos % len(blob)
+    cases = [arm, _rearmour(blob[:pos] + junk + blob[pos + len(junk):])]
+    # The signature's S replaced by S + L (the group order): the same point, non-canonical.
+    sig_at = blob.rfind(b"\x00\x00\x00\x40") + 4
+    s_int = int.from_bytes(blob[sig_at + 32:sig_at + 64], "little")
+    big = (s_int + 2**252 + 27742317777372353535851937790883648493).to_bytes(32, "little")
+    cases.append(_rearmour(blob[:sig_at + 32] + big + blob[sig_at + 64:]))
+    for case in cases:
+        for message in (b"x", b"y"):
+            with_sodium = _verdict(case, message)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(sshsig, "_sodium_open", None)
+                with_openssl = _verdict(case, message)
+            assert with_sodium == with_openssl
+    assert isinstance(_verdict(arm, b"x"), bytes) and _verdict(arm, b"y") == "sshsig.invalid"
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_random_text_never_crashes(text):
