@@ -107,3 +107,44 @@ def test_attachment_changed_after_review_is_read_afresh(site, background, caplog
         site.build()
     assert "files/guide.docx: leaked-text" in caplog.text
     assert not (site.root / "site").exists()
+
+
+def _txt_attachment(site, sentence: str) -> None:
+    """A published page listing ``files/notes.txt`` (text: not public the way a document's
+    reviewed text is) that holds ``sentence``, and a withheld page made of that sentence."""
+    import hashlib
+    data = f"会议记录\n{sentence}\n".encode()
+    site.write("files/notes.txt", data, commit=False)
+    site.write("index.md", page("# 首页\n\n[记录](files/notes.txt)\n",
+                                review_extra="attachments:\n  - {path: files/notes.txt, sha256: "
+                                             f"{hashlib.sha256(data).hexdigest()}}}\n"))
+    site.sign_all("index.md")
+    site.write("secret.md", page(f"# 内部\n\n{sentence}\n", disclosure="不予公开"))
+    site.sign_all("secret.md")
+
+
+def test_copied_file_is_scanned_while_pages_render(site, background, caplog, monkeypatch):
+    """An approved file MkDocs copies as it is is scanned from the stage as soon as the files
+    are judged (not at the end), and what it holds is still a hit of the output."""
+    import secrecy_gate.build.leakwatch as lw
+    sent = []
+    original = lw.LeakWatch.files
+    monkeypatch.setattr(lw.LeakWatch, "files", lambda self, items: (sent.extend(items), original(self, items)))
+    sentence = "供水管网第三期改造的内部比选意见子丑寅卯"
+    _txt_attachment(site, sentence)
+    with pytest.raises((PluginError, Abort)):
+        site.build()
+    assert [rel for rel, _ in sent] == ["files/notes.txt"]
+    assert "files/notes.txt: leaked-text" in caplog.text
+
+
+def test_copied_file_removed_from_the_output_is_no_hit(site, background, caplog):
+    """What the early scan of a copy found counts only if the output holds exactly those
+    bytes: a file a plugin removes from the output afterwards is no leak."""
+    sentence = "供水管网第三期改造的内部比选意见辰巳午未"
+    _txt_attachment(site, sentence)
+    site.add_hook("import os\n"
+                  "def on_post_build(config):\n"
+                  "    os.remove(os.path.join(config.site_dir, 'files', 'notes.txt'))\n")
+    site.build()
+    assert "leak scan: 0" in caplog.text

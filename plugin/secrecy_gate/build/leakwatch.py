@@ -33,7 +33,7 @@ RESULT_TIMEOUT_S = 3600
 # Pages waiting to be sent to the worker.  Bounded, so that a worker slower than
 # the build holds the build back instead of letting its memory grow page by page.
 BACKLOG_PAGES = 256
-_INIT, _PAGE, _DONE = "init", "page", "done"
+_INIT, _PAGE, _FILES, _DONE = "init", "page", "files", "done"
 
 
 def _fail(reason: str) -> list[LeakHit]:
@@ -101,6 +101,13 @@ class LeakWatch:
     def page(self, rel: str, html: str) -> None:
         self._send((_PAGE, (rel, html)))
 
+    def files(self, items: list[tuple[str, str]]) -> None:
+        """(output path, source path) of files MkDocs will copy byte for byte (attachments,
+        images): scanned from their source now, while MkDocs renders the pages, instead of
+        at the end.  What a file's scan found counts only if the output file ends up with
+        exactly the bytes scanned; otherwise the file is scanned as it was written."""
+        self._send((_FILES, items))
+
     def finish(self, site_dir: Path) -> list[LeakHit]:
         self._send((_DONE, str(site_dir)))
         self._reader.join(timeout=RESULT_TIMEOUT_S)
@@ -131,15 +138,29 @@ def _serve(stdin, stdout) -> int:
         scanner: LeakScanner = _resolve(name)(*scanner_args)
         hits: list[LeakHit] = []
         scanned: dict[str, bytes] = {}
+        copies: dict[str, list[LeakHit]] = {}  # what each file copied from its source held
         while True:
             kind, payload = pickle.load(stdin)
             if kind == _DONE:
                 break
+            if kind == _FILES:
+                for rel, source in payload:
+                    try:
+                        data = Path(source).read_bytes()
+                    except OSError:
+                        continue  # scanned at the end, as written
+                    scanned[rel] = content_digest(data)
+                    copies[rel] = scanner.scan_bytes(rel, data)
+                continue
             rel, html = payload
             data = html.encode("utf-8")
             scanned[rel] = content_digest(data)
             hits.extend(scanner.scan_bytes(rel, data))
-        hits.extend(scanner.scan_dir(Path(payload), already=scanned))
+        unchanged: set[str] = set()
+        hits.extend(scanner.scan_dir(Path(payload), already=scanned, unchanged=unchanged))
+        # A copy's hits stand when the output holds exactly what was scanned; a copy changed
+        # since was scanned again by scan_dir, and one that was never written holds nothing.
+        hits.extend(h for rel, found in copies.items() if rel in unchanged for h in found)
         result = sorted(hits, key=lambda h: h.path)
     except BaseException as exc:  # noqa: BLE001 - any failure must reach the build as a hit
         result = _fail(repr(exc))

@@ -425,6 +425,11 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
                         f"unreviewed extra_templates {unreviewed} are not rendered")
         if self.watch is not None:
             review.release()  # the scanning process has its own copy of what it needs
+            # The approved files MkDocs copies as they are (attachments, images) are scanned
+            # from the stage now, on the other core, while MkDocs renders every page.
+            self.watch.files([(f.dest_uri, f.abs_src_path) for f in files
+                              if f.src_uri in self.approved and not f.is_documentation_page()
+                              and f.abs_src_path and f.inclusion.is_included()])
         return files
 
     def _judge_generated(self, candidates: list[File], files: Files, config) -> None:

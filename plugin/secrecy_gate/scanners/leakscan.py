@@ -754,6 +754,7 @@ class LeakScanner:
         self.public_files = public_files
         self._allowed = sorted({canonical(a) for a in self.allowed_pii if a})
         self._already: dict[str, bytes] = {}
+        self._unchanged: set[str] = set()
         self.check_markings = markings
         self.check_pii = pii
         self.min_len = min_len
@@ -1103,6 +1104,7 @@ class LeakScanner:
         except OSError as exc:
             return [LeakHit(rel, UNSCANNABLE, f"cannot read: {exc}", "", "第二条")]
         if seen is not None and seen == content_digest(data):
+            self._unchanged.add(rel)
             return []  # scanned as it was written, and unchanged since
         if self.public_files is not None and self.public_files.holds(data):
             return []  # a copy of an installed theme's or plugin's own file: public code
@@ -1115,16 +1117,19 @@ class LeakScanner:
         return hits
 
     def scan_dir(self, site_dir: str | Path, workers: int = 1,
-                 already: Mapping[str, bytes] | None = None) -> list[LeakHit]:
+                 already: Mapping[str, bytes] | None = None,
+                 unchanged: set[str] | None = None) -> list[LeakHit]:
         """Scan every file under ``site_dir``; returns hits sorted by path.
 
         ``workers > 1`` scans in that many processes (files are shared out
         by size); worth it for output directories of tens of megabytes.
         ``already`` maps a path to the ``content_digest`` of the bytes that
         were scanned before they were written; such a file is read and
-        compared, and scanned again only if it changed since.
+        compared, and scanned again only if it changed since; ``unchanged`` (when
+        given, with ``workers=1``) receives the paths found unchanged.
         """
         self._already = dict(already or {})
+        self._unchanged = unchanged if unchanged is not None else set()
         root = Path(site_dir)
         hits: list[LeakHit] = list(self.problems)
         files: list[tuple[int, str]] = []
