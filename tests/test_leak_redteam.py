@@ -28,6 +28,7 @@ import sys
 import time
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
@@ -343,6 +344,22 @@ def test_needle_helpers_drop_what_published_text_holds():
     # Published with a word and punctuation between: dropped from the projection.
     assert projected_needles(needles, ["东河湾南岸 abc 暗渠的，应急调度预案"]) == {}
     assert project_cjk("关·于 py 调整 total 供水") == "关于调整\x00供水"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab东河\x00-", min_size=1, max_size=6), min_size=1, max_size=90),
+       st.lists(st.text(alphabet="ab东河 -", max_size=40), max_size=8))
+def test_needles_are_dropped_exactly_where_a_text_holds_them(words, pieces):
+    """Dropping the fragments published text holds searches ASCII text by ``str`` search when
+    few fragments are ASCII, and everything else with one automaton: the same fragments go
+    as a plain search of each text would drop, with few or many ASCII fragments."""
+    from secrecy_gate.scanners import leakscan
+    words = [w.replace("\x00", "") or "a" for w in words]
+    expected = {i for i, w in enumerate(words) if any(w in p for p in pieces)}
+    assert leakscan._found_in(words, leakscan.Corpus(pieces)) == expected
+    with pytest.MonkeyPatch.context() as mp:  # many ASCII fragments: the automaton for all
+        mp.setattr(leakscan, "_FEW_ASCII", 0)
+        assert leakscan._found_in(words, leakscan.Corpus(pieces)) == expected
 
 
 def test_a_withheld_file_that_cannot_be_read_fails_closed(withheld):

@@ -90,9 +90,12 @@ class PublicFiles:
                 continue
             self.names.append(f"{dist.metadata['Name']} {dist.version}")
             for path, spec, size in rows:
-                mode, _, value = (spec or "").partition("=")
-                if mode != "sha256" or size is None or size > MAX_PACKAGE_FILE:
+                if size is None or size > MAX_PACKAGE_FILE or not spec or not spec.startswith("sha256="):
                     continue
+                value = spec[7:]
+                slashed = "/" + path
+                if any(f"/{d}/" in slashed for d in _SKIP_DIRS):
+                    continue  # Material's ~14,000 icons: no path split for each
                 parts = [p for p in path.split("/") if p not in ("", ".")]
                 if (not parts or parts[-1].endswith((".pyc", ".pyo"))
                         or any(part in _SKIP_DIRS or part.endswith(".dist-info") for part in parts[:-1])):
@@ -101,9 +104,11 @@ class PublicFiles:
                 self._files.append((dist.locate_file(path), value))
         self._sizes = {size for size, _ in self._digests}
 
-    def texts(self) -> Iterable[str]:
-        """Each text file's content in the needle form (what needles are compared with)."""
-        return _verified_texts(self._files, _record_digest)
+    def texts(self, ascii: bool = True) -> Iterable[str]:
+        """Each text file's content in the needle form (what needles are compared with);
+        ``ascii=False`` leaves out files that are ASCII only (no needle but an ASCII one
+        could be found in them: the caller has none)."""
+        return _verified_texts(self._files, _record_digest, ascii)
 
     def holds(self, data: bytes) -> bool:
         """Whether ``data`` is byte for byte a file of the distributions (RECORD's SHA-256)."""
@@ -120,14 +125,18 @@ def approved_texts(files: Iterable[tuple[str, str]]) -> Iterable[str]:
     return _verified_texts(files, _file_digest)
 
 
-def _verified_texts(files: Iterable[tuple[object, str]], digest_of) -> Iterable[str]:
+def _verified_texts(files: Iterable[tuple[object, str]], digest_of,
+                    ascii: bool = True) -> Iterable[str]:
     """The needle form of each text file of (path, digest) that still has that digest
-    (``digest_of`` its bytes); unreadable, oversized, binary or changed files give nothing."""
+    (``digest_of`` its bytes); unreadable, oversized, binary or changed files give nothing,
+    and so do ASCII-only files unless ``ascii``."""
     for path, digest in files:
         try:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_PACKAGE_FILE + 1)
         except OSError:
+            continue
+        if not ascii and data.isascii():
             continue
         if len(data) > MAX_PACKAGE_FILE or digest_of(data) != digest:
             continue

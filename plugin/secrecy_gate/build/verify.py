@@ -275,21 +275,24 @@ def scanner_from_inputs(sources, published_text, allowed_pii, public=None) -> Le
         names += package_names(*public["site"])
     packages = PublicFiles(names)
     summary.packages = list(packages.names)
-    package_text = Corpus(packages.texts())
-    input_text = Corpus(approved_texts(public.get("inputs") or []))
-    fixed = [vocabulary(), column_headings()]
-    published_text = as_corpus(published_text)  # once, for the three needle forms
-    public_text = Corpus((*published_text, *package_text))
     # Short ASCII is common unless it is prose (three words and more): a withheld English
     # sentence written in short clauses stays looked for (red team, third round).
     common = {n for n in candidates if is_common(n) and n not in prose}
     summary.common = len(common)
-    kept = {n: candidates[n] for n in drop_found_in([n for n in candidates if n not in common],
-                                                     public_text)}
+    input_text = Corpus(approved_texts(public.get("inputs") or []))
+    fixed = [vocabulary(), column_headings()]
+    published_text = as_corpus(published_text)  # once, for the three needle forms
+    unpublished = drop_found_in([n for n in candidates if n not in common], published_text)
+    secret_left = drop_found_in(list(secret), fixed)
+    # An ASCII-only file holds no needle with another character: when every fragment still
+    # looked for has one (a Chinese site), a theme's scripts and style sheets are not read.
+    ascii_needles = any(n.isascii() for n in (*unpublished, *secret_left))
+    package_text = Corpus(packages.texts(ascii=ascii_needles))
+    public_text = Corpus((*published_text, *package_text))
+    kept = {n: candidates[n] for n in drop_found_in(unpublished, package_text)}
     shared = set(drop_found_in([n for n in kept if n not in prose], input_text))
     kept = {n: label for n, label in kept.items() if n in prose or n in shared}
-    kept_secret = {n: secret[n] for n in drop_found_in(drop_found_in(list(secret), fixed),
-                                                       package_text)}
+    kept_secret = {n: secret[n] for n in drop_found_in(secret_left, package_text)}
     summary.public = len(candidates) - len(common) - len(kept) + len(secret) - len(kept_secret)
     needles = {**kept, **kept_secret}
     # Backwards and by its ideographs alone, a secret point is dropped where published text

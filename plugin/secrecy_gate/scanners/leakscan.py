@@ -508,12 +508,42 @@ def _as_corpus(exclude: str | Iterable[str]) -> Corpus:
     return Corpus(squash("\n".join(plain_text(t))) for t in texts if t)
 
 
-def _found(auto: ahocorasick.Automaton, pieces: Iterable[str]) -> set:
-    """The values of the automaton's words that occur in any of ``pieces``."""
-    found: set = set()
+# Up to this many ASCII words are looked for in ASCII text one by one (``str`` search skips
+# ahead by the word's length: far faster than the automaton's character by character).
+_FEW_ASCII = 64
+
+
+def _found_in(words: list[str], pieces: Iterable[str]) -> set[int]:
+    """The indexes of ``words`` that occur in any of ``pieces``.
+
+    An ASCII piece (a theme's scripts and style sheets: most of a package's text) can hold
+    only ASCII words: with a few of them, each is looked for by ``str`` search in those
+    pieces joined (no word holds the NUL between them); the other pieces, or all of them
+    when there are many ASCII words, go through one Aho–Corasick automaton of every word.
+    """
+    where: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        where.setdefault(w, []).append(i)
+    unique = list(where)
+    ascii_ix = [k for k, w in enumerate(unique) if w.isascii()]
+    plain, other = [], []
     for piece in pieces:
-        found.update(map(itemgetter(1), auto.iter(_bytes_form(piece))))
-    return found
+        (plain if piece.isascii() else other).append(piece)
+    found: set[int] = set()  # indexes into ``unique``
+    if plain and ascii_ix:
+        if len(ascii_ix) <= _FEW_ASCII:
+            joined = "\x00".join(plain)
+            found.update(k for k in ascii_ix if unique[k] in joined)
+        else:
+            other.extend(plain)
+    if other:
+        auto = ahocorasick.Automaton()
+        for k, w in enumerate(unique):
+            auto.add_word(_bytes_form(w), k)
+        auto.make_automaton()
+        for piece in other:
+            found.update(map(itemgetter(1), auto.iter(_bytes_form(piece))))
+    return {i for k in found for i in where[unique[k]]}
 
 
 def needles_from_text(text: str, min_len: int = DEFAULT_MIN_LEN, *,
@@ -569,11 +599,7 @@ def drop_found_in(candidates: list[str], exclude: str | Iterable[str]) -> list[s
     corpus = _as_corpus(exclude)
     if not corpus or not candidates:
         return candidates
-    auto = ahocorasick.Automaton()
-    for i, c in enumerate(candidates):
-        auto.add_word(_bytes_form(c), i)
-    auto.make_automaton()
-    found = _found(auto, corpus)
+    found = _found_in(candidates, corpus)
     return [c for i, c in enumerate(candidates) if i not in found]
 
 
@@ -619,12 +645,9 @@ def projected_needles(needles: Mapping[str, str],
     corpus = _as_corpus(exclude) if out else Corpus()
     if not corpus:
         return out
-    auto = ahocorasick.Automaton()
     keys = list(out)
-    for i, c in enumerate(keys):
-        auto.add_word(_bytes_form(c), i)
-    auto.make_automaton()
-    found = _found(auto, (project_cjk(c).replace("\x00", "") for c in corpus))
+    # Han-only words: a piece without any non-ASCII character projects to nothing.
+    found = _found_in(keys, (project_cjk(c).replace("\x00", "") for c in corpus if not c.isascii()))
     return {c: out[c] for i, c in enumerate(keys) if i not in found}
 
 
