@@ -148,3 +148,47 @@ def test_copied_file_removed_from_the_output_is_no_hit(site, background, caplog)
                   "    os.remove(os.path.join(config.site_dir, 'files', 'notes.txt'))\n")
     site.build()
     assert "leak scan: 0" in caplog.text
+
+
+def _search_index(tmp_path, texts: list[str]):
+    import json
+    docs = [{"location": f"p{i}/", "title": f"页面{i}", "text": t} for i, t in enumerate(texts)]
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "search_index.json").write_text(
+        json.dumps({"config": {"lang": ["zh"]}, "docs": docs}, ensure_ascii=False), encoding="utf-8")
+
+
+def test_large_search_index_is_scanned_in_two_processes_and_misses_nothing(tmp_path):
+    """A search index of several megabytes is scanned in batches, every second one by a
+    forked copy of the scanning process: a needle in either half is found."""
+    from secrecy_gate.scanners import LeakScanner
+    from secrecy_gate.scanners import leakscan
+    filler = "公开的政务信息正文内容。" * 60
+    first, second = "第一个只在索引前半出现的内部句子甲乙", "第二个只在索引后半出现的内部句子丙丁"
+    texts = [filler] * 8000
+    texts[100], texts[2000] = first + filler, filler + second  # batches 0 and 1 (1 MB each)
+    _search_index(tmp_path, texts)
+    assert len(list(leakscan._json_strings((tmp_path / "search" / "search_index.json").read_text(
+        encoding="utf-8")))) >= leakscan.PARALLEL_BATCHES
+    scanner = LeakScanner({first: "withheld page a.md", second: "withheld page b.md"})
+    hits = scanner.scan_dir(tmp_path)
+    assert sorted(h.label for h in hits) == ["withheld page a.md", "withheld page b.md"]
+    assert {h.path for h in hits} == {"search/search_index.json"}
+
+
+def test_forked_half_that_fails_fails_the_scan(tmp_path, monkeypatch):
+    """The forked copy dying gives no answer: the scan raises (the build's leak scan turns
+    that into a hit: it fails closed), it does not return the parent's half alone."""
+    import os
+    from secrecy_gate.scanners import LeakScanner
+    _search_index(tmp_path, ["公开的政务信息正文内容。" * 60] * 8000)
+    parent = os.getpid()
+    original = LeakScanner._scan_decoded
+
+    def dying(self, *args, **kw):
+        if os.getpid() != parent:
+            os._exit(3)
+        return original(self, *args, **kw)
+    monkeypatch.setattr(LeakScanner, "_scan_decoded", dying)
+    with pytest.raises((EOFError, RuntimeError)):
+        LeakScanner({"任何一个不会出现的内部句子": "withheld page a.md"}).scan_dir(tmp_path)

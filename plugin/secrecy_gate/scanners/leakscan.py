@@ -46,8 +46,10 @@ import json
 import lzma
 import multiprocessing as mp
 import os
+import pickle
 import re
 import stat
+import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Mapping
@@ -381,6 +383,49 @@ def _json_strings(text: str) -> Iterable[str]:
         yield _decode_json_strings(batch)
     if not found:
         yield _json_unescape_lenient(text)
+
+
+# From this many batches on (a portal's search index: 1 MB each), a forked process scans
+# every second one: the build waits for this scan after its last page, with a core idle.
+PARALLEL_BATCHES = 4
+
+
+def _in_two(items: list, fn) -> list:
+    """``[fn(x) for x in items]``, the odd items done by a forked copy of this process.
+
+    Only where ``fork`` is safe — no other thread (the scanning process of ``leakwatch``,
+    ``verify-site``) — and worth it; otherwise here, in order.  The child's results come
+    back pickled through a pipe; a child that dies gives no answer, which raises here (the
+    scan fails closed).  The results keep the order of ``items``.
+    """
+    if (len(items) < PARALLEL_BATCHES or not hasattr(os, "fork")
+            or threading.active_count() > 1 or (os.cpu_count() or 1) < 2):
+        return [fn(x) for x in items]
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its half, pickled back, and out without cleaning up twice
+        code = 1
+        try:
+            os.close(read_fd)
+            with os.fdopen(write_fd, "wb") as fh:
+                pickle.dump([fn(x) for x in items[1::2]], fh, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    reader = os.fdopen(read_fd, "rb")
+    try:
+        mine = [fn(x) for x in items[0::2]]
+        theirs = pickle.load(reader)  # EOFError if the child died: the scan fails
+    finally:
+        reader.close()  # a child still writing (this side failed) gets EPIPE and ends
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or len(theirs) != len(items) // 2:
+        raise RuntimeError(f"the forked scan of half the batches failed ({status})")
+    out = []
+    for k in range(len(items)):
+        out.append(mine[k // 2] if k % 2 == 0 else theirs[k // 2])
+    return out
 
 
 def _decode_json_strings(literals: list[str]) -> str:
@@ -947,10 +992,13 @@ class LeakScanner:
             and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html", "<?xml")))
         if ext in _JSON_EXT or ext == ".map":
             # A source map is JSON too: decoded here at C speed, then read as a script.
-            hits: dict[tuple, LeakHit] = {}
-            for chunk in _json_strings(text):
+            def scan_chunk(chunk: str) -> list[LeakHit]:
                 markup = ext in _JSON_EXT and ("<" in chunk or "&" in chunk)
-                for h in self._scan_decoded(path, chunk, markup, ext, depth):
+                return self._scan_decoded(path, chunk, markup, ext, depth)
+
+            hits: dict[tuple, LeakHit] = {}
+            for found in _in_two(list(_json_strings(text)), scan_chunk):
+                for h in found:
                     hits.setdefault((h.kind, h.label, h.matched), h)
             return list(hits.values())
         return self._scan_decoded(path, text, markup, ext, depth)
