@@ -192,3 +192,35 @@ def test_forked_half_that_fails_fails_the_scan(tmp_path, monkeypatch):
     monkeypatch.setattr(LeakScanner, "_scan_decoded", dying)
     with pytest.raises((EOFError, RuntimeError)):
         LeakScanner({"任何一个不会出现的内部句子": "withheld page a.md"}).scan_dir(tmp_path)
+
+
+def test_forked_scan_of_copies_that_dies_fails_the_scan(tmp_path, monkeypatch):
+    """The copies are scanned by a forked copy of the scanning process while it scans the
+    pages; if that copy dies, the answer is a failed scan (the build fails), never the
+    pages' hits alone."""
+    import io
+    import os
+    import pickle
+
+    import secrecy_gate.build.leakwatch as lw
+    from secrecy_gate.scanners import LeakScanner
+    (tmp_path / "a.txt").write_text("公开文字", encoding="utf-8")
+    parent = os.getpid()
+
+    def dying(scanner, items):
+        if os.getpid() != parent:
+            os._exit(5)
+        return {}
+    monkeypatch.setattr(lw, "_scan_copies", dying)
+    frames = io.BytesIO()
+    for frame in ((lw._INIT, ("secrecy_gate.scanners:LeakScanner", ({"内部句子子丑寅卯辰巳": "x"},), [])),
+                  (lw._FILES, [("a.txt", str(tmp_path / "a.txt"))]),
+                  (lw._PAGE, ("index.html", "<p>公开</p>")),
+                  (lw._DONE, str(tmp_path))):
+        pickle.dump(frame, frames)
+    frames.seek(0)
+    out = io.BytesIO()
+    assert lw.can_fork()
+    lw._serve(frames, out)
+    hits = pickle.loads(out.getvalue())
+    assert [h.kind for h in hits] == ["unscannable"] and "did not complete" in hits[0].label

@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 
 from ..scanners import LeakHit, LeakScanner
-from ..scanners.leakscan import UNSCANNABLE, content_digest
+from ..scanners.leakscan import UNSCANNABLE, Forked, can_fork, content_digest
 
 # How long the build waits for the worker's answer after the last page.
 RESULT_TIMEOUT_S = 3600
@@ -126,6 +126,19 @@ class LeakWatch:
             self._proc.kill()
 
 
+def _scan_copies(scanner: LeakScanner, items) -> dict[str, tuple[bytes, list[LeakHit]]]:
+    """Output path -> (digest, hits) of each source file MkDocs copies as it is; a source
+    that cannot be read is left out (its output is scanned at the end, as written)."""
+    out = {}
+    for rel, source in items:
+        try:
+            data = Path(source).read_bytes()
+        except OSError:
+            continue
+        out[rel] = (content_digest(data), scanner.scan_bytes(rel, data))
+    return out
+
+
 def _serve(stdin, stdout) -> int:
     """The worker: read frames until ``done``, answer with every hit."""
     try:
@@ -138,29 +151,32 @@ def _serve(stdin, stdout) -> int:
         scanner: LeakScanner = _resolve(name)(*scanner_args)
         hits: list[LeakHit] = []
         scanned: dict[str, bytes] = {}
-        copies: dict[str, list[LeakHit]] = {}  # what each file copied from its source held
+        copies: dict[str, tuple[bytes, list[LeakHit]]] = {}  # each copy's digest and hits
+        forked: list[Forked] = []
         while True:
             kind, payload = pickle.load(stdin)
             if kind == _DONE:
                 break
             if kind == _FILES:
-                for rel, source in payload:
-                    try:
-                        data = Path(source).read_bytes()
-                    except OSError:
-                        continue  # scanned at the end, as written
-                    scanned[rel] = content_digest(data)
-                    copies[rel] = scanner.scan_bytes(rel, data)
+                # In a forked copy of this process where it can be (its scanner is built):
+                # the copies and the pages are scanned at once, each on a core.
+                if can_fork():
+                    forked.append(Forked(lambda items=payload: _scan_copies(scanner, items)))
+                else:
+                    copies.update(_scan_copies(scanner, payload))
                 continue
             rel, html = payload
             data = html.encode("utf-8")
             scanned[rel] = content_digest(data)
             hits.extend(scanner.scan_bytes(rel, data))
+        for job in forked:
+            copies.update(job.result())
+        scanned.update((rel, digest) for rel, (digest, _) in copies.items())
         unchanged: set[str] = set()
         hits.extend(scanner.scan_dir(Path(payload), already=scanned, unchanged=unchanged))
         # A copy's hits stand when the output holds exactly what was scanned; a copy changed
         # since was scanned again by scan_dir, and one that was never written holds nothing.
-        hits.extend(h for rel, found in copies.items() if rel in unchanged for h in found)
+        hits.extend(h for rel, (_, found) in copies.items() if rel in unchanged for h in found)
         result = sorted(hits, key=lambda h: h.path)
     except BaseException as exc:  # noqa: BLE001 - any failure must reach the build as a hit
         result = _fail(repr(exc))
