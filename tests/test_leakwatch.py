@@ -224,3 +224,32 @@ def test_forked_scan_of_copies_that_dies_fails_the_scan(tmp_path, monkeypatch):
     lw._serve(frames, out)
     hits = pickle.loads(out.getvalue())
     assert [h.kind for h in hits] == ["unscannable"] and "did not complete" in hits[0].label
+
+
+def test_documents_read_ahead_arrive_keyed_by_their_bytes(tmp_path):
+    """Started before the review, the scanning process reads the site's documents and sends
+    each extract back into this process's cache, keyed by the SHA-256 of the bytes it read:
+    the review finds it for those bytes, and not for a file changed since."""
+    import time
+
+    import docfiles as D
+    from secrecy_gate.build.leakwatch import LeakWatch
+    from secrecy_gate.scanners import LeakScanner, documents
+    first = D.docx(["提前读取的附件正文甲"])
+    (tmp_path / "a.docx").write_bytes(first)
+    key = documents.cache_key("files/a.docx", first)
+    documents.CACHE.items.pop(key, None)
+    watch = LeakWatch()
+    watch.extract([("files/a.docx", str(tmp_path / "a.docx"))])
+    deadline = time.monotonic() + 60
+    while key not in documents.CACHE.items and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "提前读取的附件正文甲" in documents.CACHE.items[key].texts[0].text
+    reads = documents.CACHE.reads
+    assert "提前读取的附件正文甲" in documents.extract("files/a.docx", first).texts[0].text
+    assert documents.CACHE.reads == reads  # found, not read again here
+    changed = D.docx(["之后改动的附件正文乙"])
+    assert "之后改动的附件正文乙" in documents.extract("files/a.docx", changed).texts[0].text
+    assert documents.CACHE.reads == reads + 1
+    watch.start(LeakScanner, {"不会出现的内部句子丙丁戊己": "x"})
+    assert watch.finish(tmp_path) == []

@@ -16,16 +16,18 @@ threads.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import pickle
 import queue
+import select
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
-from ..scanners import LeakHit, LeakScanner
+from ..scanners import LeakHit, LeakScanner, documents
 from ..scanners.leakscan import UNSCANNABLE, Forked, can_fork, content_digest
 
 # How long the build waits for the worker's answer after the last page.
@@ -34,6 +36,8 @@ RESULT_TIMEOUT_S = 3600
 # the build holds the build back instead of letting its memory grow page by page.
 BACKLOG_PAGES = 256
 _INIT, _PAGE, _FILES, _DONE = "init", "page", "files", "done"
+# Documents read ahead for the review (``extract``), and each extract sent back.
+_EXTRACT, _EXTRACTED = "extract", "extracted"
 
 
 def _fail(reason: str) -> list[LeakHit]:
@@ -52,11 +56,11 @@ def _resolve(name: str):
 class LeakWatch:
     """Scan page HTML as it is produced; ``finish`` returns every hit in the output."""
 
-    def __init__(self, make_scanner, *scanner_args, extracts=()):
-        """``extracts``: ``documents.CACHE.snapshot()`` of this process — the attachments the
-        review already read.  The worker's cache takes them in, so a published attachment
-        copied unchanged into the output is not read a second time (its key is the SHA-256
-        of its bytes: any change to the copy is read afresh)."""
+    def __init__(self, make_scanner=None, *scanner_args, extracts=()):
+        """Start the scanning process; with ``make_scanner``, ``start`` it at once.
+
+        Started before the review (``make_scanner`` None), the process can first read
+        the site's documents for the review (``extract``), on the other core."""
         env = dict(os.environ)
         # The worker imports exactly what this interpreter can import.
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
@@ -68,8 +72,27 @@ class LeakWatch:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._writer.start()
         self._reader.start()
+        if make_scanner is not None:
+            self.start(make_scanner, *scanner_args, extracts=extracts)
+
+    def extract(self, items: list[tuple[str, str]]) -> None:
+        """(name, path) of documents the review will read: the scanning process reads them
+        now, in this order, and sends each extract back into this process's
+        ``documents.CACHE``, keyed by the SHA-256 of the bytes it read.  The review reads
+        each file itself and looks its own bytes' key up: a file changed in between is not
+        found and is read again here.  The process stops reading ahead once ``start``
+        arrives; what it did not send, the review reads itself."""
+        self._send((_EXTRACT, items))
+
+    def start(self, make_scanner, *scanner_args, extracts=()) -> None:
+        """Build the scanner (``make_scanner(*scanner_args)``) and start scanning.
+
+        ``extracts``: ``documents.CACHE.snapshot()`` of this process — the attachments the
+        review read.  The worker's cache takes them in, so a published attachment copied
+        unchanged into the output is not read a second time (its key is the SHA-256 of its
+        bytes: any change to the copy is read afresh)."""
         name = f"{make_scanner.__module__}:{make_scanner.__qualname__}"
-        self._outbox.put((_INIT, (name, scanner_args, list(extracts))))
+        self._send((_INIT, (name, scanner_args, list(extracts))))
 
     def _write(self) -> None:
         try:
@@ -79,12 +102,22 @@ class LeakWatch:
                 if msg[0] == _DONE:
                     self._proc.stdin.close()
                     return
+                if msg[0] != _PAGE or self._outbox.empty():
+                    # Now, not when the buffer fills: the documents to read ahead, the
+                    # scanner, the files to copy — and a page when no other is waiting.
+                    self._proc.stdin.flush()
         except (OSError, ValueError):
             return  # the worker is gone; finish() reports it
 
     def _read(self) -> None:
         try:
-            self._answer.append(pickle.load(self._proc.stdout))
+            while True:
+                frame = pickle.load(self._proc.stdout)
+                if isinstance(frame, tuple) and len(frame) == 3 and frame[0] == _EXTRACTED:
+                    documents.CACHE.seed([frame[1:]])
+                    continue
+                self._answer.append(frame)
+                return
         except Exception as exc:  # noqa: BLE001 - reported as a failed scan
             self._answer.append(_fail(f"no readable answer from the scanning process: {exc!r}"))
 
@@ -139,12 +172,35 @@ def _scan_copies(scanner: LeakScanner, items) -> dict[str, tuple[bytes, list[Lea
     return out
 
 
+def _read_ahead(items, stdin, stdout) -> None:
+    """Read each document for the review and send its extract back, until the review is
+    over (the next frame is waiting): from then on the scan comes first."""
+    from ..scanners import documents
+    for name, path in items:
+        if select.select([stdin], [], [], 0)[0]:
+            return
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        extract = documents.extract(name, data, sha)
+        if extract is not None:
+            pickle.dump((_EXTRACTED, documents.cache_key(name, data, sha), extract), stdout,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+            stdout.flush()
+
+
 def _serve(stdin, stdout) -> int:
     """The worker: read frames until ``done``, answer with every hit."""
     try:
-        kind, (name, scanner_args, extracts) = pickle.load(stdin)
+        kind, payload = pickle.load(stdin)
+        while kind == _EXTRACT:
+            _read_ahead(payload, stdin, stdout)
+            kind, payload = pickle.load(stdin)
         if kind != _INIT:
             raise ValueError(f"expected {_INIT}, got {kind}")
+        name, scanner_args, extracts = payload
         if extracts:
             from ..scanners import documents
             documents.CACHE.seed(extracts)

@@ -267,8 +267,26 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         self.includes = (gc.auto_includes, gc.include_bases)
         # Git history is read on the other core while this one parses the pages (Gate.review).
         gate = Gate(gc, self.cache if self.command == "serve" else None)
+        early: list[LeakWatch] = []
+
+        def listing(pages: list[str], others: list[str]) -> None:
+            # A site large enough for the scan beside the build starts its process now: it
+            # reads the site's documents for the review meanwhile (attachments are most
+            # of a review's time), on the other core, while this one parses the pages.
+            if self.preview or len(pages) < BACKGROUND_SCAN_PAGES:
+                return
+            early.append(LeakWatch())
+            docs = [p for p in others if os.path.splitext(p.lower())[1] in documents.OFFICE_EXTENSIONS]
+            if docs:
+                early[0].extract([(p, str(docs_dir / p)) for p in docs])
+
         try:
-            review = gate.review()
+            review = gate.review(on_listing=listing)
+            self.watch = self._start_scan(review, docs_dir, early[0] if early else None)
+        except BaseException:
+            for watch in early:
+                watch.abandon()
+            raise
         finally:
             if cleaner is not None:
                 cleaner.join()
@@ -286,11 +304,6 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         if problems and self.config.fail_on_withheld:
             self._log_summary()  # the summary appears on every build, this one too
             raise PluginError(report.fail_message(problems, self.config.language, self.config.rollout))
-        if len(review.pages) >= BACKGROUND_SCAN_PAGES:
-            # The leak scan starts now, on the other core (its start-up overlaps the
-            # staging and MkDocs' listing), and reads pages as they are rendered.
-            inputs = scanner_inputs(review, docs_dir)  # reads the published attachments' text
-            self.watch = LeakWatch(scanner_from_inputs, *inputs, extracts=documents.CACHE.snapshot())
         avoid = [config.site_dir, docs_dir]
         if self.command == "serve":
             avoid += [*config.watch, *config.theme.dirs]
@@ -304,6 +317,20 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         self._staged_config = (config, config.docs_dir)
         config.docs_dir = str(self.stage.docs_dir)
         return config
+
+    def _start_scan(self, review: SiteReview, docs_dir: Path, early: LeakWatch | None) -> LeakWatch | None:
+        """The leak scan beside the build, from 200 pages on: it starts now, on the other
+        core (its start-up overlaps the staging and MkDocs' listing), and reads pages as
+        they are rendered.  None when the review withholds the whole site, in preview, or
+        for a smaller site (scanned after the build)."""
+        if (early is None or self.preview or any(f.withholds for f in review.site_findings)
+                or (self.config.fail_on_withheld and report.failing(review, self.config.rollout))):
+            if early is not None:
+                early.abandon()
+            return None
+        inputs = scanner_inputs(review, docs_dir)  # reads the published attachments' text
+        early.start(scanner_from_inputs, *inputs, extracts=documents.CACHE.snapshot())
+        return early
 
     @event_priority(-100)  # last: what every other plugin's on_config left
     def _check_config(self, config):

@@ -538,17 +538,21 @@ class Gate:
 
     def review(self, paths: Iterable[str] | None = None,
                reader: gitaudit.HistoryReader | None = None,
-               whole_site: bool | None = None) -> SiteReview:
+               whole_site: bool | None = None, on_listing=None) -> SiteReview:
         """Judge the pages (all of ``docs_dir`` by default).  ``reader`` is a history
         reader started earlier by ``start_reading``; used only if it was asked for
         these pages, and stopped otherwise.  ``whole_site`` (default: no ``paths``
         given) says the paths are every file of the site, as a build's are: only then
-        are the build inputs judged, since nav titles are compared with every page."""
+        are the build inputs judged, since nav titles are compared with every page.
+        ``on_listing(pages, others)`` is told the files before any is read (the build
+        has the site's documents read ahead in another process)."""
         whole_site = paths is None if whole_site is None else whole_site
         review = SiteReview()
         all_paths = (list(paths) if paths is not None
                      else published_files(self.config.docs_dir, self.config.discovery))
         pages = [p for p in all_paths if is_page(p)]
+        if on_listing is not None:
+            on_listing(pages, [p for p in all_paths if not is_page(p)])
         if reader is not None and (self.cache is not None
                                    or not reader.covers(*self._reading_request(pages))):
             reader.abandon()

@@ -160,6 +160,12 @@ def _archive(pkg, nested, size: int) -> Extract:
     return out
 
 
+def cache_key(name: str, data: bytes, sha256: str | None = None) -> str:
+    """The extract of ``data`` read as a ``name`` file: the SHA-256 of the bytes and the
+    extension (which decides how a file is read)."""
+    return f"{sha256 or hashlib.sha256(data).hexdigest()}:{_ext(name)}"
+
+
 class DocumentCache:
     """Extracts by sha256, in memory, the largest total text first to go (LRU)."""
 
@@ -173,7 +179,7 @@ class DocumentCache:
     def get(self, name: str, data: bytes, sha256: str | None = None) -> Extract | None:
         if family(name, data) is None:
             return None  # an image, a font …: not hashed, not kept
-        key = f"{sha256 or hashlib.sha256(data).hexdigest()}:{_ext(name)}"
+        key = cache_key(name, data, sha256)
         with self.lock:
             hit = self.items.get(key)
             if hit is not None:
