@@ -322,3 +322,14 @@ def test_mobile_number_in_one_cell_of_a_published_copy_is_still_caught(make_site
     with pytest.raises((PluginError, Abort)):
         site.build()
     assert not (site.root / "site").exists()
+
+
+def test_listed_script_is_read_for_what_it_says(site):
+    """Red team, issue 15: a script or style sheet a page lists as an attachment is
+    published for what it says, but no document reader took it, so an ID number and a
+    marking in ``list.js`` passed the review.  A listed one is read as text."""
+    attach(site, "bad.md", {"list.js": f'var rows = ["张三 {D.ID_TEXT} 绝密★长期"];\n'.encode()})
+    found = codes(site, "bad.md")
+    assert "attachment.resident-id" in found and "attachment.marking" in found, found
+    attach(site, "ok.md", {"ok.js": 'var rows = ["申报时间：2026年12月"];\n'.encode()})
+    assert site.verdict("ok.md").published

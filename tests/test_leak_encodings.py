@@ -204,9 +204,12 @@ def test_a_clean_material_site_passes_with_no_hit(make_site):
                                   "markdown_extensions:\n  - pymdownx.highlight\n  - pymdownx.superfences\n"
                                   "  - attr_list\n",
                      plugin_options="      assets: ['img/*']\n")
-    site.write("index.md", page("# 首页\n\n欢迎访问示例市人民政府网站。\n"))
+    # A published page whose file name is a sentence of the withheld page: links hold it,
+    # and so does the signed home page that links it (a name no signed text holds is not
+    # public: tests/test_leak_redteam.py::test_page_renamed_to_a_withheld_sentence_fails).
+    site.write("index.md", page("# 首页\n\n欢迎访问示例市人民政府网站。\n\n"
+                                "[供水时间调整](关于调整供水时间的通知.md)\n"))
     site.write("接口说明.md", page(CODE_PAGE.replace("{png}", base64.b64encode(PNG).decode())))
-    # A published page whose file name is a sentence of the withheld page: links hold it.
     site.write("关于调整供水时间的通知.md", page("# 供水时间调整\n\n自下周起调整供水时间。\n"))
     site.write("img/figure.png", PNG)
     for rel in ("index.md", "接口说明.md", "关于调整供水时间的通知.md"):

@@ -483,3 +483,46 @@ def test_squash_drops_exactly_what_regex_whitespace_is():
     import sys
     ws = re.compile(r"\s")
     assert all(bool(ws.match(chr(c))) == chr(c).isspace() for c in range(sys.maxunicode + 1))
+
+
+@pytest.mark.parametrize("name, marking", [
+    ("notices/信访人反映的问题正在核查中.md", False),
+    ("信访人反映的问题正在核查中/通知.md", False),
+    ("notices/绝密★长期.md", True),
+])
+def test_page_renamed_to_a_withheld_sentence_fails(site, caplog, name, marking):
+    """Red team, issue 15: no signature covers a page's path (``git mv`` keeps a page's SSH
+    signatures), and published paths counted as public text, so an editor alone could
+    rename a signed page to a withheld sentence — or to a marking — and publish it as the
+    page's address, in every link, the sitemap and the search index.  Paths are no longer
+    public, and the output's file and directory names are searched like its text."""
+    sentence = "信访人反映的问题正在核查中"
+    site.write("internal.md", page(f"# 内部\n\n{sentence}，处理意见尚未作出。\n", disclosure="不予公开"))
+    site.sign_all("internal.md")
+    site.write("index.md", page("# 首页\n\n公开首页。\n"))
+    site.sign_all("index.md")
+    site.write(name, page("# 通知\n\n一份已经签署的公开通知。\n"))
+    site.sign_all(name)
+    assert site.verdict(name).published
+    import logging
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    with pytest.raises((PluginError, Abort)):
+        site.build()
+    assert not (site.root / "site").exists()
+    kind = "secrecy-marking" if marking else "leaked-text"
+    assert f"{kind}" in caplog.text and "in the file or directory name" in caplog.text
+
+
+@pytest.mark.parametrize("content, kind", [
+    ('{"a": 1}\n信访人反映的问题正在核查中，处理意见尚未作出', "leaked-text"),
+    ('{"a": "x"}\n绝密★长期', "secrecy-marking"),
+    ('{"id": 620602198503151239}', "resident-id"),
+    ('信访人反映的问题正在核查中，处理意见尚未作出 ["x"]', "leaked-text"),
+])
+def test_text_outside_the_strings_of_a_json_file_is_scanned(tmp_path, content, kind):
+    """Red team, issue 15: a JSON file was read string by string, so a number (an ID number
+    written as one) or text before or after the JSON value was never looked at."""
+    from secrecy_gate.scanners import LeakScanner
+    (tmp_path / "data.json").write_text(content, encoding="utf-8")
+    hits = LeakScanner({"信访人反映的问题正在核查中": "withheld page a.md"}).scan_dir(tmp_path)
+    assert kind in {h.kind for h in hits}, hits

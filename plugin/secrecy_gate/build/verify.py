@@ -21,7 +21,9 @@ in another process (``leakwatch``).
 from __future__ import annotations
 
 import os
+import re
 import stat
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,9 +155,12 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
                 continue
             if extract is not None and extract.kind != "text":
                 published_text.append("\n".join(t.text for t in extract.texts))
-    # Published file names are public too: the output's links hold them, percent-encoded.
-    published_text.append("\n".join([p.path for p in review.published()]
-                                     + [f.path for f in review.files.values() if f.published]))
+    # The link and image targets a published page's signed text holds are public too (the
+    # Markdown reading above keeps a link's words, not its target): the output's links hold
+    # them, percent-encoded.  A page's own path is not: no signature covers it, and an
+    # editor could rename a signed page to a withheld sentence (red team, issue 15).
+    targets = [link_targets(p.publish_text) for p in review.published() if p.publish_text]
+    published_text.extend(t for t in targets if t)
     sources: list[tuple] = []
     done: set[str] = set()
     for page in review.withheld():
@@ -188,6 +193,21 @@ def scanner_inputs(review: SiteReview, docs_dir: Path):
     public = ({"site": review.public_packages, "inputs": list(review.public_inputs)}
               if review.public_packages is not None else {})
     return sources, published_text, allowed_pii, public
+
+
+_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|(?:src|href)\s*=\s*[\"']([^\"']+)|^\s*\[[^\]\n]+\]:\s*<?(\S+?)>?\s*$",
+                     re.MULTILINE)
+
+
+def link_targets(markdown: str) -> str:
+    """The targets of a page's links and images (Markdown, reference definitions, HTML
+    ``src``/``href``), decoded, one per line: text of the page that its reading for the
+    needles leaves out."""
+    found = []
+    for m in _TARGET.finditer(markdown):
+        target = m.group(1) or m.group(2) or m.group(3) or ""
+        found.append(urllib.parse.unquote(target.split("#", 1)[0]))
+    return "\n".join(t for t in found if t)
 
 
 @dataclass

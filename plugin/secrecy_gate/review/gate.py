@@ -515,7 +515,7 @@ class Gate:
                 continue
             if record.disclosure == "不予公开":
                 continue  # neither the page nor its files are published
-            extract = documents.extract(target, data, actual)
+            extract = documents.extract(target, data, actual, listed=True)
             yield from attached.content_findings(page, i, att, att["path"], extract,
                                                  allowed_values=allowed, today=self.config.today,
                                                  declassified=declassified)

@@ -360,6 +360,7 @@ def _json_unescape_lenient(text: str) -> str:
 # faster on a 25 MB search index (no alternation tried at every character).
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _JSON_BATCH = 1 << 20
+_JSON_PUNCTUATION = " \t\r\n{}[],:"
 
 
 def _json_strings(text: str) -> Iterable[str]:
@@ -372,8 +373,16 @@ def _json_strings(text: str) -> Iterable[str]:
     batch: list[str] = []
     size = 0
     found = False
+    # What lies between the strings: numbers (an ID number written as one), and whatever
+    # follows or precedes the JSON value in a file that is not JSON throughout.
+    between: list[str] = []
+    end = 0
     for m in _JSON_STRING.finditer(text):
         found = True
+        gap = text[end:m.start()]
+        if gap.strip(_JSON_PUNCTUATION):
+            between.append(gap)
+        end = m.end()
         batch.append(m.group())
         size += len(batch[-1])
         if size >= _JSON_BATCH:
@@ -383,6 +392,10 @@ def _json_strings(text: str) -> Iterable[str]:
         yield _decode_json_strings(batch)
     if not found:
         yield _json_unescape_lenient(text)
+    elif text[end:].strip(_JSON_PUNCTUATION):
+        between.append(text[end:])
+    if found and between:
+        yield "\n".join(between)
 
 
 def can_fork() -> bool:
@@ -1221,6 +1234,24 @@ class LeakScanner:
             hits.extend(self._scan_file(root, rel))
         return hits
 
+    def _name_hits(self, rels: list[str]) -> list[LeakHit]:
+        """Withheld text, markings and personal data in the output's file and directory
+        names: a name is on the site (its address, every link to it, the sitemap) as much
+        as a file's text is.  All names are searched at once; only when something is found
+        is each one searched again, to say which."""
+        joined = "\n".join(rels)
+        if not joined or not self._name_texts_hits("(names)", joined):
+            return []
+        out: list[LeakHit] = []
+        for rel in rels:
+            for h in self._name_texts_hits(rel, rel):
+                out.append(replace(h, label=f"{h.label}（在文件或目录名中 in the file or directory name）"))
+        return out
+
+    def _name_texts_hits(self, path: str, text: str) -> list[LeakHit]:
+        plain = normalise(text)
+        return self.find_in_texts(path, [text]) + self._content_hits(path, plain, False)
+
     def scan_dir(self, site_dir: str | Path, workers: int = 1,
                  already: Mapping[str, bytes] | None = None,
                  unchanged: set[str] | None = None) -> list[LeakHit]:
@@ -1238,10 +1269,12 @@ class LeakScanner:
         root = Path(site_dir)
         hits: list[LeakHit] = list(self.problems)
         files: list[tuple[int, str]] = []
+        dirs: list[str] = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
             for d in dirnames:
                 full = Path(dirpath, d)
+                dirs.append(full.relative_to(root).as_posix())
                 if full.is_symlink():
                     hits.append(LeakHit(full.relative_to(root).as_posix(), UNSCANNABLE,
                                         "symbolic link to a directory in the output", "", "第二条"))
@@ -1252,6 +1285,7 @@ class LeakScanner:
                 except OSError:
                     size = 0
                 files.append((size, full.relative_to(root).as_posix()))
+        hits.extend(self._name_hits([rel for _, rel in files] + dirs))
         if workers > 1 and len(files) > 1:
             # Largest first, each to the least-loaded share.
             shares: list[list[str]] = [[] for _ in range(workers)]

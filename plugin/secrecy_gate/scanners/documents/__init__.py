@@ -38,7 +38,7 @@ from . import images
 from .model import Extract, LossyNumber, MetaField, Text, Unreadable
 
 __all__ = ["Extract", "Text", "MetaField", "LossyNumber", "Unreadable", "extract", "family",
-           "is_document", "CACHE", "DocumentCache", "DOCUMENT_EXTENSIONS", "TEXT_EXTENSIONS"]
+           "is_document", "CACHE", "CODE_EXTENSIONS", "DocumentCache", "DOCUMENT_EXTENSIONS", "TEXT_EXTENSIONS"]
 
 # Names that say "document": read, and unreadable content withholds.
 OFFICE_EXTENSIONS = frozenset({
@@ -217,6 +217,21 @@ class DocumentCache:
 CACHE = DocumentCache()
 
 
-def extract(name: str, data: bytes, sha256: str | None = None) -> Extract | None:
-    """The extract of one file (None: not a document), from the process-wide cache."""
-    return CACHE.get(name, data, sha256)
+# Scripts and style sheets are no documents (a theme's are read by nobody), but one a page
+# lists as an attachment is published for what it says: read as the text it is.
+CODE_EXTENSIONS = frozenset({".js", ".mjs", ".cjs", ".css", ".map", ".ts"})
+
+
+def extract(name: str, data: bytes, sha256: str | None = None, listed: bool = False) -> Extract | None:
+    """The extract of one file (None: not a document), from the process-wide cache;
+    ``listed``: a page lists it as an attachment (a script or style sheet is read as text)."""
+    result = CACHE.get(name, data, sha256)
+    if result is None and listed and _ext(name) in CODE_EXTENSIONS:
+        from . import plain
+        try:
+            return plain.extract(data, _ext(name))
+        except Unreadable as exc:
+            out = Extract("text", size=len(data))
+            out.unreadable.append((exc.zh, exc.en))
+            return out
+    return result
