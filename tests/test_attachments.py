@@ -333,3 +333,24 @@ def test_listed_script_is_read_for_what_it_says(site):
     assert "attachment.resident-id" in found and "attachment.marking" in found, found
     attach(site, "ok.md", {"ok.js": 'var rows = ["申报时间：2026年12月"];\n'.encode()})
     assert site.verdict("ok.md").published
+
+
+def test_check_reads_documents_ahead_and_judges_the_same(site, monkeypatch):
+    """`check` on a large site has the documents read by a second process while it parses
+    the pages (as the build does); the verdicts are the same as reading them itself."""
+    import secrecy_gate.build.plugin as plugin_module
+    from click.testing import CliRunner
+    from secrecy_gate.cli import main
+    attach(site, "a.md", {"list.xlsx": D.xlsx([["身份证号"], [D.ID_TEXT]])})
+    attach(site, "b.md", {"ok.pdf": D.pdf(["公开的办事指南"])})
+
+    def judged():
+        run = CliRunner().invoke(main, ["check", "--format", "json", "-f", str(site.root / "mkdocs.yml")])
+        return {p["page"]: (p["outcome"], sorted(f["code"] for f in p["findings"]))
+                for p in json.loads(run.stdout)["pages"]}
+    alone = judged()
+    monkeypatch.setattr(plugin_module, "BACKGROUND_SCAN_PAGES", 1)
+    documents.CACHE.items.clear()
+    assert judged() == alone
+    assert alone["a.md"][0] == "withhold" and "attachment.resident-id" in alone["a.md"][1]
+    assert alone["b.md"][0] == "publish"

@@ -57,6 +57,23 @@ def load_site_config(config_file: str | None):
     return cfg, options
 
 
+def _review_reading_ahead(gc: GateConfig, paths):
+    """``Gate(gc).review(paths)``, the site's documents read in a second process meanwhile
+    when the site is large (as the build does: attachments are most of a review's time)."""
+    from .build.leakwatch import documents_ahead
+    from .build.plugin import BACKGROUND_SCAN_PAGES
+    helpers = []
+
+    def listing(pages, others):
+        if len(pages) >= BACKGROUND_SCAN_PAGES and others:
+            helpers.append(documents_ahead(gc.docs_dir, others))
+    try:
+        return Gate(gc).review(paths, on_listing=listing)
+    finally:
+        for helper in helpers:
+            helper.abandon()
+
+
 def load_gate_config(config_file: str | None) -> GateConfig:
     return gate_config_of(*load_site_config(config_file))
 
@@ -154,7 +171,7 @@ def check(paths, config_file, fmt, lang, include_on_request, pre_commit):
                    else "\n".join(precommit.render(result, lang)))
         sys.exit(1 if result.blocked else 0)
     gc.include_on_request = gc.include_on_request or include_on_request
-    review = Gate(gc).review(_rel_paths(gc, paths))
+    review = _review_reading_ahead(gc, _rel_paths(gc, paths))
     # What stops the build (fail_on_withheld), with the site's own rollout option.
     problems = report.failing(review, bool(gc.site and gc.site[1].rollout))
     ungated = pipeline.ungated_builds(_repository_top(gc.docs_dir), Path(gc.site[0].config_file_path)

@@ -40,6 +40,17 @@ _INIT, _PAGE, _FILES, _DONE = "init", "page", "files", "done"
 _EXTRACT, _EXTRACTED = "extract", "extracted"
 
 
+def documents_ahead(docs_dir: Path, others: list[str]) -> LeakWatch:
+    """A scanning process started now that reads the site's documents (``others`` holding a
+    document's name) for the review, on the other core; ``start`` it afterwards to scan,
+    or ``abandon`` it (``secrecy-gate check``)."""
+    watch = LeakWatch()
+    docs = [p for p in others if os.path.splitext(p.lower())[1] in documents.OFFICE_EXTENSIONS]
+    if docs:
+        watch.extract([(p, str(Path(docs_dir) / p)) for p in docs])
+    return watch
+
+
 def _fail(reason: str) -> list[LeakHit]:
     return [LeakHit("(leak scan)", UNSCANNABLE, f"the leak scan did not complete: {reason}", "",
                     "第二条")]

@@ -78,7 +78,7 @@ from ..review.gate import (MARKDOWN_EXTENSIONS, Discovery, Gate, GateConfig, Pag
 from ..review.inputs import nav_target
 from ..scanners import documents
 from ..scanners.text import MARKING_KINDS, PII_KINDS
-from .leakwatch import LeakWatch
+from .leakwatch import LeakWatch, documents_ahead
 from .stage import Stage, handoff_body, memory_dir, stage_parent, staged_bytes, write_stage
 from .verify import scanner_from_inputs, scanner_inputs, verify_site
 
@@ -273,12 +273,8 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             # A site large enough for the scan beside the build starts its process now: it
             # reads the site's documents for the review meanwhile (attachments are most
             # of a review's time), on the other core, while this one parses the pages.
-            if self.preview or len(pages) < BACKGROUND_SCAN_PAGES:
-                return
-            early.append(LeakWatch())
-            docs = [p for p in others if os.path.splitext(p.lower())[1] in documents.OFFICE_EXTENSIONS]
-            if docs:
-                early[0].extract([(p, str(docs_dir / p)) for p in docs])
+            if not self.preview and len(pages) >= BACKGROUND_SCAN_PAGES:
+                early.append(documents_ahead(docs_dir, others))
 
         try:
             review = gate.review(on_listing=listing)

@@ -162,6 +162,8 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 # Attribute values a reader may see, when they hold digits or non-ASCII text.
 _VALUE = r"[^\x00-\x2f\x3a-\x7f]"
+# What ``_ATTR`` cannot match without (``data-`` for ``data-*``).
+_ATTR_NAMES = ("alt=", "title=", "content=", "aria-label=", "value=", "placeholder=", "data-", "href=")
 # The names once, then either quote: the same matches as one alternative per quote (a name
 # is followed by "=" in one way only, and the quotes exclude each other), 40% faster.
 _ATTR = re.compile(
@@ -216,9 +218,12 @@ def _visible(markup: str, items: bool = False) -> str:
             markup = _LIST_ITEM.sub("\n" + ITEM + "- ", markup)
         if "<t" in markup or "<T" in markup:
             markup = _CELL.sub("\n" + ITEM + "| ", markup)
-    attrs = [a or b or c for a, b, c in _ATTR.findall(markup)] if "=" in markup else []
+    # Only where one of the attribute names is written (a spreadsheet's XML has none).
+    attrs = ([a or b or c for a, b, c in _ATTR.findall(markup)]
+             if "=" in markup and any(n in markup for n in _ATTR_NAMES) else [])
     s = _SCRIPT_STYLE.sub("\n", markup) if ("<s" in markup or "<S" in markup) else markup
-    s = _COMMENT.sub(" ", s)
+    if "<!--" in s:
+        s = _COMMENT.sub(" ", s)
     s = _BLOCK_TAG.sub("\n", s)
     s = _TAG.sub("", s)
     if "&" in s:
