@@ -188,7 +188,10 @@ def _read_ahead(items, stdin, stdout) -> None:
     over (the next frame is waiting): from then on the scan comes first."""
     from ..scanners import documents
     for name, path in items:
-        if select.select([stdin], [], [], 0)[0]:
+        try:
+            if select.select([stdin], [], [], 0)[0]:
+                return
+        except (OSError, ValueError):  # a pipe select cannot watch (Windows): no reading ahead
             return
         try:
             data = Path(path).read_bytes()
