@@ -526,3 +526,39 @@ def test_text_outside_the_strings_of_a_json_file_is_scanned(tmp_path, content, k
     (tmp_path / "data.json").write_text(content, encoding="utf-8")
     hits = LeakScanner({"信访人反映的问题正在核查中": "withheld page a.md"}).scan_dir(tmp_path)
     assert kind in {h.kind for h in hits}, hits
+
+
+@pytest.mark.parametrize("names", [
+    ["信访人反映/的问题正在核查中/index.html"],
+    ["信访人反映_的问题正在核查中/index.html"], ["信访人反映的问题-正在核查中/index.html"],
+    ["信访人反映的问题.正在核查中/index.html"], ["信访人/反映的问题/正在核查中/index.html"],
+    ["信访人x反映的问题正在核查中/index.html"], ["信访人(反映)的问题~正在核查中/index.html"],
+    ["绝密_★长期/index.html"], ["机密-10年/index.html"], ["绝-密★长期/index.html"],
+    ["绝/密★长期/index.html"], ["620602x198503151239/index.html"],
+])
+def test_names_split_by_separators_are_still_read(tmp_path, names):
+    """Red team, issue 15, second round: the names were matched as written, so a withheld
+    sentence, a marking or an ID number split by ``/``, ``_``, ``-``, ``.``, brackets or a
+    letter went out as an address.  Names are read without their separators, without
+    letters, by their ideographs alone, and cut at every separator."""
+    from secrecy_gate.scanners import LeakScanner
+    from secrecy_gate.scanners.leakscan import projected_needles
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("<p>公开</p>", encoding="utf-8")
+    needles = {"信访人反映的问题正在核查中": "withheld page a.md"}
+    hits = LeakScanner(needles, projected=projected_needles(needles)).scan_dir(tmp_path)
+    assert hits and all("file or directory name" in h.label for h in hits), hits
+
+
+def test_ordinary_names_are_no_hit(tmp_path):
+    """Dates, numbered files and Chinese titles as names are not mistaken for a leak."""
+    from secrecy_gate.scanners import LeakScanner
+    from secrecy_gate.scanners.leakscan import projected_needles
+    for name in ("2026/11/30/关于调整供水时间的通知/index.html", "files/IMG_20240315_138000123.jpg",
+                 "xxgk/zfxxgkml/2026-0001/附件1-申报表.xlsx", "assets/images/favicon.png",
+                 "保密工作/国家秘密定密管理办法/index.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    needles = {"信访人反映的问题正在核查中": "withheld page a.md"}
+    assert LeakScanner(needles, projected=projected_needles(needles)).scan_dir(tmp_path) == []

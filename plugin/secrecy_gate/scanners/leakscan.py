@@ -346,6 +346,10 @@ def _drop_hidden(markup: str) -> str | None:
     return "".join(out)
 
 
+# In a file or directory name: what separates words (anything but letters, digits, ideographs,
+# ★ and the line breaks between names), and Latin letters.
+_NAME_SEPARATOR = re.compile(r"[^\w★\x00]|_")
+_NAME_LETTER = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
 _JSON_ESC = re.compile(r"\\u([0-9a-fA-F]{4})|\\(.)")
 _JSON_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
@@ -1254,8 +1258,20 @@ class LeakScanner:
         return out
 
     def _name_texts_hits(self, path: str, text: str) -> list[LeakHit]:
-        plain = normalise(text)
-        return self.find_in_texts(path, [text]) + self._content_hits(path, plain, False)
+        """A name (or names, one per line) read every way a reader may read an address:
+        as written; without its separators (``/``, ``_``, ``-``, ``.``, brackets …: a
+        sentence split over directories or by punctuation); without Latin letters either
+        (``620602x1985…``); by its ideographs alone (the projected needles, as in a page's
+        text); and, for markings and personal data, also cut at every separator
+        (``绝密-1年`` holds the marking ``绝密``)."""
+        nosep = _NAME_SEPARATOR.sub("", text.replace("\n", "\x00"))
+        core = _NAME_LETTER.sub("", nosep)
+        pieces = _NAME_SEPARATOR.sub("\n", text)
+        hits = (self.find_in_texts(path, [text, nosep.replace("\x00", "\n"), core.replace("\x00", "\n")])
+                + self._projected_hits(path, [normalise(text)]))
+        for form in (pieces, nosep.replace("\x00", "\n"), core.replace("\x00", "\n")):
+            hits += self._content_hits(path, normalise(form), False)
+        return _unique(hits)
 
     def scan_dir(self, site_dir: str | Path, workers: int = 1,
                  already: Mapping[str, bytes] | None = None,
