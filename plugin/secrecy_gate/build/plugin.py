@@ -326,6 +326,10 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             return None
         inputs = scanner_inputs(review, docs_dir)  # reads the published attachments' text
         early.start(scanner_from_inputs, *inputs, extracts=documents.CACHE.snapshot())
+        if self.command == "build":
+            # The scanning process has them now; a build reads no document again here
+            # (`mkdocs serve` keeps them for its next rebuild).
+            documents.CACHE.clear()
         return early
 
     @event_priority(-100)  # last: what every other plugin's on_config left

@@ -192,6 +192,7 @@ class SiteReview:
             page.source = page.redacted_source = page.redacted_body = None
             page.document = page.record = None
             page.secrets = []
+            page.proofs = None
         self.history = None
 
     def withheld(self) -> list[PageResult]:

@@ -197,6 +197,11 @@ class DocumentCache:
         return result
 
 
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.held = 0
+
     def snapshot(self) -> list[tuple[str, Extract]]:
         """Every extract held, by key: what another process may ``seed`` its cache with."""
         with self.lock:
