@@ -86,18 +86,9 @@ def test_attachment_changed_after_review_is_read_afresh(site, background, caplog
     withheld sentence into the copy) has other bytes, so another key: the scanning process
     reads it itself and finds the sentence — the review's extract of the original is not
     taken for it."""
-    import hashlib
-
     import docfiles as D
     withheld = "水源地备用取水口改造的内部论证意见甲乙丙丁"
-    clean = D.docx(["公开的申报指南正文"])
-    site.write("files/guide.docx", clean, commit=False)
-    site.write("index.md", page("# 首页\n\n[指南](files/guide.docx)\n",
-                                review_extra="attachments:\n  - {path: files/guide.docx, sha256: "
-                                             f"{hashlib.sha256(clean).hexdigest()}}}\n"))
-    site.sign_all("index.md")
-    site.write("secret.md", page(f"# 内部\n\n{withheld}\n", disclosure="不予公开"))
-    site.sign_all("secret.md")
+    _published_attachment(site, "files/guide.docx", D.docx(["公开的申报指南正文"]), withheld)
     assert site.review().files["files/guide.docx"].published
     leaked = D.docx(["公开的申报指南正文", withheld])
     site.add_hook("from pathlib import Path\n"
@@ -109,18 +100,23 @@ def test_attachment_changed_after_review_is_read_afresh(site, background, caplog
     assert not (site.root / "site").exists()
 
 
-def _txt_attachment(site, sentence: str) -> None:
-    """A published page listing ``files/notes.txt`` (text: not public the way a document's
-    reviewed text is) that holds ``sentence``, and a withheld page made of that sentence."""
+def _published_attachment(site, rel: str, data: bytes, sentence: str) -> None:
+    """A signed home page listing and linking ``rel`` (``data``), and a signed withheld page
+    made of ``sentence``."""
     import hashlib
-    data = f"会议记录\n{sentence}\n".encode()
-    site.write("files/notes.txt", data, commit=False)
-    site.write("index.md", page("# 首页\n\n[记录](files/notes.txt)\n",
-                                review_extra="attachments:\n  - {path: files/notes.txt, sha256: "
+    site.write(rel, data, commit=False)
+    site.write("index.md", page(f"# 首页\n\n[附件]({rel})\n",
+                                review_extra=f"attachments:\n  - {{path: {rel}, sha256: "
                                              f"{hashlib.sha256(data).hexdigest()}}}\n"))
     site.sign_all("index.md")
     site.write("secret.md", page(f"# 内部\n\n{sentence}\n", disclosure="不予公开"))
     site.sign_all("secret.md")
+
+
+def _txt_attachment(site, sentence: str) -> None:
+    """``files/notes.txt`` (text: not public the way a document's reviewed text is) holding
+    ``sentence``, published, and a withheld page made of that sentence."""
+    _published_attachment(site, "files/notes.txt", f"会议记录\n{sentence}\n".encode(), sentence)
 
 
 def test_copied_file_is_scanned_while_pages_render(site, background, caplog, monkeypatch):

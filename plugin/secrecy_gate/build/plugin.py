@@ -273,8 +273,11 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
             # A site large enough for the scan beside the build starts its process now: it
             # reads the site's documents for the review meanwhile (attachments are most
             # of a review's time), on the other core, while this one parses the pages.
+            # Under `mkdocs serve` the documents are in this process's cache after the first
+            # build: reading them again in the other process would only slow the rebuild.
             if not self.preview and len(pages) >= BACKGROUND_SCAN_PAGES:
-                early.append(documents_ahead(docs_dir, others))
+                early.append(documents_ahead(docs_dir, others) if self.command == "build"
+                             else LeakWatch())
 
         try:
             review = gate.review(on_listing=listing)
