@@ -562,3 +562,23 @@ def test_ordinary_names_are_no_hit(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     needles = {"信访人反映的问题正在核查中": "withheld page a.md"}
     assert LeakScanner(needles, projected=projected_needles(needles)).scan_dir(tmp_path) == []
+
+
+@pytest.mark.parametrize("utf8", [True, False])
+def test_archive_member_names_are_read(tmp_path, utf8):
+    """An archive's member names are what anyone who opens it reads first: a withheld
+    sentence as a member's name (UTF-8, or GBK bytes as Chinese Windows writes them) is a
+    hit, like a file name in the output."""
+    import io as _io
+    import zipfile
+    from secrecy_gate.scanners import LeakScanner
+    name = "材料/信访人反映的问题正在核查中.txt"
+    gbk = name.encode("gbk")
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        # Without the UTF-8 flag: an ASCII name as long as the GBK bytes, swapped in after.
+        zf.writestr(zipfile.ZipInfo(name if utf8 else "x" * len(gbk)), "公开")
+    data = buf.getvalue() if utf8 else buf.getvalue().replace(b"x" * len(gbk), gbk)
+    (tmp_path / "a.zip").write_bytes(data)
+    hits = LeakScanner({"信访人反映的问题正在核查中": "withheld page a.md"}).scan_dir(tmp_path)
+    assert [h.path.split("!")[0] for h in hits if h.kind == "leaked-text"] == ["a.zip"]

@@ -346,6 +346,21 @@ def _drop_hidden(markup: str) -> str | None:
     return "".join(out)
 
 
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """An archive member's name as an archiver shows it: without the UTF-8 flag, zip stores
+    the bytes of the creator's code page (GBK on Chinese Windows), which ``zipfile`` reads
+    as CP437; both readings are given."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            other = name.encode("cp437").decode("gb18030")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return name
+        if other != name:
+            return f"{name}\n{other}"
+    return name
+
+
 # In a file or directory name: what separates words (anything but letters, digits, ideographs,
 # ★ and the line breaks between names), and Latin letters.
 _NAME_SEPARATOR = re.compile(r"[^\w★\x00]|_")
@@ -1195,6 +1210,8 @@ class LeakScanner:
         out: list[LeakHit] = []
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                # The members' names are what anyone who opens the archive reads first.
+                out.extend(self._name_hits([_member_name(i) for i in zf.infolist()], f"{path}!"))
                 total = 0
                 for info in zf.infolist():
                     if info.is_dir():
@@ -1243,17 +1260,18 @@ class LeakScanner:
             hits.extend(self._scan_file(root, rel))
         return hits
 
-    def _name_hits(self, rels: list[str]) -> list[LeakHit]:
+    def _name_hits(self, rels: list[str], prefix: str = "") -> list[LeakHit]:
         """Withheld text, markings and personal data in the output's file and directory
-        names: a name is on the site (its address, every link to it, the sitemap) as much
-        as a file's text is.  All names are searched at once; only when something is found
-        is each one searched again, to say which."""
+        names (or an archive's member names, ``prefix`` its path and ``!``): a name is on
+        the site (its address, every link to it, the sitemap) as much as a file's text is.
+        All names are searched at once; only when something is found is each one searched
+        again, to say which."""
         joined = "\n".join(rels)
-        if not joined or not self._name_texts_hits("(names)", joined):
+        if not joined or not self._name_texts_hits(prefix + "(names)", joined):
             return []
         out: list[LeakHit] = []
         for rel in rels:
-            for h in self._name_texts_hits(rel, rel):
+            for h in self._name_texts_hits(prefix + rel, rel):
                 out.append(replace(h, label=f"{h.label}（在文件或目录名中 in the file or directory name）"))
         return out
 
