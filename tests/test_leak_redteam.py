@@ -582,3 +582,23 @@ def test_archive_member_names_are_read(tmp_path, utf8):
     (tmp_path / "a.zip").write_bytes(data)
     hits = LeakScanner({"信访人反映的问题正在核查中": "withheld page a.md"}).scan_dir(tmp_path)
     assert [h.path.split("!")[0] for h in hits if h.kind == "leaked-text"] == ["a.zip"]
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("信访人反映的/目录/问题正在核查中/a/index.html", "leaked-text"),
+    ("絶密★長期/index.html", "secrecy-marking"),
+    ("六二〇六〇二一九八五〇三一五一二三九/index.html", "resident-id"),
+    ("t3/620602年198503151239/index.html", "resident-id"),
+    ("\u0666\u0662\u0660\u0666\u0660\u0662198503151239/index.html", "resident-id"),
+])
+def test_names_third_round(tmp_path, name, kind):
+    """Red team, issue 15, third round: a word put between a sentence's halves as a directory
+    of its own; a marking with a Japanese variant (絶); an ID number in Chinese numerals, in
+    Arabic-Indic digits, or cut by an ideograph."""
+    from secrecy_gate.scanners import LeakScanner
+    from secrecy_gate.scanners.leakscan import projected_needles
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text("<p>公开</p>", encoding="utf-8")
+    needles = {"信访人反映的问题正在核查中": "withheld page a.md"}
+    hits = LeakScanner(needles, projected=projected_needles(needles)).scan_dir(tmp_path)
+    assert kind in {h.kind for h in hits}, hits

@@ -42,6 +42,7 @@ import gzip
 import hashlib
 import html
 import io
+import itertools
 import json
 import lzma
 import multiprocessing as mp
@@ -50,6 +51,7 @@ import pickle
 import re
 import stat
 import threading
+import unicodedata
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Mapping
@@ -359,6 +361,34 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         if other != name:
             return f"{name}\n{other}"
     return name
+
+
+_CHINESE_DIGITS = {ord(c): str(i) for i, c in enumerate("〇一二三四五六七八九")} | {ord("零"): "0"}
+
+
+def _as_digits(text: str) -> str:
+    """Every decimal digit (Arabic-Indic, Devanagari, full-width …) and the Chinese numerals
+    〇 to 九 as ASCII digits: the number a reader of a name reads."""
+    if text.isascii():
+        return text
+    text = text.translate(_CHINESE_DIGITS)
+    return re.sub(r"\d", lambda m: str(unicodedata.decimal(m.group(), 0)), text)
+
+
+_NAME_NOT_DIGIT = re.compile(r"[^0-9Xx×ΧХ]")
+
+
+def _dropped_levels(names: str, most: int = 2) -> str:
+    """Each name (a line) with one or two of its directories left out, one form a line."""
+    out = []
+    for name in names.split("\n"):
+        parts = [p for p in name.split("/") if p]
+        if len(parts) < 3 or len(parts) > 12:
+            continue
+        for k in range(1, most + 1):
+            for gone in itertools.combinations(range(len(parts) - 1), k):
+                out.append("".join(p for i, p in enumerate(parts) if i not in gone))
+    return "\n".join(out)
 
 
 # In a file or directory name: what separates words (anything but letters, digits, ideographs,
@@ -1282,13 +1312,23 @@ class LeakScanner:
         (``620602x1985…``); by its ideographs alone (the projected needles, as in a page's
         text); and, for markings and personal data, also cut at every separator
         (``绝密-1年`` holds the marking ``绝密``)."""
+        text = _as_digits(text)  # ٦٢٠, 〇一二…: digits as any reader reads them
         nosep = _NAME_SEPARATOR.sub("", text.replace("\n", "\x00"))
         core = _NAME_LETTER.sub("", nosep)
         pieces = _NAME_SEPARATOR.sub("\n", text)
-        hits = (self.find_in_texts(path, [text, nosep.replace("\x00", "\n"), core.replace("\x00", "\n")])
-                + self._projected_hits(path, [normalise(text)]))
+        # A name's directories each dropped in turn: a sentence with a word put between its
+        # halves as a directory of its own (信访人反映的/目录/问题正在核查中).
+        dropped = _dropped_levels(text)
+        hits = (self.find_in_texts(path, [text, nosep.replace("\x00", "\n"), core.replace("\x00", "\n"),
+                                          dropped])
+                + self._projected_hits(path, [normalise(text), dropped]))
         for form in (pieces, nosep.replace("\x00", "\n"), core.replace("\x00", "\n")):
             hits += self._content_hits(path, normalise(form), False)
+        # Digits alone, ideographs between them dropped too (620602年1985…): an ID number
+        # only, whose check digit makes a chance match of a name's digits unlikely.
+        digits = "\n".join(_NAME_NOT_DIGIT.sub("", part) for line in text.split("\n")
+                           for part in (line, *line.split("/")))
+        hits += [h for h in self._content_hits(path, digits, False) if h.kind == "resident-id"]
         return _unique(hits)
 
     def scan_dir(self, site_dir: str | Path, workers: int = 1,

@@ -42,7 +42,7 @@ from .text import (DISCLOSURE_NOTE, INTERNAL_MARKER, SECRECY_MARKING, Hit, Norma
 __all__ = ["Hit", "find_markings", "find_disclosure_notes", "contradicts", "NOTE_VALUES"]
 
 _SP = r"[ \t]*"
-_LEVEL = (r"(?P<level>(?:绝|絕)[ \t]*密|(?:机|機)[ \t]*密|(?:秘|祕)[ \t]*密"
+_LEVEL = (r"(?P<level>(?:绝|絕|絶)[ \t]*密|(?:机|機)[ \t]*密|(?:秘|祕)[ \t]*密"
           r"|核[ \t]*心[ \t]*商[ \t]*密|普[ \t]*通[ \t]*商[ \t]*密)")
 _REALSTAR = "[★☆※∗⁎✱✲✳✶✷✸✹✺⭐✩✪✫✬✭✮✯✰٭]"
 _NUM = "[0-9一二三四五六七八九十两]+"
@@ -103,7 +103,7 @@ _BRACKET_GROUP_END = re.compile(rf"[{re.escape(_BRACKET_OPEN)}]{_SP}(?P<g>{_TOKE
 # Lines worth a closer look: a cheap first pass (a character-class prefix the
 # regex engine scans for quickly); only the lines it finds are examined.
 # (Two patterns: one alternation of both is ten times slower.)
-_QUICK = (re.compile(r"[绝絕机機秘祕商][ \t]*密"), re.compile(_MARKER))
+_QUICK = (re.compile(r"[绝絕絶机機秘祕商][ \t]*密"), re.compile(_MARKER))
 
 # A marking line (with a bracketed group, a title: 【工作秘密】关于……的通知) is
 # short; longer lines are running text and only the patterns above apply.
