@@ -157,7 +157,6 @@ def _search_index(tmp_path, texts: list[str]):
 def test_large_search_index_is_scanned_in_two_processes_and_misses_nothing(tmp_path):
     """A search index of several megabytes is scanned in batches, every second one by a
     forked copy of the scanning process: a needle in either half is found."""
-    from secrecy_gate.scanners import LeakScanner
     from secrecy_gate.scanners import leakscan
     filler = "公开的政务信息正文内容。" * 60
     first, second = "第一个只在索引前半出现的内部句子甲乙", "第二个只在索引后半出现的内部句子丙丁"
@@ -166,60 +165,81 @@ def test_large_search_index_is_scanned_in_two_processes_and_misses_nothing(tmp_p
     _search_index(tmp_path, texts)
     assert len(list(leakscan._json_strings((tmp_path / "search" / "search_index.json").read_text(
         encoding="utf-8")))) >= leakscan.PARALLEL_BATCHES
-    scanner = LeakScanner({first: "withheld page a.md", second: "withheld page b.md"})
-    hits = scanner.scan_dir(tmp_path)
-    assert sorted(h.label for h in hits) == ["withheld page a.md", "withheld page b.md"]
-    assert {h.path for h in hits} == {"search/search_index.json"}
+    out = _in_fresh_process(f"""
+        import sys
+        from secrecy_gate.scanners import LeakScanner, leakscan
+        assert leakscan.can_fork()
+        scanner = LeakScanner({{{first!r}: "withheld page a.md", {second!r}: "withheld page b.md"}})
+        print(sorted((h.path, h.label) for h in scanner.scan_dir(sys.argv[1])))
+    """, tmp_path)
+    assert out.strip() == str([("search/search_index.json", "withheld page a.md"),
+                                ("search/search_index.json", "withheld page b.md")])
 
 
-def test_forked_half_that_fails_fails_the_scan(tmp_path, monkeypatch):
+def _in_fresh_process(code: str, tmp_path) -> str:
+    """Run ``code`` in a new interpreter (no thread of other tests: fork is allowed there)."""
+    import subprocess
+    import sys
+    import textwrap
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_forked_half_that_fails_fails_the_scan(tmp_path):
     """The forked copy dying gives no answer: the scan raises (the build's leak scan turns
     that into a hit: it fails closed), it does not return the parent's half alone."""
-    import os
-    from secrecy_gate.scanners import LeakScanner
     _search_index(tmp_path, ["公开的政务信息正文内容。" * 60] * 8000)
-    parent = os.getpid()
-    original = LeakScanner._scan_decoded
+    out = _in_fresh_process("""
+        import os, sys
+        from pathlib import Path
+        from secrecy_gate.scanners import LeakScanner, leakscan
+        assert leakscan.can_fork()
+        parent, original = os.getpid(), LeakScanner._scan_decoded
+        def dying(self, *args, **kw):
+            if os.getpid() != parent:
+                os._exit(3)
+            return original(self, *args, **kw)
+        LeakScanner._scan_decoded = dying
+        try:
+            LeakScanner({"任何一个不会出现的内部句子": "withheld page a.md"}).scan_dir(Path(sys.argv[1]))
+            print("returned")
+        except (EOFError, RuntimeError) as exc:
+            print("raised", type(exc).__name__)
+    """, tmp_path)
+    assert out.startswith("raised"), out
 
-    def dying(self, *args, **kw):
-        if os.getpid() != parent:
-            os._exit(3)
-        return original(self, *args, **kw)
-    monkeypatch.setattr(LeakScanner, "_scan_decoded", dying)
-    with pytest.raises((EOFError, RuntimeError)):
-        LeakScanner({"任何一个不会出现的内部句子": "withheld page a.md"}).scan_dir(tmp_path)
 
-
-def test_forked_scan_of_copies_that_dies_fails_the_scan(tmp_path, monkeypatch):
+def test_forked_scan_of_copies_that_dies_fails_the_scan(tmp_path):
     """The copies are scanned by a forked copy of the scanning process while it scans the
     pages; if that copy dies, the answer is a failed scan (the build fails), never the
     pages' hits alone."""
-    import io
-    import os
-    import pickle
-
-    import secrecy_gate.build.leakwatch as lw
-    from secrecy_gate.scanners import LeakScanner
     (tmp_path / "a.txt").write_text("公开文字", encoding="utf-8")
-    parent = os.getpid()
-
-    def dying(scanner, items):
-        if os.getpid() != parent:
-            os._exit(5)
-        return {}
-    monkeypatch.setattr(lw, "_scan_copies", dying)
-    frames = io.BytesIO()
-    for frame in ((lw._INIT, ("secrecy_gate.scanners:LeakScanner", ({"内部句子子丑寅卯辰巳": "x"},), [])),
-                  (lw._FILES, [("a.txt", str(tmp_path / "a.txt"))]),
-                  (lw._PAGE, ("index.html", "<p>公开</p>")),
-                  (lw._DONE, str(tmp_path))):
-        pickle.dump(frame, frames)
-    frames.seek(0)
-    out = io.BytesIO()
-    assert lw.can_fork()
-    lw._serve(frames, out)
-    hits = pickle.loads(out.getvalue())
-    assert [h.kind for h in hits] == ["unscannable"] and "did not complete" in hits[0].label
+    out = _in_fresh_process("""
+        import io, os, pickle, sys
+        import secrecy_gate.build.leakwatch as lw
+        root = sys.argv[1]
+        parent = os.getpid()
+        def dying(scanner, items):
+            if os.getpid() != parent:
+                os._exit(5)
+            return {}
+        lw._scan_copies = dying
+        frames = io.BytesIO()
+        for frame in ((lw._INIT, ("secrecy_gate.scanners:LeakScanner", ({"内部句子子丑寅卯辰巳": "x"},), [])),
+                      (lw._FILES, [("a.txt", os.path.join(root, "a.txt"))]),
+                      (lw._PAGE, ("index.html", "<p>公开</p>")),
+                      (lw._DONE, root)):
+            pickle.dump(frame, frames)
+        frames.seek(0)
+        out = io.BytesIO()
+        assert lw.can_fork()
+        lw._serve(frames, out)
+        hits = pickle.loads(out.getvalue())
+        print([h.kind for h in hits], "did not complete" in hits[0].label)
+    """, tmp_path)
+    assert out.strip() == "['unscannable'] True", out
 
 
 def test_documents_read_ahead_arrive_keyed_by_their_bytes(tmp_path):

@@ -95,9 +95,9 @@ def test_build_starts_reading_history_at_on_config_and_reuses_it(site, read_ahea
     used = []
     original = gate_module.Gate.review
 
-    def review(self, paths=None, reader=None, whole_site=None):
+    def review(self, paths=None, reader=None, whole_site=None, **kw):
         used.append(reader is not None)
-        return original(self, paths, reader, whole_site)
+        return original(self, paths, reader, whole_site, **kw)
     monkeypatch.setattr(gate_module.Gate, "review", review)
     site.write("ok.md", page("# 早读\n\n早读历史的正文。\n"))
     site.sign_all("ok.md")
