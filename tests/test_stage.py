@@ -345,8 +345,11 @@ def test_serve_rebuilds_from_the_real_docs_dir(make_site):
     site.sign_all("index.md")
     withheld_draft(site)
     port = _free_port()
+    # Ctrl-C must reach serve even when the tests run in the background of a script, where
+    # the shell starts them with SIGINT ignored (and a child inherits that).
     proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
-                            cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         base = f"http://127.0.0.1:{port}/"
         assert _wait_for(lambda: "服务首页正文" in _get(base)), "serve did not start"
