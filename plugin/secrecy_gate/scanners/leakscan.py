@@ -363,6 +363,18 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC
+    return OpenCC("t2s")
+
+
+def _simplified(text: str) -> str:
+    """Traditional characters as simplified ones (OpenCC's t2s tables): a reader of a name
+    reads 信訪人 as 信访人."""
+    return text if text.isascii() else _t2s().convert(text)
+
+
 _CHINESE_DIGITS = {ord(c): str(i) for i, c in enumerate("〇一二三四五六七八九")} | {ord("零"): "0"}
 
 
@@ -1313,6 +1325,9 @@ class LeakScanner:
         text); and, for markings and personal data, also cut at every separator
         (``绝密-1年`` holds the marking ``绝密``)."""
         text = _as_digits(text)  # ٦٢٠, 〇一二…: digits as any reader reads them
+        simplified = _simplified(text)
+        if simplified != text:  # 信訪人… as 信访人…: a name in traditional characters
+            text = f"{text}\n{simplified}"
         nosep = _NAME_SEPARATOR.sub("", text.replace("\n", "\x00"))
         core = _NAME_LETTER.sub("", nosep)
         pieces = _NAME_SEPARATOR.sub("\n", text)
