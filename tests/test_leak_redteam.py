@@ -588,6 +588,8 @@ def test_archive_member_names_are_read(tmp_path, utf8):
     ("信访人反映的/目录/问题正在核查中/a/index.html", "leaked-text"),
     ("絶密★長期/index.html", "secrecy-marking"),
     ("信訪人反映的問題正在核查中/index.html", "leaked-text"),
+    ("信访人反映的目录问题正在核查中/index.html", "leaked-text"),
+    ("资料/信访人反映的有关问题目前正在核查中.html", "leaked-text"),
     ("資料/信訪人反映/的問題正在核查中.html", "leaked-text"),
     ("六二〇六〇二一九八五〇三一五一二三九/index.html", "resident-id"),
     ("t3/620602年198503151239/index.html", "resident-id"),

@@ -364,17 +364,35 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
-    return OpenCC("t2s")
+def _t2s() -> dict[int, str]:
+    """OpenCC's table of traditional characters and their simplified forms, and its
+    Japanese variants (絶 → 絕 → 绝), as one ``str.translate`` table (character by character:
+    names are short, and the phrase tables would cost a second per 10,000 names)."""
+    import opencc
+    base = Path(opencc.__file__).parent / "dictionary"
+    table: dict[int, str] = {}
+    for name in ("TSCharacters.txt", "JPVariants.txt"):
+        try:
+            lines = (base / name).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            if len(parts) >= 2 and len(parts[0]) == 1 and len(parts[1]) == 1:
+                if name == "JPVariants.txt":  # 絕 絶: the Japanese form is the second
+                    table.setdefault(ord(parts[1]), table.get(ord(parts[0]), parts[0]))
+                else:
+                    table[ord(parts[0])] = parts[1]
+    return table
 
 
 def _simplified(text: str) -> str:
-    """Traditional characters as simplified ones (OpenCC's t2s tables): a reader of a name
+    """Traditional characters (and Japanese variants) as simplified ones: a reader of a name
     reads 信訪人 as 信访人."""
-    return text if text.isascii() else _t2s().convert(text)
+    return text if text.isascii() else text.translate(_t2s())
 
 
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script
 _CHINESE_DIGITS = {ord(c): str(i) for i, c in enumerate("〇一二三四五六七八九")} | {ord("零"): "0"}
 
 
@@ -384,7 +402,7 @@ def _as_digits(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_CHINESE_DIGITS)
-    return re.sub(r"\d", lambda m: str(unicodedata.decimal(m.group(), 0)), text)
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), text)
 
 
 _NAME_NOT_DIGIT = re.compile(r"[^0-9Xx×ΧХ]")
@@ -763,6 +781,23 @@ def drop_found_in(candidates: list[str], exclude: str | Iterable[str]) -> list[s
 
 REVERSED = "（倒序 reversed）"
 PROJECTED = "（仅汉字 CJK projection）"
+SPREAD = "（名称中夹有其他字 with other characters put inside a name）"
+
+
+def _spread_in(key: str, text: str, limit: int) -> bool:
+    """Whether ``key``'s characters occur in ``text`` in order, from one start to the end
+    within ``limit`` characters (each next character at its earliest place)."""
+    start = text.find(key[0])
+    while start >= 0:
+        pos = start
+        for ch in key[1:]:
+            pos = text.find(ch, pos + 1, start + limit)
+            if pos < 0:
+                break
+        else:
+            return True
+        start = text.find(key[0], start + 1)
+    return False
 
 
 def reversed_needles(needles: Mapping[str, str], exclude: str | Iterable[str] = (), *,
@@ -964,6 +999,7 @@ class LeakScanner:
         self.summary = None  # what the needles came from (``build.verify.NeedleSummary``)
         self._proj_labels: list[tuple[str, str, bool]] = []
         self._proj_auto: ahocorasick.Automaton | None = None
+        self._spread_index: dict[str, list[int]] | None = None  # built on the first name read
         for needle, label in (projected or {}).items():
             key = project_cjk(needle).replace("\x00", "")
             if len(key) >= MIN_PROJECTED:
@@ -1317,6 +1353,36 @@ class LeakScanner:
                 out.append(replace(h, label=f"{h.label}（在文件或目录名中 in the file or directory name）"))
         return out
 
+    def _spread_hits(self, path: str, names: str) -> list[LeakHit]:
+        """Han-only needles found, in order, in the ideographs of one name with other
+        ideographs between (信访人反映的目录问题正在核查中), within twice the needle's length:
+        an editor chooses names alone.  Each needle is tried only on names holding every
+        one of its characters (found by its rarest one)."""
+        if not self._proj_labels:
+            return []
+        if self._spread_index is None:
+            freq: dict[str, int] = {}
+            for key, _, _ in self._proj_labels:
+                for ch in set(key):
+                    freq[ch] = freq.get(ch, 0) + 1
+            index: dict[str, list[int]] = {}
+            for i, (key, _, _) in enumerate(self._proj_labels):
+                index.setdefault(min(set(key), key=lambda c: (freq[c], c)), []).append(i)
+            self._spread_index = index
+        found: set[int] = set()
+        for line in names.split("\n"):
+            han = project_cjk(line).replace("\x00", "")
+            if len(han) < MIN_PROJECTED:
+                continue
+            chars = set(han)
+            for ch in chars & self._spread_index.keys():
+                for i in self._spread_index[ch]:
+                    key = self._proj_labels[i][0]
+                    if i not in found and set(key) <= chars and _spread_in(key, han, 2 * len(key)):
+                        found.add(i)
+        return [LeakHit(path, LEAKED_TEXT, self._proj_labels[i][1] + SPREAD, mask(self._proj_labels[i][0]),
+                        "第二条、第九条") for i in sorted(found)]
+
     def _name_texts_hits(self, path: str, text: str) -> list[LeakHit]:
         """A name (or names, one per line) read every way a reader may read an address:
         as written; without its separators (``/``, ``_``, ``-``, ``.``, brackets …: a
@@ -1336,7 +1402,8 @@ class LeakScanner:
         dropped = _dropped_levels(text)
         hits = (self.find_in_texts(path, [text, nosep.replace("\x00", "\n"), core.replace("\x00", "\n"),
                                           dropped])
-                + self._projected_hits(path, [normalise(text), dropped]))
+                + self._projected_hits(path, [normalise(text), dropped])
+                + self._spread_hits(path, normalise(text)))
         for form in (pieces, nosep.replace("\x00", "\n"), core.replace("\x00", "\n")):
             hits += self._content_hits(path, normalise(form), False)
         # Digits alone, ideographs between them dropped too (620602年1985…): an ID number
