@@ -186,7 +186,6 @@ def _scan_copies(scanner: LeakScanner, items) -> dict[str, tuple[bytes, list[Lea
 def _read_ahead(items, stdin, stdout) -> None:
     """Read each document for the review and send its extract back, until the review is
     over (the next frame is waiting): from then on the scan comes first."""
-    from ..scanners import documents
     for name, path in items:
         try:
             if select.select([stdin], [], [], 0)[0]:
@@ -216,7 +215,6 @@ def _serve(stdin, stdout) -> int:
             raise ValueError(f"expected {_INIT}, got {kind}")
         name, scanner_args, extracts = payload
         if extracts:
-            from ..scanners import documents
             documents.CACHE.seed(extracts)
         scanner: LeakScanner = _resolve(name)(*scanner_args)
         hits: list[LeakHit] = []

@@ -322,7 +322,7 @@ class SecrecyGatePlugin(BasePlugin[SecrecyGateConfig]):
         core (its start-up overlaps the staging and MkDocs' listing), and reads pages as
         they are rendered.  None when the review withholds the whole site, in preview, or
         for a smaller site (scanned after the build)."""
-        if (early is None or self.preview or any(f.withholds for f in review.site_findings)
+        if (early is None or self.preview or review.site_problem is not None
                 or (self.config.fail_on_withheld and report.failing(review, self.config.rollout))):
             if early is not None:
                 early.abandon()

@@ -98,7 +98,7 @@ class PublicFiles:
                     continue  # Material's ~14,000 icons: no path split for each
                 parts = [p for p in path.split("/") if p not in ("", ".")]
                 if (not parts or parts[-1].endswith((".pyc", ".pyo"))
-                        or any(part in _SKIP_DIRS or part.endswith(".dist-info") for part in parts[:-1])):
+                        or any(part.endswith(".dist-info") for part in parts[:-1])):
                     continue
                 self._digests.add((size, value))
                 self._files.append((dist.locate_file(path), value))

@@ -64,7 +64,7 @@ import ahocorasick
 from .encodings import MAX_ROUNDS, bytes_text, decode_all, has_css_escapes
 from .markings import _find_markings
 from .pii import _find_pii, canonical
-from .text import NormalisedText, cjk_count, mask, normalise, project_cjk
+from .text import CODE_EXTENSIONS, NormalisedText, cjk_count, mask, normalise, project_cjk
 
 __all__ = ["LeakScanner", "LeakHit", "needles_from_text", "plain_text", "squash",
            "reversed_needles", "projected_needles", "LEAKED_TEXT", "UNSCANNABLE"]
@@ -423,7 +423,7 @@ def _dropped_levels(names: str, most: int = 2) -> str:
 
 # In a file or directory name: what separates words (anything but letters, digits, ideographs,
 # ★ and the line breaks between names), and Latin letters.
-_NAME_SEPARATOR = re.compile(r"[^\w★\x00]|_")
+_NAME_SEPARATOR = re.compile(r"[^\w★\n]|_")
 _NAME_LETTER = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
 _JSON_ESC = re.compile(r"\\u([0-9a-fA-F]{4})|\\(.)")
 _JSON_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
@@ -674,10 +674,7 @@ class Corpus(tuple):
 
 
 def as_corpus(exclude: str | Iterable[str]) -> Corpus:
-    return _as_corpus(exclude)
-
-
-def _as_corpus(exclude: str | Iterable[str]) -> Corpus:
+    """``exclude`` (a Corpus already, a text, or texts) in the needle form, one piece a text."""
     if isinstance(exclude, Corpus):
         return exclude
     texts = [exclude] if isinstance(exclude, str) else list(exclude)
@@ -772,7 +769,7 @@ def drop_found_in(candidates: list[str], exclude: str | Iterable[str]) -> list[s
     One Aho–Corasick pass; both sides in the needle form (normalised, no
     whitespace, Markdown syntax removed from the texts).
     """
-    corpus = _as_corpus(exclude)
+    corpus = as_corpus(exclude)
     if not corpus or not candidates:
         return candidates
     found = _found_in(candidates, corpus)
@@ -835,7 +832,7 @@ def projected_needles(needles: Mapping[str, str],
         for run in project_cjk(needle).split("\x00"):
             if len(run) >= MIN_PROJECTED:
                 out.setdefault(run, label + PROJECTED)
-    corpus = _as_corpus(exclude) if out else Corpus()
+    corpus = as_corpus(exclude) if out else Corpus()
     if not corpus:
         return out
     keys = list(out)
@@ -911,7 +908,7 @@ def locate(data: bytes, needle: str) -> str:
 _HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
 _JSON_EXT = {".json", ".webmanifest", ".geojson"}
 _XML_EXT = {".xml", ".svg", ".rss", ".atom", ".opf", ".ncx", ".rels", ".xsl"}
-_CODE_EXT = {".js", ".mjs", ".cjs", ".css", ".map", ".ts"}
+_CODE_EXT = CODE_EXTENSIONS
 _COMPRESSED_UNREADABLE = {".br", ".zst", ".lz4", ".7z", ".rar"}
 
 
@@ -1394,17 +1391,17 @@ class LeakScanner:
         simplified = _simplified(text)
         if simplified != text:  # 信訪人… as 信访人…: a name in traditional characters
             text = f"{text}\n{simplified}"
-        nosep = _NAME_SEPARATOR.sub("", text.replace("\n", "\x00"))
+        nosep = _NAME_SEPARATOR.sub("", text)
         core = _NAME_LETTER.sub("", nosep)
         pieces = _NAME_SEPARATOR.sub("\n", text)
         # A name's directories each dropped in turn: a sentence with a word put between its
         # halves as a directory of its own (信访人反映的/目录/问题正在核查中).
         dropped = _dropped_levels(text)
-        hits = (self.find_in_texts(path, [text, nosep.replace("\x00", "\n"), core.replace("\x00", "\n"),
-                                          dropped])
-                + self._projected_hits(path, [normalise(text), dropped])
-                + self._spread_hits(path, normalise(text)))
-        for form in (pieces, nosep.replace("\x00", "\n"), core.replace("\x00", "\n")):
+        shown = normalise(text)
+        hits = (self.find_in_texts(path, [text, nosep, core, dropped])
+                + self._projected_hits(path, [shown, dropped])
+                + self._spread_hits(path, shown))
+        for form in (pieces, nosep, core):
             hits += self._content_hits(path, normalise(form), False)
         # Digits alone, ideographs between them dropped too (620602年1985…): an ID number
         # only, whose check digit makes a chance match of a name's digits unlikely.

@@ -380,6 +380,12 @@ _PROJECTION_BREAK = re.compile(r"[A-Za-z0-9]{4,}")
 _NOT_HAN = re.compile(f"[^{_HAN_CLASS}\x00]+")
 
 
+# Scripts and style sheets: a theme's are full of long numbers and read by nobody as text
+# (the leak scan looks for withheld text in them, not for markings or personal data); one a
+# page lists as an attachment is published for what it says, and the review reads it.
+CODE_EXTENSIONS = frozenset({".js", ".mjs", ".cjs", ".css", ".map", ".ts"})
+
+
 def project_cjk(text: str) -> str:
     """Only the Han ideographs of ``text``: what a reader of Chinese text reads.
 

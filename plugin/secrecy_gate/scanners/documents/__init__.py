@@ -35,6 +35,7 @@ import threading
 from collections import OrderedDict
 
 from . import images
+from ..text import CODE_EXTENSIONS
 from .model import Extract, LossyNumber, MetaField, Text, Unreadable
 
 __all__ = ["Extract", "Text", "MetaField", "LossyNumber", "Unreadable", "extract", "family",
@@ -139,13 +140,9 @@ def _extract(name: str, data: bytes, depth: int) -> Extract | None:
                          f"named a {ext} document, but its content is no format a reader knows "
                          "(the file may be corrupt)")
     except Unreadable as exc:
-        out = Extract(fam, size=len(data))
-        out.unreadable.append((exc.zh, exc.en))
-        return out
+        return _unreadable(fam, data, exc.zh, exc.en)
     except Exception as exc:  # noqa: BLE001 - fail closed: a reader's error is "unreadable"
-        out = Extract(fam, size=len(data))
-        out.unreadable.append((f"读取时出错：{exc!r}", f"error while reading: {exc!r}"))
-        return out
+        return _unreadable(fam, data, f"读取时出错：{exc!r}", f"error while reading: {exc!r}")
 
 
 def _archive(pkg, nested, size: int) -> Extract:
@@ -222,11 +219,6 @@ class DocumentCache:
 CACHE = DocumentCache()
 
 
-# Scripts and style sheets are no documents (a theme's are read by nobody), but one a page
-# lists as an attachment is published for what it says: read as the text it is.
-CODE_EXTENSIONS = frozenset({".js", ".mjs", ".cjs", ".css", ".map", ".ts"})
-
-
 def extract(name: str, data: bytes, sha256: str | None = None, listed: bool = False) -> Extract | None:
     """The extract of one file (None: not a document), from the process-wide cache;
     ``listed``: a page lists it as an attachment (a script or style sheet is read as text)."""
@@ -236,7 +228,12 @@ def extract(name: str, data: bytes, sha256: str | None = None, listed: bool = Fa
         try:
             return plain.extract(data, _ext(name))
         except Unreadable as exc:
-            out = Extract("text", size=len(data))
-            out.unreadable.append((exc.zh, exc.en))
-            return out
+            return _unreadable("text", data, exc.zh, exc.en)
     return result
+
+
+def _unreadable(fam: str, data: bytes, zh: str, en: str) -> Extract:
+    """The extract of a file that could not be read, and why."""
+    out = Extract(fam, size=len(data))
+    out.unreadable.append((zh, en))
+    return out
